@@ -1,0 +1,55 @@
+# Onus: two commands for newcomers and CI.
+#   make demo   installs what is missing, builds, evaluates the built-in
+#               policy pack over the bundled sample inventory.
+#   make test   installs what is missing, builds, runs every test and ends
+#               with one line "N passed, N failed[, N skipped]".
+# Other targets: build, format, lint, conformance, bench, clean.
+
+SHELL := /bin/bash
+BAZEL ?= bazel
+# Debian's python3: it has python3-grpcio (a pyenv python on PATH may not).
+PYTHON ?= /usr/bin/python3
+OUT := .scratch
+
+.PHONY: all deps build demo test format lint conformance bench clean
+
+all: build
+
+deps:
+	@.ci/install-deps
+
+build: deps
+	$(BAZEL) build //...
+
+demo: deps
+	$(BAZEL) build //engine/cli:onus
+	bazel-bin/engine/cli/onus eval --input tests/data/acme/snapshot.textproto
+
+# Every suite runs even when an earlier one failed; the summary line and the
+# exit status reflect all of them.
+test: deps
+	@mkdir -p $(OUT) && rm -f $(OUT)/extra_counts.txt $(OUT)/bazel_test.txt
+	@set -o pipefail; rc=0; \
+	$(BAZEL) test //... 2>&1 | tee $(OUT)/bazel_test.txt || rc=1; \
+	if [ -x tests/conformance/run.sh ]; then \
+	  tests/conformance/run.sh 2>&1 | tee $(OUT)/conformance.txt || rc=1; \
+	  grep -E '^conformance: [0-9]+ passed' $(OUT)/conformance.txt >> $(OUT)/extra_counts.txt || rc=1; \
+	fi; \
+	$(PYTHON) .ci/summarize.py bazel-testlogs $(OUT)/extra_counts.txt $(OUT)/bazel_test.txt || rc=1; \
+	exit $$rc
+
+conformance: deps
+	tests/conformance/run.sh
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+# Formatting check, then a build where any compiler warning is an error
+# (its own output base config, so it does not evict the normal cache).
+lint:
+	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
+	$(BAZEL) build --copt=-Werror //...
+
+clean:
+	$(BAZEL) clean
+	rm -rf $(OUT)
