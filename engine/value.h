@@ -36,6 +36,7 @@ struct MessageObj;
 struct ErrorObj;
 struct TypeObj;
 struct OptionalObj;
+struct OpaqueObj;
 
 enum class Kind : uint8_t {
   kNull,
@@ -53,6 +54,9 @@ enum class Kind : uint8_t {
   kType,      // a type value: int, string, onus.aws.s3.Bucket, ...
   kOptional,  // optional_type (CEL optionals)
   kError,     // an evaluation error travelling as a value (CEL semantics)
+  // Added by the builtins library: extension types that are neither
+  // primitives nor protobuf messages (net.IP, net.CIDR). See OpaqueObj.
+  kOpaque,
 };
 
 const char* KindName(Kind k);
@@ -74,6 +78,7 @@ struct Value {
     const TypeObj* type;
     const OptionalObj* opt;
     const ErrorObj* err;
+    const OpaqueObj* opaque;  // kOpaque
   };
 
   Value() : i(0) {}
@@ -164,6 +169,13 @@ struct Value {
     Value x;
     x.kind = Kind::kError;
     x.err = e;
+    return x;
+  }
+
+  static Value Opaque(const OpaqueObj* o) {
+    Value x;
+    x.kind = Kind::kOpaque;
+    x.opaque = o;
     return x;
   }
 
@@ -305,6 +317,18 @@ struct OptionalObj {
   Value value;
 };
 
+// An extension value (net.IP, net.CIDR, ...): an immutable byte payload plus
+// its interned type (TypeObj with kind kOpaque and the type's name). Two
+// opaque values are equal when their types and payload bytes are equal, so
+// a type must choose a canonical payload encoding. `format` renders the value
+// for string() and evidence.
+struct OpaqueObj {
+  const TypeObj* type = nullptr;
+  const uint8_t* data = nullptr;
+  uint32_t size = 0;
+  void (*format)(const OpaqueObj& self, std::string* out) = nullptr;
+};
+
 // Type values are interned for the life of the process (TypeObj::Get*).
 struct TypeObj {
   Kind kind = Kind::kNull;               // the kind this type describes
@@ -329,6 +353,13 @@ Value MakeList(Arena& arena, const Value* items, uint32_t n);
 Value MakeMap(Arena& arena, const Value* keys, const Value* values, uint32_t n);
 Value MakeOptional(Arena& arena, bool has_value, Value v);
 Value NewString(Arena& arena, absl::string_view s);
+
+// Key lookup in a kArray map (linear scan, or the hash index built by
+// MakeMap). Keys compare with CEL equality, so int, uint and double keys
+// with the same numeric value find each other (1 == 1u == 1.0). Returns the
+// value slot or null when absent. MapFind (engine/message_type.h) handles
+// every map representation and forwards kArray maps here.
+const Value* ArrayMapFind(const MapObj& map, Value key);
 
 }  // namespace onus::engine
 
