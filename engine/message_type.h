@@ -1,0 +1,166 @@
+// Lazy protobuf view: how the VM reads CEL values straight out of protobuf
+// wire bytes without parsing whole messages.
+//
+// A MessageType describes one protobuf message type (one per Descriptor,
+// process-wide). The compiler resolves `x.f` to a `const FieldInfo*` once;
+// at run time GetField() decodes only that field from the MessageObj's wire
+// bytes. The first read of a message records, in one pass, where the last
+// occurrence of each low-numbered field sits (MessageObj::index, allocated
+// in the evaluation Arena), so later reads of the same message are O(1).
+//
+// Values returned here are views: strings and bytes point into the wire
+// bytes, repeated fields are ListObj kRepeatedField views and map fields are
+// MapObj kMapField views. The wire bytes must outlive every value read from
+// them. A MessageObj (and its index) belongs to one evaluation thread.
+//
+// Malformed wire data never crashes and never reads past the buffer: the
+// read returns an error value ("malformed protobuf in field x.y").
+#ifndef ONUS_ENGINE_MESSAGE_TYPE_H_
+#define ONUS_ENGINE_MESSAGE_TYPE_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/value.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+
+namespace onus::engine {
+
+// How a field's (or a message's own) protobuf value maps to a CEL value.
+enum class FieldConv : uint8_t {
+  kNone,
+  kTimestamp,
+  kDuration,
+  kStruct,
+  kValue,
+  kListValue,
+  kAny,
+  kWrapper,  // google.protobuf.*Value: absent -> null
+  kEnum,     // -> int
+};
+
+class MessageType;
+
+struct FieldInfo {
+  const google::protobuf::FieldDescriptor* fd = nullptr;
+  uint32_t number = 0;
+  uint8_t wire_type = 0;  // expected on the wire for a non-packed element
+  google::protobuf::FieldDescriptor::Type type =
+      google::protobuf::FieldDescriptor::TYPE_INT64;
+  bool repeated = false;
+  bool is_map = false;
+  bool packed_ok = false;  // scalar numeric repeated: packed form accepted
+  FieldConv conv = FieldConv::kNone;
+  const MessageType* message = nullptr;  // message / group / map-value type
+  const FieldInfo* map_key = nullptr;    // map fields: the entry's key field
+  const FieldInfo* map_value = nullptr;  // map fields: the entry's value field
+  // CEL value when absent: proto2 explicit defaults, proto3 zero values,
+  // empty string, null for wrappers and google.protobuf.Value, an empty
+  // message view for plain messages, empty list/map for repeated/map fields.
+  Value default_value;
+  // has() means "present on the wire" (proto2 optional, proto3 optional,
+  // message, oneof member); otherwise has() means "not the default".
+  bool has_presence = false;
+  // Slot in MessageObj::index (fast path), -1 if not indexed.
+  int index_slot = -1;
+  // Index of the containing oneof in the message, -1 if none (a later
+  // occurrence of another member of the same oneof clears this one).
+  int oneof = -1;
+};
+
+class MessageType {
+ public:
+  // Process-wide, thread-safe, never freed. Works for generated and dynamic
+  // pools (the descriptor's pool must outlive the process's use of it).
+  static const MessageType* For(const google::protobuf::Descriptor* d);
+
+  const google::protobuf::Descriptor* descriptor() const { return desc_; }
+  // Interned type value with name = full name. Timestamp and Duration use
+  // the built-in type values (BuiltinType(kTimestamp) / kDuration).
+  const TypeObj* type_value() const { return type_value_; }
+  // By proto field name; null if none (dynamic select).
+  const FieldInfo* FindField(absl::string_view name) const;
+  const FieldInfo* FieldByNumber(int number) const;
+  const std::vector<const FieldInfo*>& fields() const { return field_ptrs_; }
+  // If this message itself is a well-known type, how it converts.
+  FieldConv wkt() const { return wkt_; }
+
+  // Internal (used by the reader): number of index slots the message needs
+  // (0 = no index), and the prototype for full parses.
+  uint32_t index_size() const { return index_size_; }
+  const google::protobuf::Message* prototype() const { return prototype_; }
+  const std::vector<std::vector<const FieldInfo*>>& oneofs() const {
+    return oneofs_;
+  }
+
+ private:
+  friend class MessageTypeRegistry;
+  MessageType() = default;
+
+  const google::protobuf::Descriptor* desc_ = nullptr;
+  const TypeObj* type_value_ = nullptr;
+  FieldConv wkt_ = FieldConv::kNone;
+  uint32_t index_size_ = 0;
+  const google::protobuf::Message* prototype_ = nullptr;
+  std::vector<std::unique_ptr<FieldInfo>> fields_;
+  std::vector<const FieldInfo*> field_ptrs_;
+  std::vector<const FieldInfo*> by_number_;  // dense for small numbers
+  std::vector<std::vector<const FieldInfo*>> oneofs_;
+};
+
+// Reads the CEL value of a field. Absent -> f.default_value. Repeated ->
+// ListObj view; map -> MapObj view; sub-message -> MessageObj or the
+// converted well-known type (Timestamp, Duration, Struct -> map, Value ->
+// the dynamic value, ListValue -> list, Any -> the unpacked message,
+// wrappers -> primitive or null). Enum -> int. Strings/bytes are views.
+// Malformed data -> error value.
+Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f);
+
+// CEL has(): presence for presence fields; non-default for proto3 scalars;
+// non-empty for repeated/map. Malformed data -> false (use TestField to
+// see the error).
+bool HasField(const MessageObj& msg, const FieldInfo& f);
+// Like HasField but returns Bool, or an error value for malformed data.
+Value TestField(Arena& arena, const MessageObj& msg, const FieldInfo& f);
+
+// Element access on any list/map representation.
+Value ListGet(Arena& arena, const ListObj& list, uint32_t i);
+// Heterogeneous numeric keys (1 == 1u == 1.0) per CEL. *found = false and a
+// null value when the key is absent; errors (malformed data) come back as
+// error values with *found = true.
+Value MapFind(Arena& arena, const MapObj& map, Value key, bool* found);
+Value MapKeyAt(Arena& arena, const MapObj& map, uint32_t i);
+Value MapValueAt(Arena& arena, const MapObj& map, uint32_t i);
+
+// Root view over serialized bytes (applies WKT conversion if the type is a
+// well-known type). The bytes must outlive the value.
+Value MessageFromBytes(Arena& arena, const MessageType& type,
+                       absl::string_view wire);
+// Serializes `m` into the arena, then views it.
+Value FromMessage(Arena& arena, const google::protobuf::Message& m);
+// Full parse of a view (equality, printing, conformance).
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ToDynamicMessage(
+    const MessageObj& msg);
+
+// Message literal `T{f: v, ...}`. Checks every value against its field
+// (int32 range -> "out of range" error, wrong kind -> error); null for a
+// wrapper/message field means unset; lists for repeated and maps for map
+// fields. Constructing a WKT yields the converted value
+// (google.protobuf.Int64Value{value: 1} -> 1).
+Value NewMessage(Arena& arena, const MessageType& type,
+                 const FieldInfo* const* fields, const Value* values,
+                 uint32_t n);
+
+// Converts a CEL value into `out`, which is a WKT (Timestamp, Duration,
+// wrappers, Struct, Value, ListValue, Any) or a message of the same type as
+// a message value.
+absl::Status ValueToMessage(const Value& v, google::protobuf::Message* out);
+
+}  // namespace onus::engine
+
+#endif  // ONUS_ENGINE_MESSAGE_TYPE_H_
