@@ -22,6 +22,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -52,7 +53,7 @@ struct FieldInfo {
   uint8_t wire_type = 0;  // expected on the wire for a non-packed element
   google::protobuf::FieldDescriptor::Type type =
       google::protobuf::FieldDescriptor::TYPE_INT64;
-  bool repeated = false;
+  bool repeated = false;  // repeated and not a map (lists)
   bool is_map = false;
   bool packed_ok = false;  // scalar numeric repeated: packed form accepted
   FieldConv conv = FieldConv::kNone;
@@ -109,7 +110,7 @@ class MessageType {
   const google::protobuf::Message* prototype_ = nullptr;
   std::vector<std::unique_ptr<FieldInfo>> fields_;
   std::vector<const FieldInfo*> field_ptrs_;
-  std::vector<const FieldInfo*> by_number_;  // dense for small numbers
+  absl::flat_hash_map<absl::string_view, const FieldInfo*> by_name_;
   std::vector<std::vector<const FieldInfo*>> oneofs_;
 };
 

@@ -1,0 +1,1113 @@
+// Lazy protobuf view: MessageType registry, field reads from wire bytes,
+// well-known type conversion and message construction.
+#include "engine/message_type.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/message_type_internal.h"
+#include "engine/wire_internal.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/util/json_util.h"
+#include "lang/status_macros.h"
+
+namespace onus::engine {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+namespace wire {
+
+bool SkipGroup(const uint8_t** p, const uint8_t* end, uint32_t number,
+               const uint8_t** content_end) {
+  // protobuf's own parser stops at 100 levels; so do we. A fixed array of
+  // open group numbers keeps matching exact without recursion.
+  constexpr int kMaxDepth = 100;
+  uint32_t open[kMaxDepth];
+  int depth = 0;
+  open[depth++] = number;
+  while (*p < end) {
+    const uint8_t* tag_start = *p;
+    uint32_t n, wt;
+    if (!ReadTag(p, end, &n, &wt)) return false;
+    if (wt == kEndGroup) {
+      if (open[--depth] != n) return false;
+      if (depth == 0) {
+        *content_end = tag_start;
+        return true;
+      }
+      continue;
+    }
+    if (wt == kStartGroup) {
+      if (depth == kMaxDepth) return false;
+      open[depth++] = n;
+      continue;
+    }
+    if (!SkipValue(p, end, wt, n)) return false;
+  }
+  return false;
+}
+
+}  // namespace wire
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Constants shared by all types.
+
+// Highest field number kept in MessageObj::index. Resource schemas number
+// their fields densely from 1, so 64 covers nearly every field read.
+constexpr uint32_t kMaxIndexedField = 64;
+// Index entries pack (offset + 1) << 4 | duplicate << 3 | wire type, so the
+// index is only used for messages below 2^27 bytes.
+constexpr uint32_t kMaxIndexedSize = 1u << 27;
+// index[0] states.
+constexpr uint32_t kIndexOk = 1;
+constexpr uint32_t kIndexMalformed = 2;
+// Hard limits for user-controlled nesting.
+constexpr int kMaxAnyDepth = 32;
+constexpr int kMaxValueDepth = 100;
+
+const ListObj kEmptyList{};
+const MapObj kEmptyMap{};
+
+}  // namespace
+
+namespace internal {
+
+FieldConv WktOf(const Descriptor* d) {
+  if (d == nullptr) return FieldConv::kNone;
+  const std::string& n = d->full_name();
+  if (n.compare(0, 16, "google.protobuf.") != 0) return FieldConv::kNone;
+  absl::string_view s = absl::string_view(n).substr(16);
+  if (s == "Timestamp") return FieldConv::kTimestamp;
+  if (s == "Duration") return FieldConv::kDuration;
+  if (s == "Struct") return FieldConv::kStruct;
+  if (s == "Value") return FieldConv::kValue;
+  if (s == "ListValue") return FieldConv::kListValue;
+  if (s == "Any") return FieldConv::kAny;
+  if (s == "DoubleValue" || s == "FloatValue" || s == "Int64Value" ||
+      s == "UInt64Value" || s == "Int32Value" || s == "UInt32Value" ||
+      s == "BoolValue" || s == "StringValue" || s == "BytesValue") {
+    return FieldConv::kWrapper;
+  }
+  return FieldConv::kNone;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::WktOf;
+
+uint8_t WireTypeFor(FieldDescriptor::Type t) {
+  switch (t) {
+    case FieldDescriptor::TYPE_DOUBLE:
+    case FieldDescriptor::TYPE_FIXED64:
+    case FieldDescriptor::TYPE_SFIXED64:
+      return wire::kFixed64;
+    case FieldDescriptor::TYPE_FLOAT:
+    case FieldDescriptor::TYPE_FIXED32:
+    case FieldDescriptor::TYPE_SFIXED32:
+      return wire::kFixed32;
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_BYTES:
+    case FieldDescriptor::TYPE_MESSAGE:
+      return wire::kLengthDelimited;
+    case FieldDescriptor::TYPE_GROUP:
+      return wire::kStartGroup;
+    default:
+      return wire::kVarint;
+  }
+}
+
+Value ScalarDefault(const FieldDescriptor* fd) {
+  switch (fd->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      return Value::Int(fd->default_value_int32());
+    case FieldDescriptor::CPPTYPE_INT64:
+      return Value::Int(fd->default_value_int64());
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return Value::Uint(fd->default_value_uint32());
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return Value::Uint(fd->default_value_uint64());
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return Value::Double(fd->default_value_double());
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return Value::Double(fd->default_value_float());
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return Value::Bool(fd->default_value_bool());
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return Value::Int(fd->default_value_enum()->number());
+    case FieldDescriptor::CPPTYPE_STRING:
+      // The descriptor owns the default string for the life of its pool.
+      return fd->type() == FieldDescriptor::TYPE_BYTES
+                 ? Value::Bytes(fd->default_value_string())
+                 : Value::String(fd->default_value_string());
+    default:
+      return Value::Null();
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Registry.
+
+class MessageTypeRegistry {
+ public:
+  static MessageTypeRegistry& Get() {
+    static MessageTypeRegistry* r = new MessageTypeRegistry();
+    return *r;
+  }
+
+  const MessageType* For(const Descriptor* d) {
+    if (d == nullptr) return nullptr;
+    {
+      absl::ReaderMutexLock l(&mu_);
+      auto it = types_.find(d);
+      if (it != types_.end()) return it->second;
+    }
+    absl::MutexLock l(&mu_);
+    // Types reference each other (and themselves); a work list instead of
+    // recursion links them. Nothing is visible to readers until every
+    // reachable type is complete, because readers need mu_.
+    std::vector<MessageType*> work;
+    MessageType* t = GetOrCreateLocked(d, &work);
+    while (!work.empty()) {
+      MessageType* w = work.back();
+      work.pop_back();
+      LinkLocked(w, &work);
+    }
+    return t;
+  }
+
+ private:
+  MessageType* GetOrCreateLocked(const Descriptor* d,
+                                 std::vector<MessageType*>* work)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = types_.find(d);
+    if (it != types_.end()) return it->second;
+    MessageType* mt = new MessageType();
+    mt->desc_ = d;
+    mt->wkt_ = WktOf(d);
+    if (mt->wkt_ == FieldConv::kTimestamp) {
+      mt->type_value_ = BuiltinType(Kind::kTimestamp);
+    } else if (mt->wkt_ == FieldConv::kDuration) {
+      mt->type_value_ = BuiltinType(Kind::kDuration);
+    } else {
+      TypeObj* tv = new TypeObj();
+      tv->kind = Kind::kMessage;
+      tv->message = mt;
+      tv->name = d->full_name().c_str();
+      mt->type_value_ = tv;
+    }
+    if (d->file()->pool() ==
+        google::protobuf::DescriptorPool::generated_pool()) {
+      mt->prototype_ =
+          google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+              d);
+    }
+    if (mt->prototype_ == nullptr) mt->prototype_ = factory_.GetPrototype(d);
+
+    // Well-known types and map entries are tiny: a scan beats allocating an
+    // index for them.
+    bool use_index = mt->wkt_ == FieldConv::kNone && !d->options().map_entry();
+    uint32_t max_singular = 0;
+    mt->oneofs_.resize(d->oneof_decl_count());
+    for (int i = 0; i < d->field_count(); ++i) {
+      const FieldDescriptor* fd = d->field(i);
+      auto f = std::make_unique<FieldInfo>();
+      f->fd = fd;
+      f->number = static_cast<uint32_t>(fd->number());
+      f->type = fd->type();
+      f->wire_type = WireTypeFor(fd->type());
+      f->is_map = fd->is_map();
+      f->repeated = fd->is_repeated() && !f->is_map;
+      f->packed_ok = f->repeated && fd->is_packable();
+      f->has_presence = fd->has_presence();
+      if (fd->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        f->conv = f->is_map ? FieldConv::kNone : WktOf(fd->message_type());
+      } else if (fd->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+        f->conv = FieldConv::kEnum;
+      }
+      if (f->is_map) {
+        f->default_value = Value::Map(&kEmptyMap);
+      } else if (f->repeated) {
+        f->default_value = Value::List(&kEmptyList);
+      } else if (fd->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        switch (f->conv) {
+          case FieldConv::kTimestamp:
+            f->default_value = Value::Timestamp(0, 0);
+            break;
+          case FieldConv::kDuration:
+            f->default_value = Value::Duration(0, 0);
+            break;
+          case FieldConv::kStruct:
+            f->default_value = Value::Map(&kEmptyMap);
+            break;
+          case FieldConv::kListValue:
+            f->default_value = Value::List(&kEmptyList);
+            break;
+          default:  // wrappers, Value, Any: null; plain messages: in Link
+            f->default_value = Value::Null();
+        }
+      } else {
+        f->default_value = ScalarDefault(fd);
+      }
+      if (const google::protobuf::OneofDescriptor* o =
+              fd->real_containing_oneof()) {
+        f->oneof = o->index();
+        mt->oneofs_[o->index()].push_back(f.get());
+      }
+      if (!fd->is_repeated() && f->number <= kMaxIndexedField) {
+        max_singular = std::max(max_singular, f->number);
+      }
+      mt->by_name_[fd->name()] = f.get();
+      mt->field_ptrs_.push_back(f.get());
+      mt->fields_.push_back(std::move(f));
+    }
+    if (use_index && max_singular > 0) {
+      mt->index_size_ = max_singular;
+      for (auto& f : mt->fields_) {
+        if (!f->fd->is_repeated() && f->number <= max_singular) {
+          f->index_slot = static_cast<int>(f->number);
+        }
+      }
+    }
+    types_[d] = mt;
+    work->push_back(mt);
+    return mt;
+  }
+
+  void LinkLocked(MessageType* mt, std::vector<MessageType*>* work)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (auto& f : mt->fields_) {
+      const FieldDescriptor* fd = f->fd;
+      if (fd->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+      MessageType* sub = GetOrCreateLocked(fd->message_type(), work);
+      f->message = sub;
+      if (f->is_map) {
+        f->map_key = sub->FieldByNumber(1);
+        f->map_value = sub->FieldByNumber(2);
+      } else if (!f->repeated && f->conv == FieldConv::kNone) {
+        // An absent plain message reads as an empty message of its type.
+        // Size 0 means the reader never writes an index into it, so one
+        // shared object is safe across threads.
+        MessageObj* empty = new MessageObj();
+        empty->type = sub;
+        f->default_value = Value::Message(empty);
+      }
+    }
+  }
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<const Descriptor*, MessageType*> types_
+      ABSL_GUARDED_BY(mu_);
+  google::protobuf::DynamicMessageFactory factory_;
+};
+
+const MessageType* MessageType::For(const Descriptor* d) {
+  return MessageTypeRegistry::Get().For(d);
+}
+
+const FieldInfo* MessageType::FindField(absl::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const FieldInfo* MessageType::FieldByNumber(int number) const {
+  const FieldDescriptor* fd = desc_->FindFieldByNumber(number);
+  return fd == nullptr ? nullptr : fields_[fd->index()].get();
+}
+
+// ---------------------------------------------------------------------------
+// Locating fields in the wire bytes.
+
+namespace {
+
+enum class Found { kAbsent, kFound, kMalformed };
+
+Value Malformed(Arena& arena, const FieldInfo& f) {
+  return MakeError(
+      arena, ErrorCode::kInvalidArgument,
+      absl::StrCat("malformed protobuf in field ", f.fd->full_name()));
+}
+
+// Does an occurrence with wire type `wt` hold a value of the field?
+inline bool WireTypeMatches(const FieldInfo& f, uint32_t wt) {
+  return wt == f.wire_type || (f.packed_ok && wt == wire::kLengthDelimited);
+}
+
+}  // namespace
+
+void internal::BuildIndex(Arena* arena, const MessageObj& m) {
+  uint32_t n = m.type->index_size();
+  if (n == 0 || m.size >= kMaxIndexedSize) return;
+  uint32_t* t = static_cast<uint32_t*>(
+      arena->Allocate(sizeof(uint32_t) * (n + 1), alignof(uint32_t)));
+  std::memset(t, 0, sizeof(uint32_t) * (n + 1));
+  const uint8_t* p = m.data;
+  const uint8_t* end = m.data + m.size;
+  uint32_t state = kIndexOk;
+  while (p < end) {
+    uint32_t num, wt;
+    if (!wire::ReadTag(&p, end, &num, &wt)) {
+      state = kIndexMalformed;
+      break;
+    }
+    if (num <= n) {
+      uint32_t off = static_cast<uint32_t>(p - m.data);
+      t[num] = ((off + 1) << 4) | (t[num] != 0 ? 8u : 0u) | wt;
+    }
+    if (!wire::SkipValue(&p, end, wt, num)) {
+      state = kIndexMalformed;
+      break;
+    }
+  }
+  t[0] = state;
+  m.index = t;
+}
+
+namespace {
+
+using internal::BuildIndex;
+
+// Full scan for the last occurrence of singular field f with a matching
+// wire type; *count gets the number of such occurrences.
+Found ScanLast(const MessageObj& m, const FieldInfo& f, const uint8_t** val,
+               int* count) {
+  const uint8_t* p = m.data;
+  const uint8_t* end = m.data + m.size;
+  int c = 0;
+  while (p < end) {
+    uint32_t num, wt;
+    if (!wire::ReadTag(&p, end, &num, &wt)) return Found::kMalformed;
+    if (num == f.number && wt == f.wire_type) {
+      *val = p;
+      ++c;
+    }
+    if (!wire::SkipValue(&p, end, wt, num)) return Found::kMalformed;
+  }
+  *count = c;
+  return c > 0 ? Found::kFound : Found::kAbsent;
+}
+
+// Last occurrence of singular field f, ignoring oneof rules. `arena` may be
+// null (HasField): then an index is used if present but not built.
+Found LocateRaw(Arena* arena, const MessageObj& m, const FieldInfo& f,
+                const uint8_t** val, int* count) {
+  if (m.size == 0) return Found::kAbsent;
+  if (f.index_slot > 0 && m.size < kMaxIndexedSize) {
+    if (m.index == nullptr && arena != nullptr) BuildIndex(arena, m);
+    if (m.index != nullptr) {
+      if (m.index[0] == kIndexMalformed) return Found::kMalformed;
+      uint32_t e = m.index[f.index_slot];
+      if (e == 0) return Found::kAbsent;
+      if ((e & 7) == f.wire_type) {
+        *val = m.data + ((e >> 4) - 1);
+        *count = (e & 8) ? 2 : 1;
+        return Found::kFound;
+      }
+      // The last occurrence has a foreign wire type (kept as an unknown
+      // field by protobuf); an earlier one may still be valid.
+    }
+  }
+  return ScanLast(m, f, val, count);
+}
+
+// Last occurrence of singular field f; a later occurrence of another member
+// of the same oneof clears it.
+Found Locate(Arena* arena, const MessageObj& m, const FieldInfo& f,
+             const uint8_t** val, int* count) {
+  Found r = LocateRaw(arena, m, f, val, count);
+  if (r != Found::kFound || f.oneof < 0) return r;
+  for (const FieldInfo* s : m.type->oneofs()[f.oneof]) {
+    if (s == &f) continue;
+    const uint8_t* sv;
+    int sc;
+    Found sr = LocateRaw(arena, m, *s, &sv, &sc);
+    if (sr == Found::kMalformed) return sr;
+    if (sr == Found::kFound && sv > *val) return Found::kAbsent;
+  }
+  return r;
+}
+
+// Decodes a scalar value of field f at p. Returns false on truncation.
+bool DecodeScalar(const FieldInfo& f, const uint8_t* p, const uint8_t* end,
+                  Value* out) {
+  uint64_t v;
+  uint32_t v32;
+  switch (f.type) {
+    case FieldDescriptor::TYPE_DOUBLE: {
+      if (!wire::ReadFixed64(&p, end, &v)) return false;
+      double d;
+      std::memcpy(&d, &v, 8);
+      *out = Value::Double(d);
+      return true;
+    }
+    case FieldDescriptor::TYPE_FLOAT: {
+      if (!wire::ReadFixed32(&p, end, &v32)) return false;
+      float fl;
+      std::memcpy(&fl, &v32, 4);
+      *out = Value::Double(fl);
+      return true;
+    }
+    case FieldDescriptor::TYPE_INT64:
+      if (!wire::ReadVarint(&p, end, &v)) return false;
+      *out = Value::Int(static_cast<int64_t>(v));
+      return true;
+    case FieldDescriptor::TYPE_UINT64:
+      if (!wire::ReadVarint(&p, end, &v)) return false;
+      *out = Value::Uint(v);
+      return true;
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_ENUM:
+      if (!wire::ReadVarint(&p, end, &v)) return false;
+      *out = Value::Int(static_cast<int32_t>(v));
+      return true;
+    case FieldDescriptor::TYPE_UINT32:
+      if (!wire::ReadVarint(&p, end, &v)) return false;
+      *out = Value::Uint(static_cast<uint32_t>(v));
+      return true;
+    case FieldDescriptor::TYPE_FIXED64:
+      if (!wire::ReadFixed64(&p, end, &v)) return false;
+      *out = Value::Uint(v);
+      return true;
+    case FieldDescriptor::TYPE_FIXED32:
+      if (!wire::ReadFixed32(&p, end, &v32)) return false;
+      *out = Value::Uint(v32);
+      return true;
+    case FieldDescriptor::TYPE_SFIXED64:
+      if (!wire::ReadFixed64(&p, end, &v)) return false;
+      *out = Value::Int(static_cast<int64_t>(v));
+      return true;
+    case FieldDescriptor::TYPE_SFIXED32:
+      if (!wire::ReadFixed32(&p, end, &v32)) return false;
+      *out = Value::Int(static_cast<int32_t>(v32));
+      return true;
+    case FieldDescriptor::TYPE_BOOL:
+      if (!wire::ReadVarint(&p, end, &v)) return false;
+      *out = Value::Bool(v != 0);
+      return true;
+    case FieldDescriptor::TYPE_SINT32:
+      if (!wire::ReadVarint(&p, end, &v)) return false;
+      *out = Value::Int(wire::ZigZag32(static_cast<uint32_t>(v)));
+      return true;
+    case FieldDescriptor::TYPE_SINT64:
+      if (!wire::ReadVarint(&p, end, &v)) return false;
+      *out = Value::Int(wire::ZigZag64(v));
+      return true;
+    case FieldDescriptor::TYPE_STRING:
+    case FieldDescriptor::TYPE_BYTES: {
+      uint32_t n;
+      if (!wire::ReadLength(&p, end, &n)) return false;
+      absl::string_view s(reinterpret_cast<const char*>(p), n);
+      *out = f.type == FieldDescriptor::TYPE_STRING ? Value::String(s)
+                                                    : Value::Bytes(s);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// The payload span of a message or group occurrence starting at p.
+bool MessageSpan(const FieldInfo& f, const uint8_t* p, const uint8_t* end,
+                 const uint8_t** data, uint32_t* size) {
+  if (f.type == FieldDescriptor::TYPE_GROUP) {
+    const uint8_t* ce;
+    const uint8_t* q = p;
+    if (!wire::SkipGroup(&q, end, f.number, &ce)) return false;
+    *data = p;
+    *size = static_cast<uint32_t>(ce - p);
+    return true;
+  }
+  uint32_t n;
+  if (!wire::ReadLength(&p, end, &n)) return false;
+  *data = p;
+  *size = n;
+  return true;
+}
+
+// A singular message field that occurs several times is the merge of all
+// occurrences, and merging serialized messages is concatenation.
+bool ConcatOccurrences(Arena& arena, const MessageObj& m, const FieldInfo& f,
+                       const uint8_t** data, uint32_t* size) {
+  const uint8_t* end = m.data + m.size;
+  size_t total = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    uint8_t* buf = nullptr;
+    if (pass == 1) buf = static_cast<uint8_t*>(arena.Allocate(total + 1, 1));
+    size_t at = 0;
+    const uint8_t* p = m.data;
+    while (p < end) {
+      uint32_t num, wt;
+      if (!wire::ReadTag(&p, end, &num, &wt)) return false;
+      if (num == f.number && wt == f.wire_type) {
+        const uint8_t* d;
+        uint32_t s;
+        if (!MessageSpan(f, p, end, &d, &s)) return false;
+        if (pass == 0) {
+          total += s;
+        } else {
+          std::memcpy(buf + at, d, s);
+          at += s;
+        }
+      }
+      if (!wire::SkipValue(&p, end, wt, num)) return false;
+    }
+    if (pass == 1) {
+      *data = buf;
+      *size = static_cast<uint32_t>(total);
+    }
+  }
+  return total < kMaxIndexedSize * 8u;
+}
+
+Value ConvertWkt(Arena& arena, const MessageType& type, const uint8_t* data,
+                 uint32_t size);
+
+// A message-typed value over [data, data + size): a view, or the converted
+// well-known type.
+inline Value MessageValue(Arena& arena, const MessageType& type,
+                          const uint8_t* data, uint32_t size) {
+  if (type.wkt() != FieldConv::kNone) {
+    return ConvertWkt(arena, type, data, size);
+  }
+  MessageObj* o = arena.New<MessageObj>();
+  o->data = data;
+  o->size = size;
+  o->type = &type;
+  return Value::Message(o);
+}
+
+// Decodes one element (of a singular or repeated field) at p.
+Value DecodeAt(Arena& arena, const FieldInfo& f, const uint8_t* p,
+               const uint8_t* end) {
+  if (f.type == FieldDescriptor::TYPE_MESSAGE ||
+      f.type == FieldDescriptor::TYPE_GROUP) {
+    const uint8_t* d;
+    uint32_t s;
+    if (!MessageSpan(f, p, end, &d, &s)) return Malformed(arena, f);
+    return MessageValue(arena, *f.message, d, s);
+  }
+  Value v;
+  if (!DecodeScalar(f, p, end, &v)) return Malformed(arena, f);
+  return v;
+}
+
+// Element width of a packed fixed-size type, 0 for varints.
+inline uint32_t FixedWidth(const FieldInfo& f) {
+  return f.wire_type == wire::kFixed64   ? 8
+         : f.wire_type == wire::kFixed32 ? 4
+                                         : 0;
+}
+
+// Growable offset array in the arena (doubling; old blocks stay until the
+// arena resets, which is cheaper than a second pass for typical sizes).
+struct OffsetVec {
+  uint32_t* data = nullptr;
+  uint32_t size = 0;
+  uint32_t cap = 0;
+  void Push(Arena& arena, uint32_t v) {
+    if (size == cap) {
+      uint32_t ncap = cap ? cap * 2 : 8;
+      uint32_t* nd = static_cast<uint32_t*>(
+          arena.Allocate(sizeof(uint32_t) * ncap, alignof(uint32_t)));
+      if (size) std::memcpy(nd, data, sizeof(uint32_t) * size);
+      data = nd;
+      cap = ncap;
+    }
+    data[size++] = v;
+  }
+};
+
+// Visits every element of repeated field f (packed or not). Calls
+// fn(offset) for each element; returns false on malformed data. Elements
+// are validated here so later decodes cannot fail on bounds.
+template <typename Fn>
+bool ForEachElement(const MessageObj& m, const FieldInfo& f, Fn fn) {
+  const uint8_t* p = m.data;
+  const uint8_t* end = m.data + m.size;
+  while (p < end) {
+    uint32_t num, wt;
+    if (!wire::ReadTag(&p, end, &num, &wt)) return false;
+    const uint8_t* val = p;
+    if (!wire::SkipValue(&p, end, wt, num)) return false;
+    if (num != f.number) continue;
+    if (wt == f.wire_type) {
+      if (!fn(static_cast<uint32_t>(val - m.data))) return false;
+    } else if (f.packed_ok && wt == wire::kLengthDelimited) {
+      uint32_t n;
+      const uint8_t* q = val;
+      if (!wire::ReadLength(&q, end, &n)) return false;
+      const uint8_t* pend = q + n;
+      uint32_t w = FixedWidth(f);
+      if (w != 0) {
+        if (n % w != 0) return false;
+        for (; q < pend; q += w) {
+          if (!fn(static_cast<uint32_t>(q - m.data))) return false;
+        }
+      } else {
+        while (q < pend) {
+          const uint8_t* e = q;
+          uint64_t v;
+          if (!wire::ReadVarint(&q, pend, &v)) return false;
+          if (!fn(static_cast<uint32_t>(e - m.data))) return false;
+        }
+      }
+    }
+    // Other wire types are unknown fields for protobuf: skipped.
+  }
+  return true;
+}
+
+Value RepeatedView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
+  if (m.size == 0) return f.default_value;
+  OffsetVec offs;
+  bool is_group = f.type == FieldDescriptor::TYPE_GROUP;
+  const uint8_t* end = m.data + m.size;
+  bool ok = ForEachElement(m, f, [&](uint32_t off) {
+    // Groups have no length prefix: record the payload end too so that
+    // ListGet does not need the message bounds.
+    offs.Push(arena, off);
+    if (is_group) {
+      const uint8_t* q = m.data + off;
+      const uint8_t* ce;
+      if (!wire::SkipGroup(&q, end, f.number, &ce)) return false;
+      offs.Push(arena, static_cast<uint32_t>(ce - m.data));
+    }
+    return true;
+  });
+  if (!ok) return Malformed(arena, f);
+  uint32_t n = is_group ? offs.size / 2 : offs.size;
+  if (n == 0) return f.default_value;
+  ListObj* l = arena.New<ListObj>();
+  l->rep = ListRep::kRepeatedField;
+  l->size = n;
+  l->data = m.data;
+  l->offsets = offs.data;
+  l->field = &f;
+  return Value::List(l);
+}
+
+Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
+  if (m.size == 0) return f.default_value;
+  OffsetVec offs, lens;
+  const uint8_t* end = m.data + m.size;
+  bool ok = ForEachElement(m, f, [&](uint32_t off) {
+    const uint8_t* q = m.data + off;
+    uint32_t n;
+    if (!wire::ReadLength(&q, end, &n)) return false;
+    offs.Push(arena, static_cast<uint32_t>(q - m.data));
+    lens.Push(arena, n);
+    return true;
+  });
+  if (!ok) return Malformed(arena, f);
+  if (offs.size == 0) return f.default_value;
+  MapObj* mo = arena.New<MapObj>();
+  mo->rep = MapRep::kMapField;
+  mo->size = offs.size;
+  mo->data = m.data;
+  mo->offsets = offs.data;
+  mo->lengths = lens.data;
+  mo->field = &f;
+  return Value::Map(mo);
+}
+
+// Reads a scalar field of a small WKT message, default when absent.
+inline Value WktField(Arena& arena, const MessageObj& m, int number) {
+  return GetField(arena, m, *m.type->FieldByNumber(number));
+}
+
+constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01
+constexpr int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31
+constexpr int64_t kMaxDurationSeconds = 315576000000;
+
+Value ConvertWkt(Arena& arena, const MessageType& type0, const uint8_t* data,
+                 uint32_t size) {
+  const MessageType* type = &type0;
+  // Any may hold an Any: unwrap iteratively with a hard limit.
+  for (int depth = 0; depth < kMaxAnyDepth; ++depth) {
+    MessageObj m;
+    m.data = data;
+    m.size = size;
+    m.type = type;
+    switch (type->wkt()) {
+      case FieldConv::kNone:
+        return MessageValue(arena, *type, data, size);
+      case FieldConv::kTimestamp:
+      case FieldConv::kDuration: {
+        Value s = WktField(arena, m, 1);
+        if (s.is_error()) return s;
+        Value n = WktField(arena, m, 2);
+        if (n.is_error()) return n;
+        if (type->wkt() == FieldConv::kTimestamp) {
+          if (s.i < kMinTimestampSeconds || s.i > kMaxTimestampSeconds ||
+              n.i < 0 || n.i >= 1000000000) {
+            return MakeError(arena, ErrorCode::kOutOfRange,
+                             "google.protobuf.Timestamp out of range");
+          }
+          return Value::Timestamp(s.i, static_cast<int32_t>(n.i));
+        }
+        if (s.i < -kMaxDurationSeconds || s.i > kMaxDurationSeconds ||
+            n.i <= -1000000000 || n.i >= 1000000000 || (s.i > 0 && n.i < 0) ||
+            (s.i < 0 && n.i > 0)) {
+          return MakeError(arena, ErrorCode::kOutOfRange,
+                           "google.protobuf.Duration out of range");
+        }
+        return Value::Duration(s.i, static_cast<int32_t>(n.i));
+      }
+      case FieldConv::kWrapper:
+      case FieldConv::kStruct:
+      case FieldConv::kListValue:
+        return WktField(arena, m, 1);
+      case FieldConv::kValue: {
+        // The kind oneof: the last member on the wire wins.
+        const FieldInfo* best = nullptr;
+        const uint8_t* best_at = nullptr;
+        for (const FieldInfo* f : type->fields()) {
+          const uint8_t* v;
+          int c;
+          Found r = LocateRaw(nullptr, m, *f, &v, &c);
+          if (r == Found::kMalformed) return Malformed(arena, *f);
+          if (r == Found::kFound && v > best_at) {
+            best = f;
+            best_at = v;
+          }
+        }
+        if (best == nullptr || best->number == 1) return Value::Null();
+        return GetField(arena, m, *best);
+      }
+      case FieldConv::kAny: {
+        Value url = WktField(arena, m, 1);
+        if (url.is_error()) return url;
+        Value bytes = WktField(arena, m, 2);
+        if (bytes.is_error()) return bytes;
+        absl::string_view u = url.string_view();
+        size_t slash = u.rfind('/');
+        absl::string_view name =
+            slash == absl::string_view::npos ? u : u.substr(slash + 1);
+        const Descriptor* d =
+            type->descriptor()->file()->pool()->FindMessageTypeByName(
+                std::string(name));
+        if (d == nullptr) {
+          return MakeError(arena, ErrorCode::kInvalidArgument,
+                           absl::StrCat("google.protobuf.Any holds unknown "
+                                        "type '",
+                                        u, "'"));
+        }
+        type = MessageType::For(d);
+        data = reinterpret_cast<const uint8_t*>(bytes.str);
+        size = bytes.len;
+        continue;
+      }
+      case FieldConv::kEnum:
+        break;
+    }
+    break;
+  }
+  return MakeError(arena, ErrorCode::kInvalidArgument,
+                   "google.protobuf.Any nested too deeply");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Reads.
+
+Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
+  if (f.is_map) return MapView(arena, msg, f);
+  if (f.repeated) return RepeatedView(arena, msg, f);
+  const uint8_t* val;
+  int count;
+  switch (Locate(&arena, msg, f, &val, &count)) {
+    case Found::kAbsent:
+      return f.default_value;
+    case Found::kMalformed:
+      return Malformed(arena, f);
+    case Found::kFound:
+      break;
+  }
+  const uint8_t* end = msg.data + msg.size;
+  if (f.type == FieldDescriptor::TYPE_MESSAGE ||
+      f.type == FieldDescriptor::TYPE_GROUP) {
+    const uint8_t* d;
+    uint32_t s;
+    bool ok = count > 1 ? ConcatOccurrences(arena, msg, f, &d, &s)
+                        : MessageSpan(f, val, end, &d, &s);
+    if (!ok) return Malformed(arena, f);
+    return MessageValue(arena, *f.message, d, s);
+  }
+  Value v;
+  if (!DecodeScalar(f, val, end, &v)) return Malformed(arena, f);
+  return v;
+}
+
+namespace {
+
+// has() without allocating; *malformed set on bad data.
+bool HasFieldImpl(Arena* arena, const MessageObj& msg, const FieldInfo& f,
+                  bool* malformed) {
+  *malformed = false;
+  if (msg.size == 0) return false;
+  if (f.repeated || f.is_map) {
+    bool any = false;
+    bool ok = ForEachElement(msg, f, [&](uint32_t) {
+      any = true;
+      return false;  // stop at the first element
+    });
+    if (!ok && !any) *malformed = true;
+    return any;
+  }
+  const uint8_t* val;
+  int count;
+  Found r = Locate(arena, msg, f, &val, &count);
+  if (r == Found::kMalformed) {
+    *malformed = true;
+    return false;
+  }
+  if (r == Found::kAbsent) return false;
+  if (f.has_presence) return true;
+  // proto3 scalar without presence: set means "not the zero value".
+  Value v;
+  if (!DecodeScalar(f, val, msg.data + msg.size, &v)) {
+    *malformed = true;
+    return false;
+  }
+  switch (v.kind) {
+    case Kind::kString:
+    case Kind::kBytes:
+      return v.len != 0;
+    case Kind::kBool:
+      return v.b;
+    default:
+      return v.u != 0;  // int, uint, double: any non-zero bit pattern
+  }
+}
+
+}  // namespace
+
+bool HasField(const MessageObj& msg, const FieldInfo& f) {
+  bool malformed;
+  return HasFieldImpl(nullptr, msg, f, &malformed);
+}
+
+Value TestField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
+  bool malformed;
+  bool r = HasFieldImpl(&arena, msg, f, &malformed);
+  if (malformed) return Malformed(arena, f);
+  return Value::Bool(r);
+}
+
+Value ListGet(Arena& arena, const ListObj& list, uint32_t i) {
+  if (i >= list.size) {
+    return MakeError(arena, ErrorCode::kOutOfRange,
+                     absl::StrCat("index out of range: ", i));
+  }
+  if (list.rep == ListRep::kArray) return list.items[i];
+  const FieldInfo& f = *static_cast<const FieldInfo*>(list.field);
+  if (f.type == FieldDescriptor::TYPE_GROUP) {
+    const uint8_t* d = list.data + list.offsets[2 * i];
+    uint32_t s = list.offsets[2 * i + 1] - list.offsets[2 * i];
+    return MessageValue(arena, *f.message, d, s);
+  }
+  // Elements were validated when the view was made, so the bound only has
+  // to cover one element: a varint (10 bytes), a fixed64, or a length
+  // prefix plus its payload.
+  const uint8_t* p = list.data + list.offsets[i];
+  if (f.wire_type == wire::kLengthDelimited) {
+    uint64_t n = 0;
+    const uint8_t* q = p;
+    wire::ReadVarint(&q, p + 10, &n);
+    return DecodeAt(arena, f, p, q + n);
+  }
+  return DecodeAt(arena, f, p, p + 10);
+}
+
+namespace {
+
+// Entry i of a map field view as a message.
+inline MessageObj MapEntry(const MapObj& map, uint32_t i) {
+  const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
+  MessageObj e;
+  e.data = map.data + map.offsets[i];
+  e.size = map.lengths[i];
+  e.type = f.message;
+  return e;
+}
+
+// Converts a lookup key to the map field's key kind; false if no key of
+// that kind can equal it.
+bool NormalizeKey(const FieldInfo& kf, const Value& key, Value* out) {
+  switch (kf.fd->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_BOOL:
+      if (key.kind != Kind::kBool) return false;
+      *out = key;
+      return true;
+    case FieldDescriptor::CPPTYPE_STRING:
+      if (key.kind != Kind::kString) return false;
+      *out = key;
+      return true;
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+      if (key.kind == Kind::kInt) {
+        *out = key;
+        return true;
+      }
+      if (key.kind == Kind::kUint) {
+        if (key.u >
+            static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+          return false;
+        }
+        *out = Value::Int(static_cast<int64_t>(key.u));
+        return true;
+      }
+      if (key.kind == Kind::kDouble) {
+        if (!(key.d >= -9223372036854775808.0 &&
+              key.d < 9223372036854775808.0) ||
+            key.d != std::trunc(key.d)) {
+          return false;
+        }
+        *out = Value::Int(static_cast<int64_t>(key.d));
+        return true;
+      }
+      return false;
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+      if (key.kind == Kind::kUint) {
+        *out = key;
+        return true;
+      }
+      if (key.kind == Kind::kInt) {
+        if (key.i < 0) return false;
+        *out = Value::Uint(static_cast<uint64_t>(key.i));
+        return true;
+      }
+      if (key.kind == Kind::kDouble) {
+        if (!(key.d >= 0 && key.d < 18446744073709551616.0) ||
+            key.d != std::trunc(key.d)) {
+          return false;
+        }
+        *out = Value::Uint(static_cast<uint64_t>(key.d));
+        return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+Value MapFind(Arena& arena, const MapObj& map, Value key, bool* found) {
+  *found = false;
+  if (map.rep == MapRep::kArray) {
+    const Value* v = ArrayMapFind(map, key);
+    if (v == nullptr) return Value::Null();
+    *found = true;
+    return *v;
+  }
+  const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
+  Value k;
+  if (!NormalizeKey(*f.map_key, key, &k)) return Value::Null();
+  // Later entries override earlier ones (protobuf map merge semantics).
+  for (uint32_t i = map.size; i-- > 0;) {
+    MessageObj e = MapEntry(map, i);
+    Value ek = GetField(arena, e, *f.map_key);
+    if (ek.is_error()) {
+      *found = true;
+      return ek;
+    }
+    bool eq;
+    switch (k.kind) {
+      case Kind::kString:
+        eq = ek.len == k.len && std::memcmp(ek.str, k.str, k.len) == 0;
+        break;
+      case Kind::kBool:
+        eq = ek.b == k.b;
+        break;
+      default:
+        eq = ek.u == k.u;  // same kind (int or uint) after normalisation
+    }
+    if (eq) {
+      *found = true;
+      return GetField(arena, e, *f.map_value);
+    }
+  }
+  return Value::Null();
+}
+
+Value MapKeyAt(Arena& arena, const MapObj& map, uint32_t i) {
+  if (i >= map.size) {
+    return MakeError(arena, ErrorCode::kOutOfRange,
+                     absl::StrCat("map index out of range: ", i));
+  }
+  if (map.rep == MapRep::kArray) return map.keys[i];
+  MessageObj e = MapEntry(map, i);
+  return GetField(arena, e, *static_cast<const FieldInfo*>(map.field)->map_key);
+}
+
+Value MapValueAt(Arena& arena, const MapObj& map, uint32_t i) {
+  if (i >= map.size) {
+    return MakeError(arena, ErrorCode::kOutOfRange,
+                     absl::StrCat("map index out of range: ", i));
+  }
+  if (map.rep == MapRep::kArray) return map.values[i];
+  MessageObj e = MapEntry(map, i);
+  return GetField(arena, e,
+                  *static_cast<const FieldInfo*>(map.field)->map_value);
+}
+
+Value MessageFromBytes(Arena& arena, const MessageType& type,
+                       absl::string_view wire) {
+  if (wire.size() > std::numeric_limits<uint32_t>::max()) {
+    return MakeError(arena, ErrorCode::kInvalidArgument,
+                     "message larger than 4 GiB");
+  }
+  return MessageValue(arena, type,
+                      reinterpret_cast<const uint8_t*>(wire.data()),
+                      static_cast<uint32_t>(wire.size()));
+}
+
+Value FromMessage(Arena& arena, const Message& m) {
+  size_t n = m.ByteSizeLong();
+  if (n > std::numeric_limits<uint32_t>::max()) {
+    return MakeError(arena, ErrorCode::kInvalidArgument,
+                     "message larger than 4 GiB");
+  }
+  uint8_t* buf = static_cast<uint8_t*>(arena.Allocate(n ? n : 1, 1));
+  m.SerializeWithCachedSizesToArray(buf);
+  return MessageFromBytes(
+      arena, *MessageType::For(m.GetDescriptor()),
+      absl::string_view(reinterpret_cast<const char*>(buf), n));
+}
+
+absl::StatusOr<std::unique_ptr<Message>> ToDynamicMessage(
+    const MessageObj& msg) {
+  if (msg.type == nullptr) {
+    return absl::InvalidArgumentError("message value without a type");
+  }
+  std::unique_ptr<Message> m(msg.type->prototype()->New());
+  if (!m->ParsePartialFromArray(msg.data, static_cast<int>(msg.size))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "malformed protobuf for ", msg.type->descriptor()->full_name()));
+  }
+  return m;
+}
+
+}  // namespace onus::engine

@@ -1,0 +1,134 @@
+// Low-level protobuf wire decoding for the lazy view (engine/message_type.h).
+//
+// A hand-written inline decoder instead of CodedInputStream: the hot path
+// reads one varint or one fixed-width number from a known offset, and the
+// stream object's setup (limits, recursion budget) costs more than the read.
+// Every function is bounds-checked against `end` and reports failure instead
+// of reading past the buffer.
+#ifndef ONUS_ENGINE_WIRE_INTERNAL_H_
+#define ONUS_ENGINE_WIRE_INTERNAL_H_
+
+#include <cstdint>
+#include <cstring>
+
+namespace onus::engine::wire {
+
+enum WireType : uint8_t {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLengthDelimited = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
+  kFixed32 = 5,
+};
+
+// Reads a varint at *p (at most 10 bytes, not past end). On success advances
+// *p. Returns false on truncation or an over-long encoding.
+inline bool ReadVarint(const uint8_t** p, const uint8_t* end, uint64_t* out) {
+  const uint8_t* q = *p;
+  if (q < end && *q < 0x80) {  // one byte: the common case
+    *out = *q;
+    *p = q + 1;
+    return true;
+  }
+  uint64_t v = 0;
+  for (int shift = 0; shift < 70; shift += 7) {
+    if (q >= end) return false;
+    uint8_t b = *q++;
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) {
+      *out = v;
+      *p = q;
+      return true;
+    }
+  }
+  return false;  // more than 10 bytes
+}
+
+inline bool ReadFixed32(const uint8_t** p, const uint8_t* end, uint32_t* out) {
+  if (end - *p < 4) return false;
+  uint32_t v;
+  std::memcpy(&v, *p, 4);  // protobuf is little-endian, so are our targets
+  *out = v;
+  *p += 4;
+  return true;
+}
+
+inline bool ReadFixed64(const uint8_t** p, const uint8_t* end, uint64_t* out) {
+  if (end - *p < 8) return false;
+  uint64_t v;
+  std::memcpy(&v, *p, 8);
+  *out = v;
+  *p += 8;
+  return true;
+}
+
+// Reads a length prefix and checks that the payload fits before `end`.
+inline bool ReadLength(const uint8_t** p, const uint8_t* end, uint32_t* len) {
+  uint64_t n;
+  if (!ReadVarint(p, end, &n)) return false;
+  if (n > static_cast<uint64_t>(end - *p)) return false;
+  *len = static_cast<uint32_t>(n);
+  return true;
+}
+
+inline int64_t ZigZag64(uint64_t n) {
+  return static_cast<int64_t>((n >> 1) ^ (~(n & 1) + 1));
+}
+inline int32_t ZigZag32(uint32_t n) {
+  return static_cast<int32_t>((n >> 1) ^ (~(n & 1) + 1));
+}
+
+// Finds the end of a group whose start tag (field `number`) has just been
+// read: *p is advanced past the matching end-group tag and *content_end is
+// set to where that tag starts. Nested groups are tracked with a counter,
+// not recursion, so arbitrary nesting costs no stack.
+bool SkipGroup(const uint8_t** p, const uint8_t* end, uint32_t number,
+               const uint8_t** content_end);
+
+// Skips one field value of the given wire type (the tag already read).
+// `number` is only used to match groups.
+inline bool SkipValue(const uint8_t** p, const uint8_t* end, uint32_t wt,
+                      uint32_t number) {
+  switch (wt) {
+    case kVarint: {
+      uint64_t v;
+      return ReadVarint(p, end, &v);
+    }
+    case kFixed64:
+      if (end - *p < 8) return false;
+      *p += 8;
+      return true;
+    case kLengthDelimited: {
+      uint32_t n;
+      if (!ReadLength(p, end, &n)) return false;
+      *p += n;
+      return true;
+    }
+    case kStartGroup: {
+      const uint8_t* ce;
+      return SkipGroup(p, end, number, &ce);
+    }
+    case kFixed32:
+      if (end - *p < 4) return false;
+      *p += 4;
+      return true;
+    default:  // stray end-group or wire types 6/7
+      return false;
+  }
+}
+
+// Reads a tag. Field number 0 is invalid on the wire.
+inline bool ReadTag(const uint8_t** p, const uint8_t* end, uint32_t* number,
+                    uint32_t* wt) {
+  uint64_t t;
+  if (!ReadVarint(p, end, &t)) return false;
+  if (t > 0xffffffffu) return false;
+  *number = static_cast<uint32_t>(t >> 3);
+  *wt = static_cast<uint32_t>(t & 7);
+  return *number != 0;
+}
+
+}  // namespace onus::engine::wire
+
+#endif  // ONUS_ENGINE_WIRE_INTERNAL_H_
