@@ -17,7 +17,7 @@ if [[ ! -f "$SHARED_BENCH/gen_inventory_json.mjs" ]]; then
   exit 2
 fi
 command -v node >/dev/null || { echo "crosscheck: node not installed" >&2; exit 2; }
-"$BAZEL" build -c opt //benchmarks/cspm:dump_inventory_json >&2
+"$BAZEL" build //benchmarks/cspm:dump_inventory_json >&2
 sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(0 1 10 1000 20000)
 fail=0

@@ -1,0 +1,52 @@
+// INTEGRATION POINT between the benchmark harness and the Onus engine.
+//
+// The harness times exactly these calls as "engine end to end": from the
+// encoded snapshot (or stream file) to fail counts per rule. Until the engine
+// API is integrated they return absl::UnimplementedError and the harness
+// prints "engine: not available yet" - it never substitutes other numbers.
+//
+// To integrate: compile the rules once (each rule becomes a policy over its
+// group's message type, variable `r`, `require = <cel>`), then evaluate every
+// resource of the snapshot, counting FAIL per rule. ERROR outcomes must not
+// be counted as passes: return an error status if any occur, so a mismatch
+// against the reference is visible rather than hidden.
+#ifndef ONUS_BENCHMARKS_CSPM_ENGINE_ADAPTER_H_
+#define ONUS_BENCHMARKS_CSPM_ENGINE_ADAPTER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "rules.h"
+
+namespace onus::bench::cspm {
+
+// Compiled form of the rules, kept across passes so that the timed region
+// covers evaluation only (compile time is reported separately).
+class EngineSession {
+ public:
+  virtual ~EngineSession() = default;
+
+  // Evaluates every resource of an onus.v1.Snapshot (binary) with
+  // `threads` worker threads; returns fail counts indexed like the rules.
+  virtual absl::StatusOr<FailCounts> Run(const std::string& snapshot_bytes,
+                                         int threads) = 0;
+
+  // Same over a length-delimited onus.v1.StreamItem file, reading it
+  // incrementally (the 1,000,000-resource peak-memory test).
+  virtual absl::StatusOr<FailCounts> RunStream(const std::string& path,
+                                               int threads) = 0;
+};
+
+// Compiles `rules` (descriptors of onus.bench.cspm come from the generated
+// pool). Unimplemented until the engine is integrated.
+absl::StatusOr<std::unique_ptr<EngineSession>> EngineCompile(
+    const Rules& rules);
+
+// One-shot form named in the benchmark issue: compile + Run.
+absl::StatusOr<FailCounts> EngineRun(const std::string& snapshot_bytes,
+                                     const Rules& rules, int threads);
+
+}  // namespace onus::bench::cspm
+
+#endif  // ONUS_BENCHMARKS_CSPM_ENGINE_ADAPTER_H_
