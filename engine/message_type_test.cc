@@ -1,0 +1,876 @@
+#include "engine/message_type.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "engine/value.h"
+#include "engine/wire_internal.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/any.pb.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/wrappers.pb.h"
+#include "gtest/gtest.h"
+#include "testdata/view_test.pb.h"
+#include "testdata/view_test2.pb.h"
+
+namespace onus::engine {
+namespace {
+
+using ::onus::test::AllTypes;
+using ::onus::test::Bucket;
+using ::onus::test::Inner;
+using ::onus::test2::Defaults;
+using ::testing::HasSubstr;
+
+// Holds the wire bytes and the arena for one test message.
+class ViewTest : public ::testing::Test {
+ protected:
+  template <typename M>
+  MessageObj View(const M& m) {
+    wire_ = m.SerializeAsString();
+    return ViewBytes(M::descriptor(), wire_);
+  }
+  MessageObj ViewBytes(const google::protobuf::Descriptor* d,
+                       const std::string& bytes) {
+    Value v = MessageFromBytes(arena_, *MessageType::For(d), bytes);
+    EXPECT_EQ(v.kind, Kind::kMessage);
+    return *v.msg;
+  }
+  Value Get(const MessageObj& m, absl::string_view field) {
+    const FieldInfo* f = m.type->FindField(field);
+    EXPECT_NE(f, nullptr) << field;
+    if (f == nullptr) return Value();
+    return GetField(arena_, m, *f);
+  }
+  bool Has(const MessageObj& m, absl::string_view field) {
+    return HasField(m, *m.type->FindField(field));
+  }
+  std::string Str(const Value& v) {
+    EXPECT_TRUE(v.kind == Kind::kString || v.kind == Kind::kBytes)
+        << KindName(v.kind);
+    return std::string(v.str, v.len);
+  }
+  std::string ErrText(const Value& v) {
+    EXPECT_EQ(v.kind, Kind::kError);
+    if (v.kind != Kind::kError) return "";
+    return std::string(v.err->text());
+  }
+
+  Arena arena_;
+  std::string wire_;
+};
+
+TEST_F(ViewTest, EveryScalarType) {
+  AllTypes m;
+  m.set_f_int32(-5);
+  m.set_f_int64(std::numeric_limits<int64_t>::min());
+  m.set_f_uint32(4000000000u);
+  m.set_f_uint64(std::numeric_limits<uint64_t>::max());
+  m.set_f_sint32(-123456);
+  m.set_f_sint64(-9876543210LL);
+  m.set_f_fixed32(0xdeadbeef);
+  m.set_f_fixed64(0x0123456789abcdefULL);
+  m.set_f_sfixed32(-42);
+  m.set_f_sfixed64(-4242424242LL);
+  m.set_f_float(1.25f);
+  m.set_f_double(-3.5e100);
+  m.set_f_bool(true);
+  m.set_f_string("héllo");
+  m.set_f_bytes(std::string("\0\1\2", 3));
+  m.set_f_enum(onus::test::GREEN);
+  m.set_high_number(77);
+  MessageObj v = View(m);
+
+  Value x = Get(v, "f_int32");
+  EXPECT_EQ(x.kind, Kind::kInt);
+  EXPECT_EQ(x.i, -5);
+  EXPECT_EQ(Get(v, "f_int64").i, std::numeric_limits<int64_t>::min());
+  x = Get(v, "f_uint32");
+  EXPECT_EQ(x.kind, Kind::kUint);
+  EXPECT_EQ(x.u, 4000000000u);
+  EXPECT_EQ(Get(v, "f_uint64").u, std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(Get(v, "f_sint32").i, -123456);
+  EXPECT_EQ(Get(v, "f_sint64").i, -9876543210LL);
+  EXPECT_EQ(Get(v, "f_fixed32").u, 0xdeadbeefu);
+  EXPECT_EQ(Get(v, "f_fixed64").u, 0x0123456789abcdefULL);
+  EXPECT_EQ(Get(v, "f_sfixed32").i, -42);
+  EXPECT_EQ(Get(v, "f_sfixed64").i, -4242424242LL);
+  x = Get(v, "f_float");
+  EXPECT_EQ(x.kind, Kind::kDouble);
+  EXPECT_EQ(x.d, 1.25);
+  EXPECT_EQ(Get(v, "f_double").d, -3.5e100);
+  x = Get(v, "f_bool");
+  EXPECT_EQ(x.kind, Kind::kBool);
+  EXPECT_TRUE(x.b);
+  x = Get(v, "f_string");
+  EXPECT_EQ(x.kind, Kind::kString);
+  EXPECT_EQ(Str(x), "héllo");
+  // Strings are views into the wire bytes, not copies.
+  EXPECT_GE(x.str, wire_.data());
+  EXPECT_LT(x.str, wire_.data() + wire_.size());
+  x = Get(v, "f_bytes");
+  EXPECT_EQ(x.kind, Kind::kBytes);
+  EXPECT_EQ(Str(x), std::string("\0\1\2", 3));
+  x = Get(v, "f_enum");
+  EXPECT_EQ(x.kind, Kind::kInt);
+  EXPECT_EQ(x.i, 2);
+  EXPECT_EQ(Get(v, "high_number").i, 77);
+}
+
+TEST_F(ViewTest, Proto3DefaultsAndPresence) {
+  AllTypes m;
+  m.set_f_opt(0);
+  MessageObj v = View(m);
+  EXPECT_EQ(Get(v, "f_int32").i, 0);
+  EXPECT_EQ(Get(v, "f_uint64").kind, Kind::kUint);
+  EXPECT_EQ(Str(Get(v, "f_string")), "");
+  EXPECT_FALSE(Get(v, "f_bool").b);
+  EXPECT_FALSE(Has(v, "f_int32"));
+  EXPECT_FALSE(Has(v, "f_string"));
+  // proto3 optional: present even at the zero value.
+  EXPECT_TRUE(Has(v, "f_opt"));
+  EXPECT_EQ(Get(v, "f_opt").i, 0);
+  // Absent message: an empty message view, has() false.
+  Value inner = Get(v, "f_inner");
+  ASSERT_EQ(inner.kind, Kind::kMessage);
+  EXPECT_EQ(inner.msg->size, 0u);
+  EXPECT_FALSE(Has(v, "f_inner"));
+  EXPECT_FALSE(Get(*inner.msg, "a").b);
+  // Absent repeated/map: empty list/map.
+  Value r = Get(v, "r_int64");
+  ASSERT_EQ(r.kind, Kind::kList);
+  EXPECT_EQ(r.list->size, 0u);
+  Value mp = Get(v, "m_string_int");
+  ASSERT_EQ(mp.kind, Kind::kMap);
+  EXPECT_EQ(mp.map->size, 0u);
+
+  m.set_f_int32(3);
+  m.set_f_string("x");
+  m.mutable_f_inner();
+  v = View(m);
+  EXPECT_TRUE(Has(v, "f_int32"));
+  EXPECT_TRUE(Has(v, "f_string"));
+  EXPECT_TRUE(Has(v, "f_inner"));
+}
+
+TEST_F(ViewTest, NestedMessages) {
+  AllTypes m;
+  m.mutable_f_inner()->set_name("outer");
+  m.mutable_f_inner()->mutable_child()->set_name("inner");
+  m.mutable_f_inner()->mutable_child()->set_c(true);
+  MessageObj v = View(m);
+  Value a = Get(v, "f_inner");
+  ASSERT_EQ(a.kind, Kind::kMessage);
+  EXPECT_EQ(a.msg->type->descriptor()->full_name(), "onus.test.Inner");
+  EXPECT_EQ(Str(Get(*a.msg, "name")), "outer");
+  Value b = Get(*a.msg, "child");
+  ASSERT_EQ(b.kind, Kind::kMessage);
+  EXPECT_EQ(Str(Get(*b.msg, "name")), "inner");
+  EXPECT_TRUE(Get(*b.msg, "c").b);
+  EXPECT_FALSE(Get(*b.msg, "a").b);
+  // Reading twice uses the index and gives the same answer.
+  EXPECT_EQ(Str(Get(*a.msg, "name")), "outer");
+  EXPECT_NE(a.msg->index, nullptr);
+}
+
+TEST_F(ViewTest, RepeatedPackedAndUnpacked) {
+  AllTypes m;
+  for (int64_t x : {1LL, -2LL, 300LL, 1LL << 40}) {
+    m.add_r_int64(x);
+    m.add_r_int64_unpacked(x);
+  }
+  m.add_r_sint32(-1);
+  m.add_r_sint32(7);
+  m.add_r_double(0.5);
+  m.add_r_double(-1e300);
+  m.add_r_fixed32(9);
+  m.add_r_string("a");
+  m.add_r_string("");
+  m.add_r_string("ccc");
+  m.add_r_inner()->set_name("i0");
+  m.add_r_inner()->set_name("i1");
+  m.add_r_enum(onus::test::RED);
+  m.add_r_enum(static_cast<onus::test::Color>(99));  // open enum
+  m.add_r_bool(true);
+  m.add_r_bool(false);
+  MessageObj v = View(m);
+
+  for (const char* name : {"r_int64", "r_int64_unpacked"}) {
+    Value l = Get(v, name);
+    ASSERT_EQ(l.kind, Kind::kList) << name;
+    EXPECT_EQ(l.list->rep, ListRep::kRepeatedField);
+    ASSERT_EQ(l.list->size, 4u);
+    EXPECT_EQ(ListGet(arena_, *l.list, 0).i, 1);
+    EXPECT_EQ(ListGet(arena_, *l.list, 1).i, -2);
+    EXPECT_EQ(ListGet(arena_, *l.list, 2).i, 300);
+    EXPECT_EQ(ListGet(arena_, *l.list, 3).i, 1LL << 40);
+    EXPECT_EQ(ListGet(arena_, *l.list, 4).kind, Kind::kError);
+  }
+  Value l = Get(v, "r_sint32");
+  EXPECT_EQ(ListGet(arena_, *l.list, 0).i, -1);
+  EXPECT_EQ(ListGet(arena_, *l.list, 1).i, 7);
+  l = Get(v, "r_double");
+  EXPECT_EQ(ListGet(arena_, *l.list, 1).d, -1e300);
+  l = Get(v, "r_fixed32");
+  EXPECT_EQ(ListGet(arena_, *l.list, 0).u, 9u);
+  l = Get(v, "r_string");
+  ASSERT_EQ(l.list->size, 3u);
+  EXPECT_EQ(Str(ListGet(arena_, *l.list, 1)), "");
+  EXPECT_EQ(Str(ListGet(arena_, *l.list, 2)), "ccc");
+  l = Get(v, "r_inner");
+  ASSERT_EQ(l.list->size, 2u);
+  Value e = ListGet(arena_, *l.list, 1);
+  ASSERT_EQ(e.kind, Kind::kMessage);
+  EXPECT_EQ(Str(Get(*e.msg, "name")), "i1");
+  l = Get(v, "r_enum");
+  EXPECT_EQ(ListGet(arena_, *l.list, 1).i, 99);
+  l = Get(v, "r_bool");
+  EXPECT_TRUE(ListGet(arena_, *l.list, 0).b);
+  EXPECT_FALSE(ListGet(arena_, *l.list, 1).b);
+  EXPECT_TRUE(Has(v, "r_bool"));
+  EXPECT_FALSE(Has(v, "r_any"));
+}
+
+TEST_F(ViewTest, PackedAndUnpackedMixedOnTheWire) {
+  // Parsers must accept both encodings of a packable field, even mixed.
+  AllTypes a;
+  a.add_r_int64(1);
+  a.add_r_int64(2);
+  std::string bytes = a.SerializeAsString();
+  // Field 20 unpacked (wire type 0): tag (20 << 3) | 0 = 160 = 0xa0 0x01.
+  bytes += std::string("\xa0\x01\x03", 3);
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  Value l = Get(v, "r_int64");
+  ASSERT_EQ(l.list->size, 3u);
+  EXPECT_EQ(ListGet(arena_, *l.list, 2).i, 3);
+  AllTypes parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  EXPECT_EQ(parsed.r_int64_size(), 3);
+}
+
+TEST_F(ViewTest, Maps) {
+  AllTypes m;
+  (*m.mutable_m_string_int())["one"] = 1;
+  (*m.mutable_m_string_int())["two"] = 2;
+  (*m.mutable_m_int_string())[-3] = "minus three";
+  (*m.mutable_m_int_string())[5] = "five";
+  (*m.mutable_m_bool_inner())[true].set_name("yes");
+  (*m.mutable_m_uint_double())[7] = 0.25;
+  (*m.mutable_m_string_value())["k"].set_string_value("v");
+  MessageObj v = View(m);
+
+  bool found;
+  Value mp = Get(v, "m_string_int");
+  ASSERT_EQ(mp.kind, Kind::kMap);
+  EXPECT_EQ(mp.map->rep, MapRep::kMapField);
+  EXPECT_EQ(mp.map->size, 2u);
+  Value r = MapFind(arena_, *mp.map, Value::String("two"), &found);
+  EXPECT_TRUE(found);
+  EXPECT_EQ(r.i, 2);
+  MapFind(arena_, *mp.map, Value::String("three"), &found);
+  EXPECT_FALSE(found);
+  MapFind(arena_, *mp.map, Value::Int(1), &found);
+  EXPECT_FALSE(found);
+  // Keys and values by position.
+  std::vector<std::string> keys;
+  for (uint32_t i = 0; i < mp.map->size; ++i) {
+    keys.push_back(Str(MapKeyAt(arena_, *mp.map, i)));
+    Value val = MapValueAt(arena_, *mp.map, i);
+    EXPECT_EQ(val.i, keys.back() == "one" ? 1 : 2);
+  }
+  EXPECT_THAT(keys, ::testing::UnorderedElementsAre("one", "two"));
+
+  mp = Get(v, "m_int_string");
+  // Heterogeneous numeric keys: -3, 5u and 5.0 all find int keys.
+  EXPECT_EQ(Str(MapFind(arena_, *mp.map, Value::Int(-3), &found)),
+            "minus three");
+  EXPECT_EQ(Str(MapFind(arena_, *mp.map, Value::Uint(5), &found)), "five");
+  EXPECT_TRUE(found);
+  EXPECT_EQ(Str(MapFind(arena_, *mp.map, Value::Double(5.0), &found)), "five");
+  MapFind(arena_, *mp.map, Value::Double(5.5), &found);
+  EXPECT_FALSE(found);
+
+  mp = Get(v, "m_bool_inner");
+  r = MapFind(arena_, *mp.map, Value::Bool(true), &found);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(r.kind, Kind::kMessage);
+  EXPECT_EQ(Str(Get(*r.msg, "name")), "yes");
+  MapFind(arena_, *mp.map, Value::Bool(false), &found);
+  EXPECT_FALSE(found);
+
+  mp = Get(v, "m_uint_double");
+  EXPECT_EQ(MapFind(arena_, *mp.map, Value::Int(7), &found).d, 0.25);
+  EXPECT_TRUE(found);
+  MapFind(arena_, *mp.map, Value::Int(-7), &found);
+  EXPECT_FALSE(found);
+
+  mp = Get(v, "m_string_value");
+  r = MapFind(arena_, *mp.map, Value::String("k"), &found);
+  EXPECT_EQ(Str(r), "v");
+  EXPECT_EQ(r.kind, Kind::kString);
+}
+
+TEST_F(ViewTest, LaterMapEntryWins) {
+  // Two entries with the same key on the wire: protobuf keeps the last.
+  AllTypes a, b;
+  (*a.mutable_m_string_int())["k"] = 1;
+  (*b.mutable_m_string_int())["k"] = 2;
+  std::string bytes = a.SerializeAsString() + b.SerializeAsString();
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  bool found;
+  Value mp = Get(v, "m_string_int");
+  EXPECT_EQ(MapFind(arena_, *mp.map, Value::String("k"), &found).i, 2);
+}
+
+TEST_F(ViewTest, Oneof) {
+  AllTypes m;
+  m.set_o_int(5);
+  MessageObj v = View(m);
+  EXPECT_TRUE(Has(v, "o_int"));
+  EXPECT_FALSE(Has(v, "o_string"));
+  EXPECT_EQ(Get(v, "o_int").i, 5);
+  EXPECT_EQ(Str(Get(v, "o_string")), "");
+  // A later member of the same oneof on the wire clears the earlier one.
+  AllTypes a, b;
+  a.set_o_string("first");
+  b.set_o_int(9);
+  std::string bytes = a.SerializeAsString() + b.SerializeAsString();
+  v = ViewBytes(AllTypes::descriptor(), bytes);
+  EXPECT_FALSE(Has(v, "o_string"));
+  EXPECT_TRUE(Has(v, "o_int"));
+  EXPECT_EQ(Str(Get(v, "o_string")), "");
+  AllTypes parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  EXPECT_EQ(parsed.choice_case(), AllTypes::kOInt);
+}
+
+TEST_F(ViewTest, RepeatedOccurrencesOfMessageMerge) {
+  AllTypes a, b;
+  a.mutable_f_inner()->set_a(true);
+  a.mutable_f_inner()->set_name("x");
+  b.mutable_f_inner()->set_b(true);
+  std::string bytes = a.SerializeAsString() + b.SerializeAsString();
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  Value in = Get(v, "f_inner");
+  ASSERT_EQ(in.kind, Kind::kMessage);
+  EXPECT_TRUE(Get(*in.msg, "a").b);
+  EXPECT_TRUE(Get(*in.msg, "b").b);
+  EXPECT_EQ(Str(Get(*in.msg, "name")), "x");
+}
+
+TEST_F(ViewTest, Proto2DefaultsAndGroups) {
+  Defaults d;
+  MessageObj v = View(d);
+  EXPECT_EQ(Get(v, "i").i, -7);
+  EXPECT_EQ(Get(v, "u").u, 42u);
+  EXPECT_EQ(Str(Get(v, "s")), "hello");
+  EXPECT_EQ(Str(Get(v, "by")), std::string("\1\2", 2));
+  EXPECT_EQ(Get(v, "d").d, 2.5);
+  EXPECT_TRUE(Get(v, "b").b);
+  EXPECT_EQ(Get(v, "level").i, 5);
+  EXPECT_EQ(Get(v, "f").d, 1.5);
+  EXPECT_FALSE(Has(v, "i"));
+
+  d.set_i(0);
+  d.set_plain(12);
+  d.mutable_g()->set_gx(3);
+  d.mutable_g()->set_gy("gy");
+  d.add_rg()->set_rx(10);
+  d.add_rg()->set_rx(20);
+  d.mutable_nested()->set_s("deep");
+  v = View(d);
+  EXPECT_TRUE(Has(v, "i"));  // proto2 presence: explicitly set zero
+  EXPECT_EQ(Get(v, "i").i, 0);
+  EXPECT_EQ(Get(v, "plain").i, 12);
+  Value g = Get(v, "g");
+  ASSERT_EQ(g.kind, Kind::kMessage) << ErrText(g);
+  EXPECT_EQ(Get(*g.msg, "gx").i, 3);
+  EXPECT_EQ(Str(Get(*g.msg, "gy")), "gy");
+  Value rg = Get(v, "rg");
+  ASSERT_EQ(rg.kind, Kind::kList);
+  ASSERT_EQ(rg.list->size, 2u);
+  Value e = ListGet(arena_, *rg.list, 1);
+  ASSERT_EQ(e.kind, Kind::kMessage);
+  EXPECT_EQ(Get(*e.msg, "rx").i, 20);
+  Value n = Get(v, "nested");
+  EXPECT_EQ(Str(Get(*n.msg, "s")), "deep");
+  EXPECT_EQ(Get(*n.msg, "i").i, -7);
+}
+
+TEST_F(ViewTest, TimestampDurationWrappers) {
+  AllTypes m;
+  m.mutable_w_timestamp()->set_seconds(1700000000);
+  m.mutable_w_timestamp()->set_nanos(123);
+  m.mutable_w_duration()->set_seconds(-5);
+  m.mutable_w_duration()->set_nanos(-500);
+  m.mutable_w_bool()->set_value(true);
+  m.mutable_w_int32()->set_value(-3);
+  m.mutable_w_int64()->set_value(1LL << 50);
+  m.mutable_w_uint32()->set_value(3);
+  m.mutable_w_uint64()->set_value(1ULL << 63);
+  m.mutable_w_float()->set_value(0.5f);
+  m.mutable_w_double()->set_value(-2.25);
+  m.mutable_w_string()->set_value("s");
+  m.mutable_w_bytes()->set_value("b");
+  MessageObj v = View(m);
+  Value t = Get(v, "w_timestamp");
+  ASSERT_EQ(t.kind, Kind::kTimestamp);
+  EXPECT_EQ(t.i, 1700000000);
+  EXPECT_EQ(t.nanos(), 123);
+  Value d = Get(v, "w_duration");
+  ASSERT_EQ(d.kind, Kind::kDuration);
+  EXPECT_EQ(d.i, -5);
+  EXPECT_EQ(d.nanos(), -500);
+  EXPECT_TRUE(Get(v, "w_bool").b);
+  EXPECT_EQ(Get(v, "w_int32").i, -3);
+  EXPECT_EQ(Get(v, "w_int64").i, 1LL << 50);
+  EXPECT_EQ(Get(v, "w_uint32").u, 3u);
+  EXPECT_EQ(Get(v, "w_uint64").u, 1ULL << 63);
+  EXPECT_EQ(Get(v, "w_float").d, 0.5);
+  EXPECT_EQ(Get(v, "w_double").d, -2.25);
+  EXPECT_EQ(Str(Get(v, "w_string")), "s");
+  EXPECT_EQ(Get(v, "w_bytes").kind, Kind::kBytes);
+
+  // Unset wrappers are null; a wrapper set to zero is zero, not null.
+  AllTypes z;
+  z.mutable_w_int64()->set_value(0);
+  v = View(z);
+  EXPECT_EQ(Get(v, "w_int32").kind, Kind::kNull);
+  Value w = Get(v, "w_int64");
+  EXPECT_EQ(w.kind, Kind::kInt);
+  EXPECT_EQ(w.i, 0);
+  EXPECT_TRUE(Has(v, "w_int64"));
+  EXPECT_FALSE(Has(v, "w_int32"));
+  EXPECT_EQ(Get(v, "w_timestamp").kind, Kind::kTimestamp);
+  EXPECT_EQ(Get(v, "w_value").kind, Kind::kNull);
+}
+
+TEST_F(ViewTest, StructValueListValue) {
+  AllTypes m;
+  auto* fields = m.mutable_w_struct()->mutable_fields();
+  (*fields)["n"].set_number_value(1.5);
+  (*fields)["s"].set_string_value("str");
+  (*fields)["b"].set_bool_value(true);
+  (*fields)["z"].set_null_value(google::protobuf::NULL_VALUE);
+  auto* lv = (*fields)["l"].mutable_list_value();
+  lv->add_values()->set_number_value(1);
+  lv->add_values()->set_string_value("two");
+  (*(*fields)["o"].mutable_struct_value()->mutable_fields())["x"]
+      .set_bool_value(false);
+  m.mutable_w_value()->set_string_value("dyn");
+  m.mutable_w_list()->add_values()->set_bool_value(true);
+  MessageObj v = View(m);
+
+  Value s = Get(v, "w_struct");
+  ASSERT_EQ(s.kind, Kind::kMap);
+  EXPECT_EQ(s.map->size, 6u);
+  bool found;
+  EXPECT_EQ(MapFind(arena_, *s.map, Value::String("n"), &found).d, 1.5);
+  EXPECT_EQ(Str(MapFind(arena_, *s.map, Value::String("s"), &found)), "str");
+  EXPECT_TRUE(MapFind(arena_, *s.map, Value::String("b"), &found).b);
+  Value z = MapFind(arena_, *s.map, Value::String("z"), &found);
+  EXPECT_TRUE(found);
+  EXPECT_EQ(z.kind, Kind::kNull);
+  Value l = MapFind(arena_, *s.map, Value::String("l"), &found);
+  ASSERT_EQ(l.kind, Kind::kList);
+  EXPECT_EQ(ListGet(arena_, *l.list, 0).d, 1.0);
+  EXPECT_EQ(Str(ListGet(arena_, *l.list, 1)), "two");
+  Value o = MapFind(arena_, *s.map, Value::String("o"), &found);
+  ASSERT_EQ(o.kind, Kind::kMap);
+  Value x = MapFind(arena_, *o.map, Value::String("x"), &found);
+  EXPECT_EQ(x.kind, Kind::kBool);
+  EXPECT_FALSE(x.b);
+
+  EXPECT_EQ(Str(Get(v, "w_value")), "dyn");
+  Value wl = Get(v, "w_list");
+  ASSERT_EQ(wl.kind, Kind::kList);
+  EXPECT_TRUE(ListGet(arena_, *wl.list, 0).b);
+}
+
+TEST_F(ViewTest, AnyUnpacks) {
+  AllTypes m;
+  Inner inner;
+  inner.set_name("packed");
+  m.mutable_w_any()->PackFrom(inner);
+  google::protobuf::Int64Value iv;
+  iv.set_value(12);
+  m.add_r_any()->PackFrom(iv);
+  google::protobuf::Any nested;
+  nested.PackFrom(inner);
+  m.add_r_any()->PackFrom(nested);  // Any inside Any
+  m.add_r_any()->set_type_url("type.googleapis.com/no.such.Type");
+  MessageObj v = View(m);
+
+  Value a = Get(v, "w_any");
+  ASSERT_EQ(a.kind, Kind::kMessage) << ErrText(a);
+  EXPECT_EQ(a.msg->type->descriptor(), Inner::descriptor());
+  EXPECT_EQ(Str(Get(*a.msg, "name")), "packed");
+  Value l = Get(v, "r_any");
+  ASSERT_EQ(l.list->size, 3u);
+  EXPECT_EQ(ListGet(arena_, *l.list, 0).i, 12);
+  Value n = ListGet(arena_, *l.list, 1);
+  ASSERT_EQ(n.kind, Kind::kMessage);
+  EXPECT_EQ(Str(Get(*n.msg, "name")), "packed");
+  EXPECT_THAT(ErrText(ListGet(arena_, *l.list, 2)), HasSubstr("no.such.Type"));
+}
+
+TEST_F(ViewTest, RootWellKnownTypesConvert) {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(10);
+  Value v = FromMessage(arena_, ts);
+  EXPECT_EQ(v.kind, Kind::kTimestamp);
+  EXPECT_EQ(v.i, 10);
+  google::protobuf::StringValue sv;
+  sv.set_value("w");
+  v = FromMessage(arena_, sv);
+  EXPECT_EQ(Str(v), "w");
+  google::protobuf::Timestamp bad;
+  bad.set_seconds(std::numeric_limits<int64_t>::max());
+  EXPECT_THAT(ErrText(FromMessage(arena_, bad)), HasSubstr("out of range"));
+}
+
+TEST_F(ViewTest, TypeRegistry) {
+  const MessageType* t = MessageType::For(AllTypes::descriptor());
+  EXPECT_EQ(t, MessageType::For(AllTypes::descriptor()));
+  EXPECT_EQ(t->descriptor(), AllTypes::descriptor());
+  EXPECT_STREQ(t->type_value()->name, "onus.test.AllTypes");
+  EXPECT_EQ(t->type_value()->kind, Kind::kMessage);
+  EXPECT_EQ(t->type_value()->message, t);
+  EXPECT_EQ(t->FindField("nope"), nullptr);
+  const FieldInfo* f = t->FindField("f_inner");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f, t->FieldByNumber(17));
+  EXPECT_EQ(f->message, MessageType::For(Inner::descriptor()));
+  EXPECT_TRUE(f->has_presence);
+  EXPECT_EQ(t->FindField("w_any")->conv, FieldConv::kAny);
+  EXPECT_EQ(t->FindField("w_int32")->conv, FieldConv::kWrapper);
+  EXPECT_EQ(t->FindField("f_enum")->conv, FieldConv::kEnum);
+  const FieldInfo* mp = t->FindField("m_bool_inner");
+  EXPECT_TRUE(mp->is_map);
+  EXPECT_FALSE(mp->repeated);
+  EXPECT_EQ(mp->map_value->message, MessageType::For(Inner::descriptor()));
+  EXPECT_TRUE(t->FindField("r_int64")->packed_ok);
+  EXPECT_FALSE(t->FindField("r_string")->packed_ok);
+  EXPECT_EQ(t->FindField("high_number")->index_slot, -1);
+  EXPECT_EQ(t->FindField("f_int32")->index_slot, 1);
+  EXPECT_EQ(t->fields().size(),
+            static_cast<size_t>(AllTypes::descriptor()->field_count()));
+  EXPECT_EQ(MessageType::For(google::protobuf::Timestamp::descriptor())->wkt(),
+            FieldConv::kTimestamp);
+  EXPECT_EQ(
+      MessageType::For(google::protobuf::Timestamp::descriptor())->type_value(),
+      BuiltinType(Kind::kTimestamp));
+}
+
+TEST_F(ViewTest, TruncatedAndCorruptBytesGiveErrors) {
+  AllTypes m;
+  m.set_f_int64(1LL << 40);
+  m.set_f_string("a fairly long string value");
+  m.mutable_f_inner()->set_name("n");
+  m.add_r_int64(1);
+  m.add_r_int64(1000000);
+  std::string full = m.SerializeAsString();
+  // Cut the message at every length: each read either succeeds with the
+  // right value or reports malformed data, never crashes.
+  for (size_t cut = 1; cut < full.size(); ++cut) {
+    std::string bytes = full.substr(0, cut);
+    Arena arena;
+    Value root = MessageFromBytes(
+        arena, *MessageType::For(AllTypes::descriptor()), bytes);
+    bool any_error = false;
+    for (const FieldInfo* f : root.msg->type->fields()) {
+      Value x = GetField(arena, *root.msg, *f);
+      any_error |= x.is_error();
+      if (x.is_error()) {
+        EXPECT_THAT(std::string(x.err->text()),
+                    HasSubstr("malformed protobuf in field onus.test."));
+      }
+    }
+    AllTypes parsed;
+    // Whenever protobuf rejects the bytes, so do we.
+    if (!parsed.ParseFromString(bytes)) {
+      EXPECT_TRUE(any_error) << "cut at " << cut;
+    }
+  }
+  // Wire type 7 does not exist.
+  std::string bad = full + std::string("\x0f", 1);
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bad);
+  EXPECT_THAT(ErrText(Get(v, "f_int64")),
+              HasSubstr("onus.test.AllTypes.f_int64"));
+  Arena arena;
+  EXPECT_EQ(TestField(arena, v, *v.type->FindField("f_int64")).kind,
+            Kind::kError);
+  // A varint longer than 10 bytes.
+  std::string longv("\x10", 1);
+  longv += std::string(11, '\xff');
+  v = ViewBytes(AllTypes::descriptor(), longv);
+  EXPECT_TRUE(Get(v, "f_int64").is_error());
+  // A length prefix past the end.
+  std::string pastend(
+      "\x72\x7f"
+      "abc",
+      5);
+  v = ViewBytes(AllTypes::descriptor(), pastend);
+  EXPECT_TRUE(Get(v, "f_string").is_error());
+  // Packed fixed32 payload not a multiple of 4 (field 24 is unpacked in
+  // the schema but both forms are accepted).
+  std::string packed_bad("\xc2\x01\x03\x01\x02\x03", 6);
+  v = ViewBytes(AllTypes::descriptor(), packed_bad);
+  EXPECT_TRUE(Get(v, "r_fixed32").is_error());
+}
+
+TEST_F(ViewTest, WrongWireTypeIsSkippedLikeProtobuf) {
+  // Field 2 (int64) sent as a length-delimited field: protobuf keeps it as
+  // an unknown field, so the value reads as absent.
+  std::string bytes("\x10\x05\x12\x01x", 5);
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  EXPECT_EQ(Get(v, "f_int64").i, 5);
+  AllTypes parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  EXPECT_EQ(parsed.f_int64(), 5);
+}
+
+TEST_F(ViewTest, RandomBytesNeverCrash) {
+  std::mt19937 rng(1234);
+  std::vector<const google::protobuf::Descriptor*> types = {
+      AllTypes::descriptor(), Defaults::descriptor(), Bucket::descriptor()};
+  AllTypes seed;
+  seed.set_f_string("seed");
+  seed.mutable_f_inner()->set_name("x");
+  seed.add_r_int64(5);
+  (*seed.mutable_m_string_int())["a"] = 1;
+  seed.mutable_w_struct();
+  std::string base = seed.SerializeAsString();
+  int errors = 0;
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::string bytes;
+    if (iter % 2 == 0) {
+      size_t n = rng() % 64;
+      for (size_t i = 0; i < n; ++i) bytes.push_back(static_cast<char>(rng()));
+    } else {
+      bytes = base;
+      for (int k = 0; k < 3; ++k) {
+        bytes[rng() % bytes.size()] = static_cast<char>(rng());
+      }
+    }
+    Arena arena;
+    const MessageType* t = MessageType::For(types[iter % types.size()]);
+    Value root = MessageFromBytes(arena, *t, bytes);
+    for (const FieldInfo* f : t->fields()) {
+      Value x = GetField(arena, *root.msg, *f);
+      errors += x.is_error();
+      HasField(*root.msg, *f);
+      if (x.kind == Kind::kList) {
+        for (uint32_t i = 0; i < x.list->size; ++i) {
+          ListGet(arena, *x.list, i);
+        }
+      } else if (x.kind == Kind::kMap) {
+        for (uint32_t i = 0; i < x.map->size; ++i) {
+          MapKeyAt(arena, *x.map, i);
+          MapValueAt(arena, *x.map, i);
+        }
+        bool found;
+        MapFind(arena, *x.map, Value::String("a"), &found);
+        MapFind(arena, *x.map, Value::Int(1), &found);
+      } else if (x.kind == Kind::kMessage) {
+        for (const FieldInfo* g : x.msg->type->fields()) {
+          GetField(arena, *x.msg, *g);
+        }
+      }
+    }
+  }
+  EXPECT_GT(errors, 0);  // the corpus did exercise the error paths
+}
+
+TEST_F(ViewTest, ToDynamicMessageRoundTrip) {
+  AllTypes m;
+  m.set_f_string("dyn");
+  (*m.mutable_m_int_string())[1] = "x";
+  MessageObj v = View(m);
+  auto dm = ToDynamicMessage(v);
+  ASSERT_TRUE(dm.ok()) << dm.status();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(**dm, m));
+  std::string bad("\x72\x7f", 2);
+  MessageObj b = ViewBytes(AllTypes::descriptor(), bad);
+  EXPECT_FALSE(ToDynamicMessage(b).ok());
+}
+
+// --- construction ----------------------------------------------------------
+
+class NewMessageTest : public ViewTest {
+ protected:
+  Value New(const google::protobuf::Descriptor* d,
+            std::vector<std::pair<std::string, Value>> inits) {
+    const MessageType* t = MessageType::For(d);
+    std::vector<const FieldInfo*> fs;
+    std::vector<Value> vs;
+    for (auto& [name, v] : inits) {
+      fs.push_back(t->FindField(name));
+      EXPECT_NE(fs.back(), nullptr) << name;
+      vs.push_back(v);
+    }
+    return NewMessage(arena_, *t, fs.data(), vs.data(),
+                      static_cast<uint32_t>(fs.size()));
+  }
+};
+
+TEST_F(NewMessageTest, ScalarsRoundTrip) {
+  Value v = New(AllTypes::descriptor(), {{"f_int32", Value::Int(-7)},
+                                         {"f_uint64", Value::Uint(9)},
+                                         {"f_double", Value::Double(0.5)},
+                                         {"f_float", Value::Double(2.0)},
+                                         {"f_bool", Value::Bool(true)},
+                                         {"f_string", Value::String("s")},
+                                         {"f_bytes", Value::Bytes("b")},
+                                         {"f_enum", Value::Int(2)},
+                                         {"f_opt", Value::Int(0)},
+                                         {"high_number", Value::Int(3)}});
+  ASSERT_EQ(v.kind, Kind::kMessage) << ErrText(v);
+  EXPECT_NE(v.msg->index, nullptr);  // built eagerly
+  EXPECT_EQ(Get(*v.msg, "f_int32").i, -7);
+  EXPECT_EQ(Get(*v.msg, "f_uint64").u, 9u);
+  EXPECT_EQ(Get(*v.msg, "f_double").d, 0.5);
+  EXPECT_EQ(Get(*v.msg, "f_float").d, 2.0);
+  EXPECT_TRUE(Get(*v.msg, "f_bool").b);
+  EXPECT_EQ(Str(Get(*v.msg, "f_string")), "s");
+  EXPECT_EQ(Str(Get(*v.msg, "f_bytes")), "b");
+  EXPECT_EQ(Get(*v.msg, "f_enum").i, 2);
+  EXPECT_TRUE(Has(*v.msg, "f_opt"));
+  EXPECT_EQ(Get(*v.msg, "high_number").i, 3);
+}
+
+TEST_F(NewMessageTest, RangeAndKindErrors) {
+  Value v = New(AllTypes::descriptor(), {{"f_int32", Value::Int(1LL << 31)}});
+  EXPECT_THAT(ErrText(v), HasSubstr("out of range"));
+  EXPECT_EQ(v.err->code, ErrorCode::kOutOfRange);
+  v = New(AllTypes::descriptor(), {{"f_uint32", Value::Uint(1ULL << 32)}});
+  EXPECT_THAT(ErrText(v), HasSubstr("out of range"));
+  v = New(AllTypes::descriptor(), {{"f_int64", Value::Uint(1)}});
+  EXPECT_THAT(ErrText(v), HasSubstr("type mismatch"));
+  v = New(AllTypes::descriptor(), {{"f_string", Value::Bytes("x")}});
+  EXPECT_THAT(ErrText(v), HasSubstr("type mismatch"));
+  v = New(AllTypes::descriptor(), {{"f_inner", Value::Int(1)}});
+  EXPECT_TRUE(v.is_error());
+  v = New(Defaults::descriptor(), {{"level", Value::Int(3)}});  // closed enum
+  EXPECT_THAT(ErrText(v), HasSubstr("out of range"));
+  // Errors in inputs propagate unchanged.
+  Value err = StaticError(ErrorCode::kDivisionByZero, "division by zero");
+  v = New(AllTypes::descriptor(), {{"f_int64", err}});
+  EXPECT_EQ(v.err, err.err);
+}
+
+TEST_F(NewMessageTest, MessagesListsMapsAndWkts) {
+  Value inner = New(Inner::descriptor(), {{"name", Value::String("in")}});
+  ASSERT_EQ(inner.kind, Kind::kMessage);
+  Value items[] = {Value::Int(1), Value::Int(2), Value::Int(3)};
+  Value list = MakeList(arena_, items, 3);
+  Value keys[] = {Value::String("a"), Value::String("b")};
+  Value vals[] = {Value::Int(10), Value::Int(20)};
+  Value map = MakeMap(arena_, keys, vals, 2);
+  Value v =
+      New(AllTypes::descriptor(), {{"f_inner", inner},
+                                   {"r_int64", list},
+                                   {"m_string_int", map},
+                                   {"w_timestamp", Value::Timestamp(100, 5)},
+                                   {"w_duration", Value::Duration(-1, -2)},
+                                   {"w_int32", Value::Int(4)},
+                                   {"w_string", Value::Null()},
+                                   {"w_value", Value::Null()},
+                                   {"w_struct", map},
+                                   {"w_list", list},
+                                   {"w_any", inner}});
+  ASSERT_EQ(v.kind, Kind::kMessage) << ErrText(v);
+  Value in = Get(*v.msg, "f_inner");
+  EXPECT_EQ(Str(Get(*in.msg, "name")), "in");
+  Value l = Get(*v.msg, "r_int64");
+  ASSERT_EQ(l.list->size, 3u);
+  EXPECT_EQ(ListGet(arena_, *l.list, 2).i, 3);
+  bool found;
+  Value m = Get(*v.msg, "m_string_int");
+  EXPECT_EQ(MapFind(arena_, *m.map, Value::String("b"), &found).i, 20);
+  Value t = Get(*v.msg, "w_timestamp");
+  EXPECT_EQ(t.kind, Kind::kTimestamp);
+  EXPECT_EQ(t.nanos(), 5);
+  EXPECT_EQ(Get(*v.msg, "w_duration").nanos(), -2);
+  EXPECT_EQ(Get(*v.msg, "w_int32").i, 4);
+  EXPECT_FALSE(Has(*v.msg, "w_string"));
+  EXPECT_TRUE(Has(*v.msg, "w_value"));  // null_value is a set Value
+  EXPECT_EQ(Get(*v.msg, "w_value").kind, Kind::kNull);
+  Value s = Get(*v.msg, "w_struct");
+  EXPECT_EQ(MapFind(arena_, *s.map, Value::String("a"), &found).d, 10.0);
+  Value wl = Get(*v.msg, "w_list");
+  EXPECT_EQ(ListGet(arena_, *wl.list, 1).d, 2.0);
+  Value a = Get(*v.msg, "w_any");
+  ASSERT_EQ(a.kind, Kind::kMessage);
+  EXPECT_EQ(Str(Get(*a.msg, "name")), "in");
+
+  // Lists elements are type-checked too.
+  Value bad_items[] = {Value::Int(1), Value::String("x")};
+  v = New(AllTypes::descriptor(),
+          {{"r_int64", MakeList(arena_, bad_items, 2)}});
+  EXPECT_TRUE(v.is_error());
+  // Struct keys must be strings.
+  Value ikeys[] = {Value::Int(1)};
+  v = New(AllTypes::descriptor(),
+          {{"w_struct", MakeMap(arena_, ikeys, vals, 1)}});
+  EXPECT_THAT(ErrText(v), HasSubstr("keys must be strings"));
+}
+
+TEST_F(NewMessageTest, ConstructingAWktYieldsItsValue) {
+  Value v = New(google::protobuf::Int64Value::descriptor(),
+                {{"value", Value::Int(1)}});
+  EXPECT_EQ(v.kind, Kind::kInt);
+  EXPECT_EQ(v.i, 1);
+  v = New(google::protobuf::Timestamp::descriptor(),
+          {{"seconds", Value::Int(1)}});
+  EXPECT_EQ(v.kind, Kind::kTimestamp);
+  EXPECT_EQ(v.i, 1);
+  v = New(google::protobuf::Value::descriptor(),
+          {{"string_value", Value::String("x")}});
+  EXPECT_EQ(Str(v), "x");
+  v = New(google::protobuf::Int32Value::descriptor(),
+          {{"value", Value::Int(1LL << 40)}});
+  EXPECT_TRUE(v.is_error());
+}
+
+TEST_F(NewMessageTest, ValueToMessageForComparisons) {
+  google::protobuf::Value out;
+  Value keys[] = {Value::String("k")};
+  Value items[] = {Value::Int(1), Value::Bytes("hi"), Value::Null(),
+                   Value::Int(1LL << 60)};
+  Value vals[] = {MakeList(arena_, items, 4)};
+  ASSERT_TRUE(ValueToMessage(MakeMap(arena_, keys, vals, 1), &out).ok());
+  const auto& l = out.struct_value().fields().at("k").list_value();
+  ASSERT_EQ(l.values_size(), 4);
+  EXPECT_EQ(l.values(0).number_value(), 1.0);
+  EXPECT_EQ(l.values(1).string_value(), "aGk=");  // base64
+  EXPECT_TRUE(l.values(2).has_null_value());
+  EXPECT_EQ(l.values(3).string_value(), "1152921504606846976");
+
+  google::protobuf::Any any;
+  ASSERT_TRUE(ValueToMessage(Value::Uint(5), &any).ok());
+  google::protobuf::UInt64Value u;
+  ASSERT_TRUE(any.UnpackTo(&u));
+  EXPECT_EQ(u.value(), 5u);
+
+  google::protobuf::Duration d;
+  ASSERT_TRUE(ValueToMessage(Value::Duration(3, 4), &d).ok());
+  EXPECT_EQ(d.seconds(), 3);
+  EXPECT_EQ(d.nanos(), 4);
+  EXPECT_FALSE(ValueToMessage(Value::Int(1), &d).ok());
+
+  // Deep nesting stops at the hard limit instead of exhausting the stack.
+  Value deep = Value::Int(0);
+  for (int i = 0; i < 200; ++i) deep = MakeList(arena_, &deep, 1);
+  EXPECT_FALSE(ValueToMessage(deep, &out).ok());
+}
+
+}  // namespace
+}  // namespace onus::engine
