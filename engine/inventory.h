@@ -1,0 +1,142 @@
+// Inventory: the resources of a snapshot, as views over its wire bytes.
+//
+// The engine never parses a Snapshot into messages. ScanSnapshot walks the
+// serialized onus.v1.Snapshot once and records, for each Resource, its
+// envelope (id, type, provider, account, region) and the bytes of its
+// payload, all as string views into the caller's buffer. Payloads stay
+// undecoded until a policy reads a field (engine/message_type.h).
+//
+// The Inventory indexes resources by type and by (type, id) once, so the
+// policy builtins `resources(T)` and `lookup(T, id)` cost no rescans, and
+// groups them by account for account-level policies.
+//
+// For inventories too large for one buffer, StreamReader reads the
+// length-delimited StreamItem form (proto/onus/v1/snapshot.proto) one
+// resource at a time in constant memory.
+#ifndef ONUS_ENGINE_INVENTORY_H_
+#define ONUS_ENGINE_INVENTORY_H_
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace onus::engine {
+
+// Resource.provider values (onus.v1.Provider).
+enum class ProviderId : uint8_t {
+  kUnspecified = 0,
+  kAws = 1,
+  kGcp = 2,
+  kAzure = 3,
+  kOther = 4
+};
+
+const char* ProviderName(ProviderId p);
+
+struct ResourceView {
+  absl::string_view id;
+  absl::string_view type;  // fully qualified message name
+  ProviderId provider = ProviderId::kUnspecified;
+  absl::string_view account;
+  absl::string_view region;
+  // Serialized map<string,string> entries of Resource.tags, concatenated as
+  // they appear on the wire (each entry is a length-delimited message).
+  std::vector<absl::string_view> tag_entries;
+  // Payload: for `typed` the Any's type_url and value bytes; for
+  // `schemaless` the serialized google.protobuf.Struct.
+  absl::string_view type_url;
+  absl::string_view payload;
+  bool schemaless = false;
+  // Position in the snapshot (stable order for reports).
+  uint32_t ordinal = 0;
+};
+
+struct SnapshotHeaderView {
+  absl::string_view id;
+  int64_t collected_seconds = 0;
+  int32_t collected_nanos = 0;
+  absl::string_view source_name;
+  absl::string_view source_version;
+  struct Account {
+    ProviderId provider = ProviderId::kUnspecified;
+    absl::string_view id;
+    absl::string_view name;
+  };
+  std::vector<Account> accounts;
+};
+
+// Decodes one serialized onus.v1.Resource. Errors name the field.
+absl::StatusOr<ResourceView> ParseResourceView(absl::string_view bytes);
+
+class Inventory {
+ public:
+  // Scans a serialized onus.v1.Snapshot. `bytes` must outlive the Inventory.
+  static absl::StatusOr<Inventory> FromSnapshotBytes(absl::string_view bytes);
+
+  const SnapshotHeaderView& header() const { return header_; }
+  absl::Span<const ResourceView> resources() const { return resources_; }
+  // Resources of one type, in snapshot order (empty span if none).
+  absl::Span<const uint32_t> OfType(absl::string_view type) const;
+  // Resources of one type in one account, in snapshot order.
+  absl::Span<const uint32_t> OfTypeInAccount(absl::string_view type,
+                                             absl::string_view account) const;
+  // Index of the resource with this type and id, or -1.
+  int64_t Lookup(absl::string_view type, absl::string_view id) const;
+  // Distinct accounts that own at least one resource, in first-seen order.
+  const std::vector<absl::string_view>& accounts() const { return accounts_; }
+
+  // Adds one resource (used by the streaming path and by tests).
+  void Add(ResourceView r);
+
+ private:
+  SnapshotHeaderView header_;
+  std::vector<ResourceView> resources_;
+  absl::flat_hash_map<absl::string_view, std::vector<uint32_t>> by_type_;
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>,
+                      std::vector<uint32_t>>
+      by_type_account_;
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, uint32_t>
+      by_type_id_;
+  std::vector<absl::string_view> accounts_;
+  absl::flat_hash_map<absl::string_view, bool> account_seen_;
+};
+
+// Reads the length-delimited StreamItem form one item at a time. The views
+// in a returned item stay valid until the next call to Next().
+class StreamReader {
+ public:
+  explicit StreamReader(std::istream* in, size_t max_item_bytes = 64 << 20)
+      : in_(in), max_item_bytes_(max_item_bytes) {}
+
+  enum class ItemKind { kEnd, kHeader, kResource, kAccountComplete };
+  struct Item {
+    ItemKind kind = ItemKind::kEnd;
+    SnapshotHeaderView header;    // kHeader
+    ResourceView resource;        // kResource
+    absl::string_view account;    // kAccountComplete
+    uint64_t resource_count = 0;  // kAccountComplete
+  };
+
+  // kEnd at a clean end of input; an error for a partial or malformed item
+  // (the message names the item number and byte offset).
+  absl::StatusOr<Item> Next();
+  uint64_t items_read() const { return items_; }
+
+ private:
+  std::istream* in_;
+  size_t max_item_bytes_;
+  std::string buf_;
+  uint64_t items_ = 0;
+  uint64_t offset_ = 0;
+};
+
+}  // namespace onus::engine
+
+#endif  // ONUS_ENGINE_INVENTORY_H_

@@ -1,0 +1,146 @@
+#include "engine/inventory.h"
+
+#include <sstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/delimited_message_util.h"
+#include "gtest/gtest.h"
+#include "onus/v1/snapshot.pb.h"
+
+namespace onus::engine {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+onus::v1::Snapshot MakeSnapshot() {
+  onus::v1::Snapshot s;
+  s.set_id("snap-1");
+  s.mutable_collected_at()->set_seconds(1700000000);
+  s.mutable_collected_at()->set_nanos(5);
+  s.mutable_source()->set_name("test");
+  auto* acct = s.add_accounts();
+  acct->set_provider(onus::v1::AWS);
+  acct->set_id("111122223333");
+  for (int i = 0; i < 3; ++i) {
+    auto* r = s.add_resources();
+    r->set_id("arn:aws:s3:::b" + std::to_string(i));
+    r->set_type("onus.aws.s3.Bucket");
+    r->set_provider(onus::v1::AWS);
+    r->set_account(i == 2 ? "444455556666" : "111122223333");
+    r->set_region("us-east-1");
+    (*r->mutable_tags())["env"] = "prod";
+    r->mutable_typed()->set_type_url("type.googleapis.com/onus.aws.s3.Bucket");
+    r->mutable_typed()->set_value(std::string("\x0a\x02") + "b" +
+                                  std::to_string(i));
+  }
+  auto* sl = s.add_resources();
+  sl->set_id("custom-1");
+  sl->set_type("acme.Custom");
+  (*sl->mutable_schemaless()->mutable_fields())["k"].set_string_value("v");
+  return s;
+}
+
+TEST(InventoryTest, ScansEnvelopesAndPayloadsWithoutCopying) {
+  std::string bytes = MakeSnapshot().SerializeAsString();
+  absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->header().id, "snap-1");
+  EXPECT_EQ(inv->header().collected_seconds, 1700000000);
+  EXPECT_EQ(inv->header().collected_nanos, 5);
+  ASSERT_EQ(inv->header().accounts.size(), 1u);
+  EXPECT_EQ(inv->header().accounts[0].provider, ProviderId::kAws);
+  ASSERT_EQ(inv->resources().size(), 4u);
+  const ResourceView& r = inv->resources()[1];
+  EXPECT_EQ(r.id, "arn:aws:s3:::b1");
+  EXPECT_EQ(r.type, "onus.aws.s3.Bucket");
+  EXPECT_EQ(r.payload, std::string("\x0a\x02") + "b1");
+  EXPECT_EQ(r.tag_entries.size(), 1u);
+  // Views point into the caller's buffer.
+  EXPECT_GE(r.id.data(), bytes.data());
+  EXPECT_LT(r.id.data(), bytes.data() + bytes.size());
+  EXPECT_TRUE(inv->resources()[3].schemaless);
+}
+
+TEST(InventoryTest, IndexesByTypeAccountAndId) {
+  std::string bytes = MakeSnapshot().SerializeAsString();
+  Inventory inv = *Inventory::FromSnapshotBytes(bytes);
+  EXPECT_THAT(inv.OfType("onus.aws.s3.Bucket"), ElementsAre(0, 1, 2));
+  EXPECT_THAT(inv.OfTypeInAccount("onus.aws.s3.Bucket", "444455556666"),
+              ElementsAre(2));
+  EXPECT_TRUE(inv.OfType("onus.aws.iam.User").empty());
+  EXPECT_EQ(inv.Lookup("onus.aws.s3.Bucket", "arn:aws:s3:::b2"), 2);
+  EXPECT_EQ(inv.Lookup("onus.aws.s3.Bucket", "nope"), -1);
+  EXPECT_THAT(inv.accounts(), ElementsAre("111122223333", "444455556666", ""));
+}
+
+TEST(InventoryTest, TruncatedSnapshotIsAnErrorNotACrash) {
+  std::string bytes = MakeSnapshot().SerializeAsString();
+  for (size_t cut = 1; cut < bytes.size(); ++cut) {
+    // Every prefix either scans (a cut on a field boundary) or errors.
+    absl::StatusOr<Inventory> inv =
+        Inventory::FromSnapshotBytes(absl::string_view(bytes).substr(0, cut));
+    if (!inv.ok()) {
+      EXPECT_THAT(std::string(inv.status().message()),
+                  HasSubstr("malformed protobuf"));
+    }
+  }
+  absl::StatusOr<Inventory> garbage = Inventory::FromSnapshotBytes("\xff\xff");
+  EXPECT_FALSE(garbage.ok());
+}
+
+TEST(StreamReaderTest, ReadsItemsInConstantMemoryAndDetectsTruncation) {
+  onus::v1::Snapshot s = MakeSnapshot();
+  std::ostringstream out;
+  onus::v1::StreamItem header;
+  header.mutable_header()->set_id("snap-1");
+  ASSERT_TRUE(
+      google::protobuf::util::SerializeDelimitedToOstream(header, &out));
+  for (const auto& r : s.resources()) {
+    onus::v1::StreamItem item;
+    *item.mutable_resource() = r;
+    ASSERT_TRUE(
+        google::protobuf::util::SerializeDelimitedToOstream(item, &out));
+  }
+  onus::v1::StreamItem done;
+  done.mutable_account_complete()->set_account("111122223333");
+  done.mutable_account_complete()->set_resource_count(2);
+  ASSERT_TRUE(google::protobuf::util::SerializeDelimitedToOstream(done, &out));
+  std::string stream = out.str();
+
+  std::istringstream in(stream);
+  StreamReader reader(&in);
+  auto first = reader.Next();
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->kind, StreamReader::ItemKind::kHeader);
+  EXPECT_EQ(first->header.id, "snap-1");
+  int resources = 0;
+  for (;;) {
+    auto item = reader.Next();
+    ASSERT_TRUE(item.ok()) << item.status();
+    if (item->kind == StreamReader::ItemKind::kEnd) break;
+    if (item->kind == StreamReader::ItemKind::kResource) ++resources;
+    if (item->kind == StreamReader::ItemKind::kAccountComplete) {
+      EXPECT_EQ(item->account, "111122223333");
+      EXPECT_EQ(item->resource_count, 2u);
+    }
+  }
+  EXPECT_EQ(resources, 4);
+
+  std::istringstream cut(stream.substr(0, stream.size() - 3));
+  StreamReader bad(&cut);
+  absl::Status last;
+  for (int i = 0; i < 10; ++i) {
+    auto item = bad.Next();
+    if (!item.ok()) {
+      last = item.status();
+      break;
+    }
+  }
+  EXPECT_THAT(std::string(last.message()), HasSubstr("truncated"));
+}
+
+}  // namespace
+}  // namespace onus::engine
