@@ -1,0 +1,32 @@
+#include "absl/strings/str_cat.h"
+#include "tests/conformance/backend.h"
+
+namespace onus::conformance {
+
+std::optional<std::string> UnsupportedFeature(const TestCase& test) {
+  if (test.expect == Expect::kUnknown || test.expect == Expect::kAnyUnknowns) {
+    return "unknowns not supported";
+  }
+  for (const google::protobuf::Message* decl : test.type_env) {
+    const google::protobuf::FieldDescriptor* fn =
+        decl->GetDescriptor()->FindFieldByName("function");
+    if (fn != nullptr && decl->GetReflection()->HasField(*decl, fn)) {
+      // Onus has no host-declared functions: every function is a builtin.
+      return "function declarations in type_env not supported";
+    }
+  }
+  for (const auto& [name, value] : test.bindings) {
+    const google::protobuf::FieldDescriptor* unknown =
+        value->GetDescriptor()->FindFieldByName("unknown");
+    if (unknown != nullptr &&
+        value->GetReflection()->HasField(*value, unknown)) {
+      return absl::StrCat("binding ", name,
+                          " is unknown: unknowns not supported");
+    }
+  }
+  if (test.disable_macros) return "disable_macros not supported";
+  if (!test.locale.empty()) return "locale not supported";
+  return std::nullopt;
+}
+
+}  // namespace onus::conformance
