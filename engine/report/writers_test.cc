@@ -1,0 +1,200 @@
+#include "engine/report/writers.h"
+
+#include <regex>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+
+namespace onus::engine::report {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+onus::v1::Report SampleReport() {
+  onus::v1::Report r;
+  const char* text = R"pb(
+    snapshot_id: "snap-1"
+    engine_version: "0.1.0"
+    policies {
+      id: "aws.s3.block_public_access"
+      title: "S3 buckets block public access"
+      severity: HIGH
+      owner: CUSTOMER
+      service_models: IAAS
+      service_models: PAAS
+      domain: DATA_PROTECTION
+      frameworks: "cis-aws-7.0:3.1.4"
+      remediation: "Turn on all four settings."
+      source_file: "policies/aws/s3.onus"
+      line: 12
+    }
+    policies {
+      id: "aws.iam.console_mfa"
+      title: "Console users have MFA"
+      severity: CRITICAL
+      owner: CUSTOMER
+      service_models: IAAS
+      domain: IDENTITY
+      frameworks: "cis-aws-7.0:1.10"
+    }
+    findings {
+      policy_id: "aws.s3.block_public_access"
+      resource_id: "arn:aws:s3:::open, \"quoted\""
+      provider: AWS
+      account: "111122223333"
+      outcome: FAIL
+      severity: HIGH
+      owner: CUSTOMER
+      service_models: IAAS
+      service_models: PAAS
+      domain: DATA_PROTECTION
+      frameworks: "cis-aws-7.0:3.1.4"
+      message: "bucket open does not block <public> access"
+      fingerprint: "abc123"
+      evidence {
+        expression: "b.public_access_block.block_public_acls"
+        observed {
+          expression: "b.public_access_block.block_public_acls"
+          value: "false"
+        }
+        span { file: "policies/aws/s3.onus" line: 14 column: 13 }
+      }
+    }
+    findings {
+      policy_id: "aws.s3.block_public_access"
+      resource_id: "arn:aws:s3:::closed"
+      provider: AWS
+      account: "111122223333"
+      outcome: PASS
+      severity: HIGH
+      service_models: IAAS
+      domain: DATA_PROTECTION
+      frameworks: "cis-aws-7.0:3.1.4"
+      fingerprint: "def456"
+    }
+    findings {
+      policy_id: "aws.iam.console_mfa"
+      resource_id: "arn:aws:iam::111122223333:user/bob"
+      provider: AWS
+      account: "111122223333"
+      outcome: ERROR
+      severity: CRITICAL
+      service_models: IAAS
+      domain: IDENTITY
+      error_reason: "no such field 'mfa'"
+      fingerprint: "0f0f"
+    }
+    findings {
+      policy_id: "aws.iam.console_mfa"
+      resource_id: "arn:aws:iam::111122223333:user/svc"
+      provider: AWS
+      account: "111122223333"
+      outcome: WAIVED
+      severity: CRITICAL
+      service_models: IAAS
+      domain: IDENTITY
+      fingerprint: "1e1e"
+      waiver { id: "W-1" reason: "break-glass" owner: "secops" ticket: "SEC-9" }
+    }
+    summary {
+      totals { pass: 1 fail: 1 error: 1 waived: 1 }
+      resources_evaluated: 4
+      policies: 2
+    }
+  )pb";
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &r));
+  return r;
+}
+
+TEST(WritersTest, ParseFormatRejectsUnknownNames) {
+  EXPECT_EQ(*ParseFormat("sarif"), Format::kSarif);
+  EXPECT_FALSE(ParseFormat("yaml").ok());
+}
+
+TEST(WritersTest, JsonRoundTripsThroughProtobufParser) {
+  onus::v1::Report r = SampleReport();
+  std::string json = RenderJson(r);
+  EXPECT_THAT(json, HasSubstr("\"policy_id\""));
+  onus::v1::Report back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok());
+  EXPECT_EQ(back.SerializeAsString(), r.SerializeAsString());
+}
+
+TEST(WritersTest, SarifHasRulesLevelsFingerprintsAndSuppressions) {
+  std::string sarif = RenderSarif(SampleReport());
+  google::protobuf::Struct doc;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(sarif, &doc).ok())
+      << sarif;
+  EXPECT_EQ(doc.fields().at("version").string_value(), "2.1.0");
+  const auto& run =
+      doc.fields().at("runs").list_value().values(0).struct_value();
+  const auto& driver = run.fields()
+                           .at("tool")
+                           .struct_value()
+                           .fields()
+                           .at("driver")
+                           .struct_value();
+  EXPECT_EQ(driver.fields().at("rules").list_value().values_size(), 2);
+  const auto& results = run.fields().at("results").list_value();
+  // FAIL, ERROR and WAIVED become results; PASS does not.
+  ASSERT_EQ(results.values_size(), 3);
+  const auto& fail = results.values(0).struct_value().fields();
+  EXPECT_EQ(fail.at("level").string_value(), "error");  // high -> error
+  EXPECT_EQ(fail.at("partialFingerprints")
+                .struct_value()
+                .fields()
+                .at("onusFindingHash/v1")
+                .string_value(),
+            "abc123");
+  const auto& waived = results.values(2).struct_value().fields();
+  EXPECT_TRUE(waived.count("suppressions"));
+  EXPECT_THAT(sarif, HasSubstr("\"startLine\": 14"));
+}
+
+TEST(WritersTest, JunitCountsAndEscapes) {
+  std::string xml = RenderJunit(SampleReport());
+  EXPECT_THAT(xml, HasSubstr("tests=\"4\" failures=\"1\" errors=\"1\" "
+                             "skipped=\"1\""));
+  EXPECT_THAT(xml, HasSubstr("&lt;public&gt;"));
+  EXPECT_THAT(xml, Not(HasSubstr("<public>")));
+}
+
+TEST(WritersTest, CsvQuotesFieldsWithCommasAndQuotes) {
+  std::string csv = RenderCsv(SampleReport());
+  EXPECT_THAT(csv, HasSubstr("\"arn:aws:s3:::open, \"\"quoted\"\"\""));
+  // Header + 4 rows, CRLF line ends.
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
+}
+
+TEST(WritersTest, HtmlCountsMatchTheReport) {
+  std::string html = RenderHtml(SampleReport());
+  EXPECT_THAT(html, HasSubstr("<b id=\"count-fail\">1</b>"));
+  EXPECT_THAT(html, HasSubstr("<b id=\"count-error\">1</b>"));
+  EXPECT_THAT(html, HasSubstr("<b id=\"count-waived\">1</b>"));
+  EXPECT_THAT(html, HasSubstr("id=\"sev-critical-error\" class=\"err\">1<"));
+  EXPECT_THAT(html, HasSubstr("<svg"));
+  EXPECT_THAT(html, HasSubstr("Responsibility matrix"));
+  EXPECT_THAT(html, HasSubstr("id=\"matrix-iaas-identity\""));
+  EXPECT_THAT(html, Not(HasSubstr("<public>")));  // escaped
+  EXPECT_THAT(html, Not(HasSubstr("<script")));   // self-contained, no JS
+}
+
+TEST(WritersTest, TextShowsFailuresWithEvidenceAndASummary) {
+  RenderOptions opts;
+  std::string text = RenderText(SampleReport(), opts);
+  EXPECT_THAT(text, HasSubstr("FAIL"));
+  EXPECT_THAT(text, HasSubstr("because: b.public_access_block.block_public_acls"
+                              "  (policies/aws/s3.onus:14:13)"));
+  EXPECT_THAT(text, HasSubstr("1 pass, 1 fail, 1 error"));
+  EXPECT_THAT(text, Not(HasSubstr("\x1b[")));  // no colour unless asked
+  opts.color = true;
+  EXPECT_THAT(RenderText(SampleReport(), opts), HasSubstr("\x1b[31m"));
+}
+
+}  // namespace
+}  // namespace onus::engine::report
