@@ -40,8 +40,9 @@ absl::Status Diff(absl::string_view path, absl::string_view what) {
                                           : absl::StrCat(path, ": ", what));
 }
 
-// Unpacks an Any with the message's own pool (the suite's dynamic pool).
-absl::StatusOr<std::unique_ptr<pb::Message>> Unpack(
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<pb::Message>> UnpackAny(
     const pb::Message& any, pb::MessageFactory* factory) {
   const pb::Descriptor* d = any.GetDescriptor();
   const pb::Reflection* r = any.GetReflection();
@@ -61,6 +62,8 @@ absl::StatusOr<std::unique_ptr<pb::Message>> Unpack(
   }
   return m;
 }
+
+namespace {
 
 absl::Status Compare(const pb::Message& want, const pb::Message& got,
                      pb::MessageFactory* factory, const std::string& path,
@@ -170,9 +173,9 @@ absl::Status Compare(const pb::Message& want, const pb::Message& got,
     return absl::OkStatus();
   }
   if (wk->name() == "object_value") {
-    absl::StatusOr<std::unique_ptr<pb::Message>> a = Unpack(wm, factory);
+    absl::StatusOr<std::unique_ptr<pb::Message>> a = UnpackAny(wm, factory);
     if (!a.ok()) return Diff(path, a.status().message());
-    absl::StatusOr<std::unique_ptr<pb::Message>> b = Unpack(gm, factory);
+    absl::StatusOr<std::unique_ptr<pb::Message>> b = UnpackAny(gm, factory);
     if (!b.ok()) return Diff(path, b.status().message());
     if ((*a)->GetDescriptor() != (*b)->GetDescriptor()) {
       return Diff(path,

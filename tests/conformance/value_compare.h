@@ -9,9 +9,11 @@
 #ifndef ONUS_TESTS_CONFORMANCE_VALUE_COMPARE_H_
 #define ONUS_TESTS_CONFORMANCE_VALUE_COMPARE_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 
@@ -23,6 +25,12 @@ namespace onus::conformance {
 absl::Status CompareValues(const google::protobuf::Message& want,
                            const google::protobuf::Message& got,
                            google::protobuf::MessageFactory* factory);
+
+// Unpacks a google.protobuf.Any (dynamic or generated) into a new message of
+// the named type, looked up in the Any's own descriptor pool.
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> UnpackAny(
+    const google::protobuf::Message& any,
+    google::protobuf::MessageFactory* factory);
 
 // Compact one-line rendering of a cel.expr.Value (text format, Any
 // expanded), truncated to `max_len` characters with "...".
