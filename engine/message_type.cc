@@ -61,6 +61,41 @@ bool SkipGroup(const uint8_t** p, const uint8_t* end, uint32_t number,
   return false;
 }
 
+bool ValidUtf8Slow(const uint8_t* p, const uint8_t* end) {
+  while (p < end) {
+    uint8_t c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;  // continuation byte, overlong lead (c0/c1) or > f4
+    }
+    if (end - p <= n) return false;
+    for (int k = 1; k <= n; ++k) {
+      if ((p[k] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (p[k] & 0x3f);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+      return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
 }  // namespace wire
 
 namespace {
@@ -634,6 +669,12 @@ Value DecodeAt(Arena& arena, const FieldInfo& f, const uint8_t* p,
   }
   Value v;
   if (!DecodeScalar(f, p, end, &v)) return Malformed(arena, f);
+  if (f.type == FieldDescriptor::TYPE_STRING &&
+      !wire::ValidUtf8(v.str, v.len)) {
+    return MakeError(
+        arena, ErrorCode::kInvalidArgument,
+        absl::StrCat("invalid UTF-8 in string field ", f.fd->full_name()));
+  }
   return v;
 }
 
@@ -929,9 +970,7 @@ Value GetFieldSlow(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
     if (!ok) return Malformed(arena, f);
     return MessageValue(arena, *f.message, d, s);
   }
-  Value v;
-  if (!DecodeScalar(f, val, end, &v)) return Malformed(arena, f);
-  return v;
+  return DecodeAt(arena, f, val, end);
 }
 
 // has() without allocating; *malformed set on bad data.

@@ -626,6 +626,51 @@ TEST_F(ViewTest, TruncatedAndCorruptBytesGiveErrors) {
   EXPECT_TRUE(Get(v, "r_fixed32").is_error());
 }
 
+TEST_F(ViewTest, StringsMustBeValidUtf8) {
+  // Field 14 (f_string), wire type 2: tag 0x72.
+  struct Case {
+    std::string payload;
+    bool valid;
+  } cases[] = {
+      {"plain ascii text", true},       {"caf\xc3\xa9", true},
+      {"\xf0\x9f\x98\x80 emoji", true}, {"\xe2\x82\xac", true},
+      {"bad \xc3\x28", false},          {"\xc0\xaf", false},  // overlong
+      {"\xed\xa0\x80", false},                                // surrogate
+      {"\xf4\x90\x80\x80", false},                            // above U+10FFFF
+      {"truncated \xe2\x82", false},    {"\x80", false},
+  };
+  for (const Case& c : cases) {
+    std::string bytes = "\x72";
+    bytes.push_back(static_cast<char>(c.payload.size()));
+    bytes += c.payload;
+    MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+    Value x = Get(v, "f_string");
+    if (c.valid) {
+      EXPECT_EQ(Str(x), c.payload);
+    } else {
+      EXPECT_THAT(ErrText(x), HasSubstr("invalid UTF-8")) << c.payload;
+    }
+  }
+  // bytes fields carry anything.
+  std::string bytes("\x7a\x01\xff", 3);
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  EXPECT_EQ(Str(Get(v, "f_bytes")), "\xff");
+}
+
+TEST_F(ViewTest, MapFindOnArrayMaps) {
+  Value keys[] = {Value::Int(1), Value::String("a")};
+  Value vals[] = {Value::String("one"), Value::Int(2)};
+  Value m = MakeMap(arena_, keys, vals, 2);
+  bool found;
+  EXPECT_EQ(Str(MapFind(arena_, *m.map, Value::Uint(1), &found)), "one");
+  EXPECT_TRUE(found);
+  EXPECT_EQ(MapFind(arena_, *m.map, Value::String("a"), &found).i, 2);
+  MapFind(arena_, *m.map, Value::String("b"), &found);
+  EXPECT_FALSE(found);
+  EXPECT_EQ(MapKeyAt(arena_, *m.map, 1).kind, Kind::kString);
+  EXPECT_TRUE(MapKeyAt(arena_, *m.map, 2).is_error());
+}
+
 TEST_F(ViewTest, WrongWireTypeIsSkippedLikeProtobuf) {
   // Field 2 (int64) sent as a length-delimited field: protobuf keeps it as
   // an unknown field, so the value reads as absent.

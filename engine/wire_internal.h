@@ -129,6 +129,27 @@ inline bool ReadTag(const uint8_t** p, const uint8_t* end, uint32_t* number,
   return *number != 0;
 }
 
+// Full UTF-8 check (no overlong forms, no surrogates, at most U+10FFFF).
+bool ValidUtf8Slow(const uint8_t* p, const uint8_t* end);
+
+// CEL strings are Unicode: a string field holding invalid UTF-8 is bad
+// data, not a value. ASCII (the common case) is checked 8 bytes at a time.
+inline bool ValidUtf8(const char* s, uint32_t n) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(s);
+  const uint8_t* end = p + n;
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (w & 0x8080808080808080ull) return ValidUtf8Slow(p, end);
+    p += 8;
+  }
+  while (p < end) {
+    if (*p >= 0x80) return ValidUtf8Slow(p, end);
+    ++p;
+  }
+  return true;
+}
+
 }  // namespace onus::engine::wire
 
 #endif  // ONUS_ENGINE_WIRE_INTERNAL_H_
