@@ -378,7 +378,9 @@ class EngineBackend : public Backend {
     opts.pool = suite_->pool();
     opts.container = t.container;
     opts.check = !t.disable_check;
-    opts.source_name = t.id();
+    // Diagnostics then read "expr:1:5: error[...]": the report already
+    // names the test.
+    opts.source_name = "expr";
     for (const pb::Message* decl : t.type_env) {
       std::string name =
           decl->GetReflection()->GetString(*decl, F(*decl, "name"));
