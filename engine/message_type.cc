@@ -278,6 +278,8 @@ class MessageTypeRegistry {
         f->conv = f->is_map ? FieldConv::kNone : WktOf(fd->message_type());
       } else if (fd->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
         f->conv = FieldConv::kEnum;
+        f->closed_enum = fd->file()->syntax() ==
+                         google::protobuf::FileDescriptor::SYNTAX_PROTO2;
       }
       if (f->is_map) {
         f->default_value = Value::Map(&kEmptyMap);
@@ -380,11 +382,6 @@ Value Malformed(Arena& arena, const FieldInfo& f) {
   return MakeError(
       arena, ErrorCode::kInvalidArgument,
       absl::StrCat("malformed protobuf in field ", f.fd->full_name()));
-}
-
-// Does an occurrence with wire type `wt` hold a value of the field?
-inline bool WireTypeMatches(const FieldInfo& f, uint32_t wt) {
-  return wt == f.wire_type || (f.packed_ok && wt == wire::kLengthDelimited);
 }
 
 }  // namespace
@@ -918,8 +915,7 @@ Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
       if (e == 0) return f.default_value;
       // Bit 3 (several occurrences) only matters for messages (merge).
       if ((e & 7) == f.wire_type && f.oneof < 0 &&
-          ((e & 8) == 0 || f.wire_type != wire::kLengthDelimited ||
-           f.message == nullptr)) {
+          ((e & 8) == 0 || f.message == nullptr)) {
         const uint8_t* p = msg.data + ((e >> 4) - 1);
         // The index pass validated this value: a one-byte varint can be
         // read without further bounds checks.
@@ -929,7 +925,9 @@ Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
               return Value::Bool(*p != 0);
             case FieldDescriptor::TYPE_INT32:
             case FieldDescriptor::TYPE_INT64:
+              return Value::Int(*p);
             case FieldDescriptor::TYPE_ENUM:
+              if (f.closed_enum) break;
               return Value::Int(*p);
             case FieldDescriptor::TYPE_UINT32:
             case FieldDescriptor::TYPE_UINT64:
@@ -938,7 +936,7 @@ Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
               break;
           }
         }
-        return DecodeAt(arena, f, p, msg.data + msg.size);
+        if (!f.closed_enum) return DecodeAt(arena, f, p, msg.data + msg.size);
       }
     }
   }
@@ -970,7 +968,12 @@ Value GetFieldSlow(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
     if (!ok) return Malformed(arena, f);
     return MessageValue(arena, *f.message, d, s);
   }
-  return DecodeAt(arena, f, val, end);
+  Value v = DecodeAt(arena, f, val, end);
+  if (f.closed_enum && v.kind == Kind::kInt &&
+      f.fd->enum_type()->FindValueByNumber(static_cast<int>(v.i)) == nullptr) {
+    return f.default_value;
+  }
+  return v;
 }
 
 // has() without allocating; *malformed set on bad data.

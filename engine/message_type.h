@@ -79,6 +79,9 @@ struct FieldInfo {
   // Index of the containing oneof in the message, -1 if none (a later
   // occurrence of another member of the same oneof clears this one).
   int oneof = -1;
+  // proto2 enum: numbers outside the enum are unknown fields for protobuf,
+  // so a singular field holding one reads as its default.
+  bool closed_enum = false;
 };
 
 class MessageType {

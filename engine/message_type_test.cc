@@ -404,6 +404,19 @@ TEST_F(ViewTest, Proto2DefaultsAndGroups) {
   EXPECT_EQ(Get(*n.msg, "i").i, -7);
 }
 
+TEST_F(ViewTest, ClosedEnumUnknownNumberReadsAsDefault) {
+  // Field 7 (level, closed enum) = 3, which Level does not define.
+  std::string bytes("\x38\x03", 2);
+  MessageObj v = ViewBytes(Defaults::descriptor(), bytes);
+  EXPECT_EQ(Get(v, "level").i, 5);  // the default, HIGH
+  Defaults parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  EXPECT_EQ(parsed.level(), Defaults::HIGH);
+  bytes = std::string("\x38\x01", 2);
+  v = ViewBytes(Defaults::descriptor(), bytes);
+  EXPECT_EQ(Get(v, "level").i, 1);
+}
+
 TEST_F(ViewTest, TimestampDurationWrappers) {
   AllTypes m;
   m.mutable_w_timestamp()->set_seconds(1700000000);
