@@ -85,7 +85,13 @@ bool ParseDouble(absl::string_view s, double* out) {
   return true;
 }
 
-bool ParseDuration(absl::string_view s, int64_t* seconds, int32_t* nanos) {
+bool ParseDuration(absl::string_view s, int64_t* seconds, int32_t* nanos,
+                   bool* out_of_range) {
+  if (out_of_range != nullptr) *out_of_range = false;
+  auto range = [&] {
+    if (out_of_range != nullptr) *out_of_range = true;
+    return false;
+  };
   // Go's time.ParseDuration grammar: [-+]?(\d*(\.\d*)?unit)+ or "0".
   bool neg = false;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
@@ -107,7 +113,7 @@ bool ParseDuration(absl::string_view s, int64_t* seconds, int32_t* nanos) {
     bool any = false;
     while (i < s.size() && absl::ascii_isdigit(s[i])) {
       whole = whole * 10 + (s[i] - '0');
-      if (whole > limit) return false;
+      if (whole > limit) return range();
       ++i;
       any = true;
     }
@@ -147,7 +153,7 @@ bool ParseDuration(absl::string_view s, int64_t* seconds, int32_t* nanos) {
     }
     s.remove_prefix(ulen);
     total += whole * unit + frac * unit / scale;
-    if (total > limit) return false;
+    if (total > limit) return range();
   }
   if (neg) total = -total;
   if (total >
@@ -163,7 +169,9 @@ bool ParseDuration(absl::string_view s, int64_t* seconds, int32_t* nanos) {
   return true;
 }
 
-bool ParseTimestamp(absl::string_view s, int64_t* seconds, int32_t* nanos) {
+bool ParseTimestamp(absl::string_view s, int64_t* seconds, int32_t* nanos,
+                    bool* out_of_range) {
+  if (out_of_range != nullptr) *out_of_range = false;
   absl::Time t;
   std::string err;
   if (!absl::ParseTime(absl::RFC3339_full, s, &t, &err)) return false;
@@ -177,6 +185,7 @@ bool ParseTimestamp(absl::string_view s, int64_t* seconds, int32_t* nanos) {
   }
   if (sec < builtins_internal::kMinTimestampSeconds ||
       sec > builtins_internal::kMaxTimestampSeconds) {
+    if (out_of_range != nullptr) *out_of_range = true;
     return false;
   }
   *seconds = sec;
@@ -246,21 +255,21 @@ Value IntFn(CallContext& ctx, const Value* args, uint32_t) {
       return v;
     case Kind::kUint:
       if (v.u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return RangeError("int64 overflow converting uint to int");
+        return RangeError("range error converting uint to int");
       }
       return Value::Int(static_cast<int64_t>(v.u));
     case Kind::kDouble:
       // Both bounds exclusive: 2^63 itself does not fit, and cel-go also
       // rejects -2^63 (it is the boundary of its range check).
       if (std::isnan(v.d) || !(v.d > -kTwo63 && v.d < kTwo63)) {
-        return RangeError("int64 overflow converting double to int");
+        return RangeError("range error converting double to int");
       }
       return Value::Int(static_cast<int64_t>(v.d));
     case Kind::kString: {
       int64_t x;
       bool range;
       if (!ParseInt64(v.string_view(), &x, &range)) {
-        if (range) return RangeError("int64 overflow converting string to int");
+        if (range) return RangeError("range error converting string to int");
         return Err(
             ctx, ErrorCode::kInvalidArgument,
             absl::StrCat("cannot convert string to int: ", FormatValue(v)));
@@ -280,11 +289,11 @@ Value UintFn(CallContext& ctx, const Value* args, uint32_t) {
     case Kind::kUint:
       return v;
     case Kind::kInt:
-      if (v.i < 0) return RangeError("uint64 overflow converting int to uint");
+      if (v.i < 0) return RangeError("range error converting int to uint");
       return Value::Uint(static_cast<uint64_t>(v.i));
     case Kind::kDouble:
       if (std::isnan(v.d) || !(v.d > -1.0 && v.d < kTwo64)) {
-        return RangeError("uint64 overflow converting double to uint");
+        return RangeError("range error converting double to uint");
       }
       return Value::Uint(static_cast<uint64_t>(v.d));
     case Kind::kString: {
@@ -292,7 +301,7 @@ Value UintFn(CallContext& ctx, const Value* args, uint32_t) {
       bool range;
       if (!ParseUint64(v.string_view(), &x, &range)) {
         if (range) {
-          return RangeError("uint64 overflow converting string to uint");
+          return RangeError("range error converting string to uint");
         }
         return Err(
             ctx, ErrorCode::kInvalidArgument,
@@ -365,11 +374,16 @@ Value TimestampFn(CallContext& ctx, const Value* args, uint32_t) {
   if (v.kind == Kind::kString) {
     int64_t s;
     int32_t n;
-    if (!ParseTimestamp(v.string_view(), &s, &n)) {
+    bool range;
+    if (!ParseTimestamp(v.string_view(), &s, &n, &range)) {
+      if (range) {
+        return Err(ctx, ErrorCode::kOutOfRange,
+                   absl::StrCat("timestamp out of range: ", FormatValue(v),
+                                " (valid: 0001-01-01 to 9999-12-31)"));
+      }
       return Err(ctx, ErrorCode::kInvalidArgument,
                  absl::StrCat("invalid timestamp ", FormatValue(v),
-                              ": want RFC 3339 between 0001-01-01 and "
-                              "9999-12-31"));
+                              ": want RFC 3339"));
     }
     return Value::Timestamp(s, n);
   }
@@ -389,7 +403,12 @@ Value DurationFn(CallContext& ctx, const Value* args, uint32_t) {
   if (v.kind == Kind::kString) {
     int64_t s;
     int32_t n;
-    if (!ParseDuration(v.string_view(), &s, &n)) {
+    bool range;
+    if (!ParseDuration(v.string_view(), &s, &n, &range)) {
+      if (range) {
+        return Err(ctx, ErrorCode::kOutOfRange,
+                   absl::StrCat("duration out of range: ", FormatValue(v)));
+      }
       return Err(ctx, ErrorCode::kInvalidArgument,
                  absl::StrCat("invalid duration ", FormatValue(v)));
     }

@@ -206,8 +206,17 @@ Value Sub(CallContext& ctx, Value a, Value b) {
         return Value::Double(a.d - b.d);
       case Kind::kDuration:
         return DurationFromNanos(TotalNanos(a) - TotalNanos(b));
-      case Kind::kTimestamp:
-        return DurationFromNanos(TotalNanos(a) - TotalNanos(b));
+      case Kind::kTimestamp: {
+        // The difference must fit in int64 nanoseconds (about 292 years),
+        // as in cel-go and cel-cpp, even though duration values may be
+        // larger.
+        absl::int128 n = TotalNanos(a) - TotalNanos(b);
+        if (n > absl::int128(std::numeric_limits<int64_t>::max()) ||
+            n < absl::int128(std::numeric_limits<int64_t>::min())) {
+          return StaticError(ErrorCode::kOverflow, "duration out of range");
+        }
+        return DurationFromNanos(n);
+      }
       default:
         break;
     }

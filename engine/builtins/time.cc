@@ -85,8 +85,9 @@ Value DurationPart(CallContext& ctx, Part part, const Value* args,
       div = 1000000000;
       break;
     case Part::kMilliseconds:
-      div = 1000000;
-      break;
+      // The milliseconds component, not the total (CEL spec and the
+      // conformance suite).
+      return Value::Int(args[0].nanos() / 1000000);
     default:
       return NoOverload(ctx, kPartNames[int(part)], args, argc);
   }
