@@ -1,0 +1,134 @@
+// Compiler internals shared by compiler.cc (pass driver) and
+// compiler_passes.cc (the passes). Not part of the public API.
+#ifndef ONUS_ENGINE_COMPILER_INTERNAL_H_
+#define ONUS_ENGINE_COMPILER_INTERNAL_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "engine/builtins.h"
+#include "engine/bytecode.h"
+#include "engine/compiler.h"
+#include "lang/ast.h"
+#include "lang/diagnostics.h"
+
+namespace onus::engine::compiler_internal {
+
+// Recursive walks are bounded by the parser's max_depth (250); this is a
+// second, hard guard for hand-built trees.
+inline constexpr int kMaxDepth = 1000;
+
+// What the resolve (and fold) pass learned about one node.
+struct Resolution {
+  enum class Kind : uint8_t {
+    kNone,   // compile from the node's own shape (operator, literal, local)
+    kVar,    // load variable slot `var` (do not evaluate the operand)
+    kConst,  // the node is the constant `constant` (literal, enum, type, fold)
+    kAlias,  // the node evaluates exactly like `alias` (folded ?: and dyn())
+  };
+  Kind kind = Kind::kNone;
+  int var = -1;
+  Value constant;
+  const lang::Expr* alias = nullptr;
+  // Select nodes: index into Program::fields when the field is known.
+  int field = -1;
+  // Call nodes: the builtin (null: operator, or dynamic at run time) and
+  // whether receiver syntax named a namespaced global (`math.greatest(..)`).
+  const Builtin* fn = nullptr;
+  bool namespaced = false;
+  std::string call_name;  // the function's full name
+};
+
+// One lowered instruction or a label definition (label >= 0). Jump
+// operands hold label ids until the assemble pass.
+struct IrInstr {
+  Instr in;
+  lang::Span span;
+  int label = -1;
+};
+
+class CompilerState {
+ public:
+  CompilerState(const lang::Ast& ast, const lang::Expr& root,
+                const lang::CheckedAst* checked, const lang::Source* source,
+                const CompileOptions& options, lang::DiagnosticList& diags,
+                Program& program, CompileStats& stats);
+
+  // The passes, in order.
+  absl::Status Resolve();
+  absl::Status Fold();
+  absl::Status Lower();
+  absl::Status Fuse();
+  absl::Status Assemble();
+
+  bool failed() const { return failed_; }
+
+ private:
+  using Local = std::pair<std::string, int>;
+
+  // resolve
+  void ResolveExpr(const lang::Expr* e, int depth);
+  bool IsLocal(const std::string& name) const;
+  bool ResolveQualified(const lang::Expr* node, const std::string& name);
+  std::vector<std::string> Candidates(const std::string& name) const;
+  bool LookupConstant(const std::string& name, Value* out) const;
+  int VarSlot(const std::string& name);
+  int AddField(const google::protobuf::FieldDescriptor* fd,
+               const std::string& name);
+  void ResolveCall(const lang::Expr* e, int depth);
+  void ResolveStruct(const lang::Expr* e, int depth);
+  static bool QualifiedName(const lang::Expr* e, std::string* out);
+
+  // fold
+  void FoldExpr(const lang::Expr* e, int depth);
+  bool IsConst(const lang::Expr* e) const;
+  const Value& ConstOf(const lang::Expr* e) const;
+  void SetConst(const lang::Expr* e, Value v);
+
+  // lower
+  void CompileInto(const lang::Expr* e, int dst, int depth);
+  int CompileOperand(const lang::Expr* e, int depth);
+  int RegisterOf(const lang::Expr* e) const;
+  void CompileCall(const lang::Expr* e, int dst, int depth);
+  void CompileComprehension(const lang::Expr* e, int dst, int depth);
+  void CompileStep(const lang::Expr* step, const lang::Expr* c, int accu,
+                   int depth);
+  bool IsAccuIdent(const lang::Expr* e, const lang::Expr* c) const;
+  int AllocRegs(int n);
+  int NewLabel() { return next_label_++; }
+  void PlaceLabel(int label);
+  void Emit(Op op, int a, int b, int c, int x, lang::Span span);
+  int AddConst(Value v);
+  int AddStringConst(absl::string_view s);
+  const Resolution& Res(const lang::Expr* e) const { return res_[e->id]; }
+  Resolution& Res(const lang::Expr* e) { return res_[e->id]; }
+  void Error(const lang::Expr* e, absl::string_view code, std::string message,
+             std::string help = "");
+
+  const lang::Ast& ast_;
+  const lang::Expr& root_;
+  const lang::CheckedAst* checked_;
+  const lang::Source* source_;
+  const CompileOptions& options_;
+  lang::DiagnosticList& diags_;
+  Program& program_;
+  CompileStats& stats_;
+
+  std::vector<Resolution> res_;
+  absl::flat_hash_map<std::string, int> var_slots_;
+  std::vector<std::string> scope_;  // resolve: local names in scope
+  std::vector<Local> locals_;       // lower: local name -> register
+  absl::flat_hash_map<std::string, int> string_consts_;
+  std::vector<IrInstr> ir_;
+  int next_reg_ = 0;
+  int max_reg_ = 0;
+  int next_label_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace onus::engine::compiler_internal
+
+#endif  // ONUS_ENGINE_COMPILER_INTERNAL_H_

@@ -1,0 +1,1228 @@
+// The compiler passes: resolve, fold, lower, fuse, assemble.
+// Ordering: fold needs resolve's constants (enums, type names) and builtins;
+// lower needs fold's results to pick constant-operand instructions; fuse and
+// assemble work on the lowered instruction list only.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "engine/builtins.h"
+#include "engine/compiler_internal.h"
+#include "engine/message_type.h"
+#include "engine/vm_internal.h"
+#include "lang/checked.h"
+
+namespace onus::engine::compiler_internal {
+
+using lang::ConstKind;
+using lang::Expr;
+using lang::ExprKind;
+using lang::Reference;
+
+namespace {
+
+// Operators compiled to dedicated opcodes (everything else is a CALL).
+struct OperatorOp {
+  const char* name;
+  int argc;
+  Op op;
+};
+constexpr OperatorOp kOperators[] = {
+    {"_+_", 2, Op::kADD},
+    {"_-_", 2, Op::kSUB},
+    {"_*_", 2, Op::kMUL},
+    {"_/_", 2, Op::kDIV},
+    {"_%_", 2, Op::kMOD},
+    {"_==_", 2, Op::kEQ},
+    {"_!=_", 2, Op::kNE},
+    {"_<_", 2, Op::kLT},
+    {"_<=_", 2, Op::kLE},
+    {"_>_", 2, Op::kGT},
+    {"_>=_", 2, Op::kGE},
+    {"@in", 2, Op::kIN},
+    {"_[_]", 2, Op::kINDEX},
+    {"!_", 1, Op::kNOT},
+    {"-_", 1, Op::kNEG},
+    {"@not_strictly_false", 1, Op::kNOT_STRICTLY_FALSE},
+    {"__not_strictly_false__", 1, Op::kNOT_STRICTLY_FALSE},
+};
+
+const OperatorOp* FindOperator(const Expr* e) {
+  if (e->kind != ExprKind::kCall || e->target != nullptr) {
+    // size(x) as a receiver call x.size() is also an operator.
+    if (e->kind == ExprKind::kCall && e->target != nullptr &&
+        e->name == "size" && e->args.empty()) {
+      static constexpr OperatorOp kSize = {"size", 1, Op::kSIZE};
+      return &kSize;
+    }
+    return nullptr;
+  }
+  if (e->name == "size" && e->args.size() == 1) {
+    static constexpr OperatorOp kSize = {"size", 1, Op::kSIZE};
+    return &kSize;
+  }
+  for (const OperatorOp& o : kOperators) {
+    if (e->name == o.name && static_cast<int>(e->args.size()) == o.argc) {
+      return &o;
+    }
+  }
+  return nullptr;
+}
+
+bool IsCall(const Expr* e, absl::string_view name, size_t argc) {
+  return e->kind == ExprKind::kCall && e->target == nullptr &&
+         e->name == name && e->args.size() == argc;
+}
+
+// The constant-operand form of a binary opcode, or kNOP.
+Op ConstForm(Op op) {
+  switch (op) {
+    case Op::kEQ:
+      return Op::kEQ_CONST;
+    case Op::kNE:
+      return Op::kNE_CONST;
+    case Op::kLT:
+      return Op::kLT_CONST;
+    case Op::kLE:
+      return Op::kLE_CONST;
+    case Op::kGT:
+      return Op::kGT_CONST;
+    case Op::kGE:
+      return Op::kGE_CONST;
+    case Op::kIN:
+      return Op::kIN_CONST;
+    case Op::kINDEX:
+      return Op::kINDEX_CONST;
+    default:
+      return Op::kNOP;
+  }
+}
+
+// `k OP x` rewritten as `x OP' k` (for a constant on the left).
+Op Mirror(Op op) {
+  switch (op) {
+    case Op::kEQ:
+      return Op::kEQ;
+    case Op::kNE:
+      return Op::kNE;
+    case Op::kLT:
+      return Op::kGT;
+    case Op::kLE:
+      return Op::kGE;
+    case Op::kGT:
+      return Op::kLT;
+    case Op::kGE:
+      return Op::kLE;
+    default:
+      return Op::kNOP;
+  }
+}
+
+struct TypeNameEntry {
+  const char* name;
+  Kind kind;
+};
+constexpr TypeNameEntry kBuiltinTypeNames[] = {
+    {"bool", Kind::kBool},
+    {"int", Kind::kInt},
+    {"uint", Kind::kUint},
+    {"double", Kind::kDouble},
+    {"string", Kind::kString},
+    {"bytes", Kind::kBytes},
+    {"list", Kind::kList},
+    {"map", Kind::kMap},
+    {"google.protobuf.Timestamp", Kind::kTimestamp},
+    {"google.protobuf.Duration", Kind::kDuration},
+};
+
+}  // namespace
+
+CompilerState::CompilerState(const lang::Ast& ast, const lang::Expr& root,
+                             const lang::CheckedAst* checked,
+                             const lang::Source* source,
+                             const CompileOptions& options,
+                             lang::DiagnosticList& diags, Program& program,
+                             CompileStats& stats)
+    : ast_(ast),
+      root_(root),
+      checked_(checked),
+      source_(source),
+      options_(options),
+      diags_(diags),
+      program_(program),
+      stats_(stats) {
+  res_.resize(ast.size());
+  for (const std::string& v : options.variables) VarSlot(v);
+}
+
+void CompilerState::Error(const Expr* e, absl::string_view code,
+                          std::string message, std::string help) {
+  failed_ = true;
+  diags_.Error(code, source_, e ? e->span : lang::Span{}, std::move(message),
+               std::move(help));
+}
+
+int CompilerState::VarSlot(const std::string& name) {
+  auto it = var_slots_.find(name);
+  if (it != var_slots_.end()) return it->second;
+  int slot = static_cast<int>(program_.var_names.size());
+  program_.var_names.push_back(name);
+  var_slots_[name] = slot;
+  return slot;
+}
+
+int CompilerState::AddStringConst(absl::string_view s) {
+  auto it = string_consts_.find(s);
+  if (it != string_consts_.end()) return it->second;
+  int k = AddConst(Value::String(program_.arena->CopyString(s)));
+  string_consts_[std::string(s)] = k;
+  return k;
+}
+
+int CompilerState::AddConst(Value v) {
+  // Reuse identical scalars; aggregates are rare enough to keep apart.
+  for (size_t i = 0; i < program_.constants.size(); ++i) {
+    const Value& c = program_.constants[i];
+    if (c.kind != v.kind || c.flags != v.flags) continue;
+    switch (v.kind) {
+      case Kind::kNull:
+        return static_cast<int>(i);
+      case Kind::kBool:
+        if (c.b == v.b) return static_cast<int>(i);
+        break;
+      case Kind::kInt:
+      case Kind::kUint:
+        if (c.i == v.i) return static_cast<int>(i);
+        break;
+      case Kind::kDouble:
+        if (std::memcmp(&c.d, &v.d, sizeof(double)) == 0) {
+          return static_cast<int>(i);
+        }
+        break;
+      case Kind::kString:
+      case Kind::kBytes:
+        if (c.string_view() == v.string_view()) return static_cast<int>(i);
+        break;
+      case Kind::kType:
+        if (c.type == v.type) return static_cast<int>(i);
+        break;
+      default:
+        break;
+    }
+  }
+  program_.constants.push_back(v);
+  return static_cast<int>(program_.constants.size() - 1);
+}
+
+// ---------------------------------------------------------------------------
+// Pass 1: resolve.
+
+std::vector<std::string> CompilerState::Candidates(
+    const std::string& name) const {
+  if (!name.empty() && name[0] == '.') return {name.substr(1)};
+  std::vector<std::string> out;
+  std::string c = options_.container;
+  while (!c.empty()) {
+    out.push_back(absl::StrCat(c, ".", name));
+    size_t dot = c.rfind('.');
+    c = dot == std::string::npos ? "" : c.substr(0, dot);
+  }
+  out.push_back(name);
+  return out;
+}
+
+bool CompilerState::LookupConstant(const std::string& name, Value* out) const {
+  for (const TypeNameEntry& t : kBuiltinTypeNames) {
+    if (name == t.name) {
+      *out = Value::Type(BuiltinType(t.kind));
+      return true;
+    }
+  }
+  if (name == "null_type") {
+    *out = Value::Type(NullType());
+    return true;
+  }
+  if (name == "type") {
+    *out = Value::Type(TypeOfType());
+    return true;
+  }
+  if (options_.pool == nullptr) return false;
+  if (const auto* d = options_.pool->FindMessageTypeByName(name)) {
+    *out = Value::Type(MessageType::For(d)->type_value());
+    return true;
+  }
+  size_t dot = name.rfind('.');
+  if (dot != std::string::npos) {
+    if (const auto* en =
+            options_.pool->FindEnumTypeByName(name.substr(0, dot))) {
+      if (const auto* ev = en->FindValueByName(name.substr(dot + 1))) {
+        *out = Value::Int(ev->number());
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool CompilerState::IsLocal(const std::string& name) const {
+  return std::find(scope_.rbegin(), scope_.rend(), name) != scope_.rend();
+}
+
+bool CompilerState::QualifiedName(const Expr* e, std::string* out) {
+  std::vector<const Expr*> chain;
+  while (e->kind == ExprKind::kSelect && !e->test_only && !e->optional_select) {
+    chain.push_back(e);
+    e = e->operand;
+    if (chain.size() > static_cast<size_t>(kMaxDepth)) return false;
+  }
+  if (e->kind != ExprKind::kIdent) return false;
+  std::string name = e->name;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    absl::StrAppend(&name, ".", (*it)->name);
+  }
+  *out = std::move(name);
+  return true;
+}
+
+// Resolves a (qualified) name spelled by `node` against the declared
+// variables, then type names and enum constants, following the container.
+bool CompilerState::ResolveQualified(const Expr* node,
+                                     const std::string& name) {
+  for (const std::string& c : Candidates(name)) {
+    auto it = var_slots_.find(c);
+    if (it != var_slots_.end()) {
+      Res(node).kind = Resolution::Kind::kVar;
+      Res(node).var = it->second;
+      return true;
+    }
+  }
+  for (const std::string& c : Candidates(name)) {
+    Value v;
+    if (LookupConstant(c, &v)) {
+      Res(node).kind = Resolution::Kind::kConst;
+      Res(node).constant = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+int CompilerState::AddField(const google::protobuf::FieldDescriptor* fd,
+                            const std::string& name) {
+  const MessageType* owner = MessageType::For(fd->containing_type());
+  const FieldInfo* fi = owner->FieldByNumber(fd->number());
+  if (fi == nullptr) return -1;
+  for (size_t i = 0; i < program_.fields.size(); ++i) {
+    if (program_.fields[i].field == fi) return static_cast<int>(i);
+  }
+  program_.fields.push_back(FieldRef{fi, owner, name});
+  return static_cast<int>(program_.fields.size() - 1);
+}
+
+void CompilerState::ResolveExpr(const Expr* e, int depth) {
+  if (e == nullptr) {
+    Error(nullptr, "E0300", "internal: missing expression node");
+    return;
+  }
+  if (depth > kMaxDepth) {
+    Error(e, "E0301", "expression nested too deeply to compile");
+    return;
+  }
+  const Reference* ref =
+      checked_ != nullptr && e->id < static_cast<int>(checked_->refs.size())
+          ? &checked_->refs[e->id]
+          : nullptr;
+  switch (e->kind) {
+    case ExprKind::kConst: {
+      const lang::Constant& c = e->constant;
+      Value v;
+      switch (c.kind) {
+        case ConstKind::kNull:
+          v = Value::Null();
+          break;
+        case ConstKind::kBool:
+          v = Value::Bool(c.bool_value);
+          break;
+        case ConstKind::kInt:
+          v = Value::Int(c.int_value);
+          break;
+        case ConstKind::kUint:
+          v = Value::Uint(c.uint_value);
+          break;
+        case ConstKind::kDouble:
+          v = Value::Double(c.double_value);
+          break;
+        case ConstKind::kString:
+          v = Value::String(program_.arena->CopyString(c.string_value));
+          break;
+        case ConstKind::kBytes:
+          v = Value::Bytes(program_.arena->CopyString(c.string_value));
+          break;
+      }
+      Res(e).kind = Resolution::Kind::kConst;
+      Res(e).constant = v;
+      return;
+    }
+    case ExprKind::kIdent: {
+      if (IsLocal(e->name)) return;  // lower binds it to its register
+      if (ref != nullptr) {
+        switch (ref->kind) {
+          case Reference::Kind::kVariable:
+            Res(e).kind = Resolution::Kind::kVar;
+            Res(e).var = VarSlot(ref->name);
+            return;
+          case Reference::Kind::kEnumConstant:
+            Res(e).kind = Resolution::Kind::kConst;
+            Res(e).constant = Value::Int(ref->enum_value);
+            return;
+          case Reference::Kind::kTypeName: {
+            Value v;
+            if (LookupConstant(ref->name, &v)) {
+              Res(e).kind = Resolution::Kind::kConst;
+              Res(e).constant = v;
+              return;
+            }
+            break;
+          }
+          default:
+            break;
+        }
+      }
+      if (ResolveQualified(e, e->name)) return;
+      // Unchecked: an undeclared name becomes a variable the caller may
+      // bind at run time ("undeclared reference" if it does not).
+      Res(e).kind = Resolution::Kind::kVar;
+      Res(e).var = VarSlot(e->name[0] == '.' ? e->name.substr(1) : e->name);
+      return;
+    }
+    case ExprKind::kSelect: {
+      if (!e->test_only && !e->optional_select) {
+        if (ref != nullptr) {
+          switch (ref->kind) {
+            case Reference::Kind::kVariable:
+              Res(e).kind = Resolution::Kind::kVar;
+              Res(e).var = VarSlot(ref->name);
+              return;
+            case Reference::Kind::kEnumConstant:
+              Res(e).kind = Resolution::Kind::kConst;
+              Res(e).constant = Value::Int(ref->enum_value);
+              return;
+            case Reference::Kind::kTypeName: {
+              Value v;
+              if (LookupConstant(ref->name, &v)) {
+                Res(e).kind = Resolution::Kind::kConst;
+                Res(e).constant = v;
+                return;
+              }
+              break;
+            }
+            default:
+              break;
+          }
+        } else {
+          // Unchecked: the longest qualified name wins, so try this node's
+          // full name before descending to shorter prefixes.
+          std::string qname;
+          if (QualifiedName(e, &qname)) {
+            std::string root = qname.substr(0, qname.find('.'));
+            if (!IsLocal(root) && ResolveQualified(e, qname)) return;
+          }
+        }
+      }
+      if (ref != nullptr && ref->kind == Reference::Kind::kField &&
+          ref->field != nullptr) {
+        Res(e).field = AddField(ref->field, e->name);
+      }
+      ResolveExpr(e->operand, depth + 1);
+      return;
+    }
+    case ExprKind::kCall:
+      ResolveCall(e, depth);
+      return;
+    case ExprKind::kList:
+      for (const Expr* a : e->args) ResolveExpr(a, depth + 1);
+      return;
+    case ExprKind::kMap:
+      for (const lang::Entry& en : e->entries) {
+        ResolveExpr(en.key, depth + 1);
+        ResolveExpr(en.value, depth + 1);
+      }
+      return;
+    case ExprKind::kStruct:
+      ResolveStruct(e, depth);
+      return;
+    case ExprKind::kComprehension: {
+      ResolveExpr(e->iter_range, depth + 1);
+      ResolveExpr(e->accu_init, depth + 1);
+      scope_.push_back(e->accu_var);
+      scope_.push_back(e->iter_var);
+      if (!e->iter_var2.empty()) scope_.push_back(e->iter_var2);
+      ResolveExpr(e->loop_condition, depth + 1);
+      ResolveExpr(e->loop_step, depth + 1);
+      scope_.pop_back();
+      if (!e->iter_var2.empty()) scope_.pop_back();
+      ResolveExpr(e->result, depth + 1);
+      scope_.pop_back();
+      return;
+    }
+  }
+}
+
+void CompilerState::ResolveCall(const Expr* e, int depth) {
+  for (const Expr* a : e->args) ResolveExpr(a, depth + 1);
+  const Reference* ref =
+      checked_ != nullptr && e->id < static_cast<int>(checked_->refs.size())
+          ? &checked_->refs[e->id]
+          : nullptr;
+  Resolution& r = Res(e);
+  r.call_name = e->name;
+  if (e->name == "_&&_" || e->name == "_||_" || e->name == "_?_:_" ||
+      (e->name == "dyn" && e->target == nullptr && e->args.size() == 1) ||
+      FindOperator(e) != nullptr) {
+    if (e->target != nullptr) ResolveExpr(e->target, depth + 1);
+    return;
+  }
+  const int nargs = static_cast<int>(e->args.size());
+  // Namespaced global written with receiver syntax: math.greatest(1, 2),
+  // base64.encode(b). The checker says so by naming the function fully.
+  if (e->target != nullptr) {
+    std::string ns;
+    bool namespaced = false;
+    if (ref != nullptr && ref->kind == Reference::Kind::kFunction &&
+        ref->name != e->name && !ref->name.empty()) {
+      namespaced = true;
+      r.call_name = ref->name;
+    } else if (ref == nullptr && QualifiedName(e->target, &ns) &&
+               !IsLocal(ns.substr(0, ns.find('.')))) {
+      std::string full = absl::StrCat(ns, ".", e->name);
+      bool is_var = false;
+      for (const std::string& c : Candidates(ns)) {
+        is_var |= var_slots_.contains(c);
+      }
+      if (!is_var && FindBuiltin(full, false, nargs) != nullptr) {
+        namespaced = true;
+        r.call_name = full;
+      }
+    }
+    if (namespaced) {
+      r.namespaced = true;
+      r.fn = FindBuiltin(r.call_name, false, nargs);
+    } else {
+      ResolveExpr(e->target, depth + 1);
+      r.fn = FindBuiltin(e->name, true, nargs + 1);
+    }
+  } else {
+    if (ref != nullptr && ref->kind == Reference::Kind::kFunction &&
+        !ref->name.empty()) {
+      r.call_name = ref->name;
+    }
+    r.fn = FindBuiltin(r.call_name, false, nargs);
+  }
+  if (r.fn == nullptr && checked_ != nullptr) {
+    Error(e, "E0302",
+          absl::StrCat("function '", r.call_name, "' with ",
+                       nargs + (e->target && !r.namespaced ? 1 : 0),
+                       " argument(s) has no runtime implementation"));
+  }
+}
+
+void CompilerState::ResolveStruct(const Expr* e, int depth) {
+  const google::protobuf::Descriptor* desc = nullptr;
+  if (checked_ != nullptr && e->id < static_cast<int>(checked_->types.size()) &&
+      checked_->types[e->id].kind == lang::TypeKind::kMessage) {
+    desc = checked_->types[e->id].message;
+  }
+  if (desc == nullptr && options_.pool != nullptr) {
+    for (const std::string& c : Candidates(e->name)) {
+      desc = options_.pool->FindMessageTypeByName(c);
+      if (desc != nullptr) break;
+    }
+  }
+  // Checked WKT literals may be typed as their primitive (Int64Value{} is
+  // int); look the message itself up by name then.
+  if (desc == nullptr) {
+    Error(e, "E0303", absl::StrCat("unknown message type '", e->name, "'"));
+    return;
+  }
+  MessageLiteral lit;
+  lit.type = MessageType::For(desc);
+  std::vector<std::string> names;
+  for (const FieldInfo* f : lit.type->fields()) names.push_back(f->fd->name());
+  for (const lang::Entry& en : e->entries) {
+    const FieldInfo* f = lit.type->FindField(en.field);
+    if (f == nullptr) {
+      failed_ = true;
+      diags_.Error(
+          "E0304", source_, en.span,
+          absl::StrCat("no such field '", en.field, "' in ", desc->full_name()),
+          lang::DidYouMean(en.field, names).empty()
+              ? ""
+              : absl::StrCat("did you mean `",
+                             lang::DidYouMean(en.field, names), "`?"));
+      continue;
+    }
+    if (en.optional) {
+      Error(e, "E0305", "optional message fields (`?f: v`) are not supported");
+    }
+    lit.fields.push_back(f);
+    ResolveExpr(en.value, depth + 1);
+  }
+  Res(e).field = static_cast<int>(program_.messages.size());
+  program_.messages.push_back(std::move(lit));
+}
+
+absl::Status CompilerState::Resolve() {
+  ResolveExpr(&root_, 0);
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Pass 2: fold constants. Only pure operators and builtins over constant
+// operands; a result that is an error stays unfolded so it is raised at run
+// time with its instruction's span (and absorbed by && / || as CEL says).
+
+bool CompilerState::IsConst(const Expr* e) const {
+  const Resolution& r = Res(e);
+  if (r.kind == Resolution::Kind::kAlias) return IsConst(r.alias);
+  return r.kind == Resolution::Kind::kConst;
+}
+
+const Value& CompilerState::ConstOf(const Expr* e) const {
+  const Resolution& r = Res(e);
+  if (r.kind == Resolution::Kind::kAlias) return ConstOf(r.alias);
+  return r.constant;
+}
+
+void CompilerState::SetConst(const Expr* e, Value v) {
+  Res(e).kind = Resolution::Kind::kConst;
+  Res(e).constant = v;
+  ++stats_.constants_folded;
+}
+
+void CompilerState::FoldExpr(const Expr* e, int depth) {
+  if (e == nullptr || depth > kMaxDepth) return;
+  if (Res(e).kind == Resolution::Kind::kConst ||
+      Res(e).kind == Resolution::Kind::kVar) {
+    return;
+  }
+  CallContext ctx{program_.arena.get()};
+  switch (e->kind) {
+    case ExprKind::kSelect:
+      FoldExpr(e->operand, depth + 1);
+      return;
+    case ExprKind::kList: {
+      bool all = e->optional_indices.empty();
+      for (const Expr* a : e->args) {
+        FoldExpr(a, depth + 1);
+        all &= IsConst(a);
+      }
+      if (!all) return;
+      std::vector<Value> items;
+      bool strings = true;
+      for (const Expr* a : e->args) {
+        items.push_back(ConstOf(a));
+        strings &= items.back().kind == Kind::kString;
+      }
+      Value v = vm_internal::BuildList(ctx, items.data(),
+                                       static_cast<uint32_t>(items.size()));
+      if (v.is_error()) return;
+      if (strings) v.flags = kFlagAllStrings;
+      if (e->args.empty()) {
+        // `[]` is a constant, not a fold.
+        Res(e).kind = Resolution::Kind::kConst;
+        Res(e).constant = v;
+      } else {
+        SetConst(e, v);
+      }
+      return;
+    }
+    case ExprKind::kMap: {
+      bool all = true;
+      for (const lang::Entry& en : e->entries) {
+        FoldExpr(en.key, depth + 1);
+        FoldExpr(en.value, depth + 1);
+        all &= !en.optional && IsConst(en.key) && IsConst(en.value);
+      }
+      if (!all) return;
+      std::vector<Value> kv;
+      for (const lang::Entry& en : e->entries) {
+        kv.push_back(ConstOf(en.key));
+        kv.push_back(ConstOf(en.value));
+      }
+      Value v = vm_internal::BuildMap(ctx, kv.data(),
+                                      static_cast<uint32_t>(e->entries.size()));
+      if (!v.is_error()) SetConst(e, v);
+      return;
+    }
+    case ExprKind::kStruct:
+      for (const lang::Entry& en : e->entries) FoldExpr(en.value, depth + 1);
+      return;
+    case ExprKind::kComprehension:
+      FoldExpr(e->iter_range, depth + 1);
+      FoldExpr(e->accu_init, depth + 1);
+      FoldExpr(e->loop_condition, depth + 1);
+      FoldExpr(e->loop_step, depth + 1);
+      FoldExpr(e->result, depth + 1);
+      return;
+    case ExprKind::kCall:
+      break;
+    default:
+      return;
+  }
+  // Calls.
+  if (e->target != nullptr && !Res(e).namespaced)
+    FoldExpr(e->target, depth + 1);
+  for (const Expr* a : e->args) FoldExpr(a, depth + 1);
+  const size_t n = e->args.size();
+  if (IsCall(e, "_&&_", 2) || IsCall(e, "_||_", 2)) {
+    const bool is_and = e->name == "_&&_";
+    const Expr* l = e->args[0];
+    const Expr* r = e->args[1];
+    // false && x == false and true || x == true, whatever x is.
+    for (const Expr* side : {l, r}) {
+      if (IsConst(side) && ConstOf(side).kind == Kind::kBool &&
+          ConstOf(side).b == !is_and) {
+        SetConst(e, Value::Bool(!is_and));
+        return;
+      }
+    }
+    if (IsConst(l) && IsConst(r)) {
+      Value v = vm_internal::ApplyOp(is_and ? Op::kAND : Op::kOR, ctx,
+                                     ConstOf(l), ConstOf(r));
+      if (!v.is_error()) SetConst(e, v);
+    }
+    return;
+  }
+  if (IsCall(e, "_?_:_", 3)) {
+    if (IsConst(e->args[0]) && ConstOf(e->args[0]).kind == Kind::kBool) {
+      Res(e).kind = Resolution::Kind::kAlias;
+      Res(e).alias = ConstOf(e->args[0]).b ? e->args[1] : e->args[2];
+      ++stats_.constants_folded;
+    }
+    return;
+  }
+  if (IsCall(e, "dyn", 1)) {
+    Res(e).kind = Resolution::Kind::kAlias;
+    Res(e).alias = e->args[0];
+    return;
+  }
+  bool all = true;
+  if (e->target != nullptr && !Res(e).namespaced) all &= IsConst(e->target);
+  for (const Expr* a : e->args) all &= IsConst(a);
+  if (!all) return;
+  Value v;
+  if (const OperatorOp* o = FindOperator(e)) {
+    Value a = e->target != nullptr ? ConstOf(e->target) : ConstOf(e->args[0]);
+    Value b = n >= 2 ? ConstOf(e->args[1]) : Value();
+    v = vm_internal::ApplyOp(o->op, ctx, a, b);
+  } else if (Res(e).fn != nullptr) {
+    std::vector<Value> args;
+    if (e->target != nullptr && !Res(e).namespaced) {
+      args.push_back(ConstOf(e->target));
+    }
+    for (const Expr* a : e->args) args.push_back(ConstOf(a));
+    v = vm_internal::CallStrict(*Res(e).fn, ctx, args.data(),
+                                static_cast<uint32_t>(args.size()));
+  } else {
+    return;
+  }
+  if (!v.is_error()) SetConst(e, v);
+}
+
+absl::Status CompilerState::Fold() {
+  if (options_.fold_constants) FoldExpr(&root_, 0);
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Pass 3: lower. Invariant: CompileInto(e, dst) may use dst as scratch, and
+// the code for e never reads dst before writing it; operands that already
+// live in a register (variables, comprehension locals) are used in place.
+
+int CompilerState::AllocRegs(int n) {
+  int first = next_reg_;
+  next_reg_ += n;
+  max_reg_ = std::max(max_reg_, next_reg_);
+  return first;
+}
+
+void CompilerState::PlaceLabel(int label) {
+  IrInstr ins;
+  ins.label = label;
+  ir_.push_back(ins);
+}
+
+void CompilerState::Emit(Op op, int a, int b, int c, int x, lang::Span span) {
+  IrInstr ins;
+  ins.in.op = op;
+  ins.in.a = static_cast<uint16_t>(a);
+  ins.in.b = static_cast<uint16_t>(b);
+  ins.in.c = static_cast<uint16_t>(c);
+  ins.in.x = static_cast<uint8_t>(x);
+  ins.span = span;
+  if (a > kMaxOperand || b > kMaxOperand || c > kMaxOperand ||
+      x > kMaxCallArgs || a < 0 || b < 0 || c < 0) {
+    if (!failed_) {
+      Error(nullptr, "E0306",
+            "expression too large to compile (more than 65535 registers, "
+            "constants or fields)");
+    }
+  }
+  ir_.push_back(ins);
+}
+
+int CompilerState::RegisterOf(const Expr* e) const {
+  const Resolution& r = Res(e);
+  if (r.kind == Resolution::Kind::kAlias) return RegisterOf(r.alias);
+  if (r.kind == Resolution::Kind::kVar) return r.var;
+  if (r.kind == Resolution::Kind::kNone && e->kind == ExprKind::kIdent) {
+    for (auto it = locals_.rbegin(); it != locals_.rend(); ++it) {
+      if (it->first == e->name) return it->second;
+    }
+  }
+  return -1;
+}
+
+int CompilerState::CompileOperand(const Expr* e, int depth) {
+  int reg = RegisterOf(e);
+  if (reg >= 0) return reg;
+  reg = AllocRegs(1);
+  CompileInto(e, reg, depth);
+  return reg;
+}
+
+void CompilerState::CompileInto(const Expr* e, int dst, int depth) {
+  if (depth > kMaxDepth) {
+    Error(e, "E0301", "expression nested too deeply to compile");
+    return;
+  }
+  const Resolution& r = Res(e);
+  const int mark = next_reg_;
+  switch (r.kind) {
+    case Resolution::Kind::kAlias:
+      CompileInto(r.alias, dst, depth + 1);
+      return;
+    case Resolution::Kind::kConst:
+      Emit(Op::kLOAD_CONST, dst, AddConst(r.constant), 0, 0, e->span);
+      return;
+    case Resolution::Kind::kVar:
+      Emit(Op::kMOVE, dst, r.var, 0, 0, e->span);
+      return;
+    case Resolution::Kind::kNone:
+      break;
+  }
+  switch (e->kind) {
+    case ExprKind::kConst:
+      break;  // resolved as kConst
+    case ExprKind::kIdent: {
+      int reg = RegisterOf(e);
+      if (reg < 0) {
+        Error(e, "E0307",
+              absl::StrCat("unresolved identifier '", e->name, "'"));
+        return;
+      }
+      Emit(Op::kMOVE, dst, reg, 0, 0, e->span);
+      return;
+    }
+    case ExprKind::kSelect: {
+      int src = RegisterOf(e->operand);
+      if (src < 0) {
+        CompileInto(e->operand, dst, depth + 1);
+        src = dst;
+      }
+      if (e->test_only) {
+        if (r.field >= 0) {
+          Emit(Op::kHAS_FIELD, dst, src, r.field, 0, e->span);
+        } else {
+          Emit(Op::kHAS, dst, src, AddStringConst(e->name), 0, e->span);
+        }
+      } else if (e->optional_select) {
+        Emit(Op::kOPT_SELECT, dst, src, AddStringConst(e->name), 0, e->span);
+      } else if (r.field >= 0) {
+        Emit(Op::kFIELD, dst, src, r.field, 0, e->span);
+      } else {
+        Emit(Op::kSELECT, dst, src, AddStringConst(e->name), 0, e->span);
+      }
+      break;
+    }
+    case ExprKind::kCall:
+      CompileCall(e, dst, depth);
+      break;
+    case ExprKind::kList: {
+      if (!e->optional_indices.empty()) {
+        Error(e, "E0305", "optional list elements (`?x`) are not supported");
+        return;
+      }
+      const int n = static_cast<int>(e->args.size());
+      const int base = AllocRegs(n);
+      for (int i = 0; i < n; ++i) CompileInto(e->args[i], base + i, depth + 1);
+      Emit(Op::kMAKE_LIST, dst, base, n, 0, e->span);
+      break;
+    }
+    case ExprKind::kMap: {
+      const int n = static_cast<int>(e->entries.size());
+      const int base = AllocRegs(2 * n);
+      for (int i = 0; i < n; ++i) {
+        if (e->entries[i].optional) {
+          Error(e, "E0305", "optional map entries (`?k: v`) are not supported");
+        }
+        CompileInto(e->entries[i].key, base + 2 * i, depth + 1);
+        CompileInto(e->entries[i].value, base + 2 * i + 1, depth + 1);
+      }
+      Emit(Op::kMAKE_MAP, dst, base, n, 0, e->span);
+      break;
+    }
+    case ExprKind::kStruct: {
+      if (r.field < 0) return;  // resolve reported it
+      const MessageLiteral& lit = program_.messages[r.field];
+      const int n = static_cast<int>(lit.fields.size());
+      const int base = AllocRegs(n);
+      int i = 0;
+      for (const lang::Entry& en : e->entries) {
+        if (lit.type->FindField(en.field) == nullptr) continue;
+        CompileInto(en.value, base + i++, depth + 1);
+      }
+      Emit(Op::kNEW_MESSAGE, dst, base, r.field, 0, e->span);
+      break;
+    }
+    case ExprKind::kComprehension:
+      CompileComprehension(e, dst, depth);
+      break;
+  }
+  next_reg_ = mark;
+}
+
+void CompilerState::CompileCall(const Expr* e, int dst, int depth) {
+  const Resolution& r = Res(e);
+  if (IsCall(e, "_&&_", 2) || IsCall(e, "_||_", 2)) {
+    const bool is_and = e->name == "_&&_";
+    const int end = NewLabel();
+    CompileInto(e->args[0], dst, depth + 1);
+    Emit(is_and ? Op::kJUMP_IF_FALSE : Op::kJUMP_IF_TRUE, dst, 0, end, 0,
+         e->span);
+    const int rhs = CompileOperand(e->args[1], depth + 1);
+    Emit(is_and ? Op::kAND : Op::kOR, dst, rhs, 0, 0, e->span);
+    PlaceLabel(end);
+    return;
+  }
+  if (IsCall(e, "_?_:_", 3)) {
+    const int other = NewLabel();
+    const int end = NewLabel();
+    CompileInto(e->args[0], dst, depth + 1);
+    Emit(Op::kBRANCH, dst, other, end, 0, e->span);
+    CompileInto(e->args[1], dst, depth + 1);
+    Emit(Op::kJUMP, 0, 0, end, 0, e->span);
+    PlaceLabel(other);
+    CompileInto(e->args[2], dst, depth + 1);
+    PlaceLabel(end);
+    return;
+  }
+  if (const OperatorOp* o = FindOperator(e)) {
+    const Expr* lhs = e->target != nullptr ? e->target : e->args[0];
+    if (o->argc == 1) {
+      int src = RegisterOf(lhs);
+      if (src < 0) {
+        CompileInto(lhs, dst, depth + 1);
+        src = dst;
+      }
+      Emit(o->op, dst, src, 0, 0, e->span);
+      return;
+    }
+    const Expr* rhs = e->args[1];
+    if (options_.fuse) {
+      // Constant operand: one instruction with the constant inline.
+      if (IsConst(rhs) && ConstForm(o->op) != Op::kNOP) {
+        int src = RegisterOf(lhs);
+        if (src < 0) {
+          CompileInto(lhs, dst, depth + 1);
+          src = dst;
+        }
+        Emit(ConstForm(o->op), dst, src, AddConst(ConstOf(rhs)), 0, e->span);
+        ++stats_.fused;
+        return;
+      }
+      if (IsConst(lhs) && (Mirror(o->op) != Op::kNOP || o->op == Op::kIN)) {
+        const Op form = o->op == Op::kIN ? Op::kCONTAINS_KEY_CONST
+                                         : ConstForm(Mirror(o->op));
+        int src = RegisterOf(rhs);
+        if (src < 0) {
+          CompileInto(rhs, dst, depth + 1);
+          src = dst;
+        }
+        Emit(form, dst, src, AddConst(ConstOf(lhs)), 0, e->span);
+        ++stats_.fused;
+        return;
+      }
+    }
+    int a = RegisterOf(lhs);
+    if (a < 0) {
+      CompileInto(lhs, dst, depth + 1);
+      a = dst;
+    }
+    const int b = CompileOperand(rhs, depth + 1);
+    Emit(o->op, dst, a, b, 0, e->span);
+    return;
+  }
+  // Builtin call: arguments in consecutive registers, receiver first.
+  const bool receiver = e->target != nullptr && !r.namespaced;
+  const int argc = static_cast<int>(e->args.size()) + (receiver ? 1 : 0);
+  const int base = AllocRegs(argc);
+  int i = 0;
+  if (receiver) CompileInto(e->target, base + i++, depth + 1);
+  for (const Expr* a : e->args) CompileInto(a, base + i++, depth + 1);
+  CallRef call;
+  call.fn = r.fn;
+  call.name = r.call_name;
+  call.receiver = receiver;
+  call.argc = argc;
+  program_.calls.push_back(call);
+  const int idx = static_cast<int>(program_.calls.size() - 1);
+  Emit(r.fn != nullptr ? Op::kCALL : Op::kCALL_DYNAMIC, dst, base, idx, argc,
+       e->span);
+}
+
+bool CompilerState::IsAccuIdent(const Expr* e, const Expr* c) const {
+  return e->kind == ExprKind::kIdent && e->name == c->accu_var &&
+         Res(e).kind == Resolution::Kind::kNone;
+}
+
+// The loop step `accu = step`, with the shapes the macros produce compiled
+// without copying the accumulator:
+//   @result && p / @result || p      -> AND/OR into the accumulator
+//   @result + [x]                    -> LIST_APPEND (map, filter)
+//   p ? <step> : @result             -> BRANCH around <step> (filter,
+//                                       exists_one)
+void CompilerState::CompileStep(const Expr* step, const Expr* c, int accu,
+                                int depth) {
+  const int mark = next_reg_;
+  const Resolution& r = Res(step);
+  if (r.kind == Resolution::Kind::kNone && step->kind == ExprKind::kCall) {
+    if ((IsCall(step, "_&&_", 2) || IsCall(step, "_||_", 2)) &&
+        IsAccuIdent(step->args[0], c)) {
+      const int p = CompileOperand(step->args[1], depth + 1);
+      Emit(step->name == "_&&_" ? Op::kAND : Op::kOR, accu, p, 0, 0,
+           step->span);
+      next_reg_ = mark;
+      return;
+    }
+    const Expr* init = c->accu_init;
+    const bool init_empty_list = IsConst(init) &&
+                                 ConstOf(init).kind == Kind::kList &&
+                                 ConstOf(init).list->size == 0;
+    if (IsCall(step, "_+_", 2) && init_empty_list &&
+        IsAccuIdent(step->args[0], c) &&
+        step->args[1]->kind == ExprKind::kList &&
+        step->args[1]->args.size() == 1 &&
+        step->args[1]->optional_indices.empty() &&
+        Res(step->args[1]).kind != Resolution::Kind::kConst) {
+      const int x = CompileOperand(step->args[1]->args[0], depth + 1);
+      Emit(Op::kLIST_APPEND, accu, x, 0, 0, step->span);
+      next_reg_ = mark;
+      return;
+    }
+    if (IsCall(step, "_?_:_", 3) && IsAccuIdent(step->args[2], c)) {
+      const int skip = NewLabel();
+      const int fail = NewLabel();
+      const int t = AllocRegs(1);
+      CompileInto(step->args[0], t, depth + 1);
+      Emit(Op::kBRANCH, t, skip, fail, 0, step->span);
+      CompileStep(step->args[1], c, accu, depth + 1);
+      Emit(Op::kJUMP, 0, 0, skip, 0, step->span);
+      PlaceLabel(fail);
+      Emit(Op::kMOVE, accu, t, 0, 0, step->span);
+      PlaceLabel(skip);
+      next_reg_ = mark;
+      return;
+    }
+  }
+  if (IsAccuIdent(step, c)) return;  // accu = accu
+  const int t = AllocRegs(1);
+  CompileInto(step, t, depth + 1);
+  Emit(Op::kMOVE, accu, t, 0, 0, step->span);
+  next_reg_ = mark;
+}
+
+void CompilerState::CompileComprehension(const Expr* e, int dst, int depth) {
+  // Empty range (cel.bind): no loop, just the accumulator and the result.
+  const bool empty_range = IsConst(e->iter_range) &&
+                           ConstOf(e->iter_range).kind == Kind::kList &&
+                           ConstOf(e->iter_range).list->size == 0;
+  if (empty_range) {
+    const int accu = AllocRegs(1);
+    CompileInto(e->accu_init, accu, depth + 1);
+    locals_.push_back({e->accu_var, accu});
+    CompileInto(e->result, dst, depth + 1);
+    locals_.pop_back();
+    return;
+  }
+  const int range = AllocRegs(2);  // range, then the index register
+  CompileInto(e->iter_range, range, depth + 1);
+  const int accu = AllocRegs(1);
+  CompileInto(e->accu_init, accu, depth + 1);
+  const int nvars = e->iter_var2.empty() ? 1 : 2;
+  const int var = AllocRegs(nvars);
+  const int loop = NewLabel();
+  const int exit = NewLabel();
+  const int end = NewLabel();
+  Emit(Op::kITER_INIT, dst, range, end, 0, e->iter_range->span);
+  PlaceLabel(loop);
+  Emit(Op::kITER_NEXT, var, range, exit, nvars, e->span);
+  locals_.push_back({e->accu_var, accu});
+  locals_.push_back({e->iter_var, var});
+  if (nvars == 2) locals_.push_back({e->iter_var2, var + 1});
+
+  // Loop condition: break when false.
+  const Expr* cond = e->loop_condition;
+  const Resolution& cr = Res(cond);
+  const bool nsf = cr.kind == Resolution::Kind::kNone &&
+                   (IsCall(cond, "@not_strictly_false", 1) ||
+                    IsCall(cond, "__not_strictly_false__", 1));
+  if (nsf && IsAccuIdent(cond->args[0], e)) {
+    Emit(Op::kJUMP_IF_FALSE, accu, 0, exit, 0, cond->span);
+  } else if (nsf && IsCall(cond->args[0], "!_", 1) &&
+             Res(cond->args[0]).kind == Resolution::Kind::kNone &&
+             IsAccuIdent(cond->args[0]->args[0], e)) {
+    Emit(Op::kJUMP_IF_TRUE, accu, 0, exit, 0, cond->span);
+  } else if (IsConst(cond) && ConstOf(cond).kind == Kind::kBool &&
+             ConstOf(cond).b) {
+    // always continue
+  } else {
+    CompileInto(cond, dst, depth + 1);
+    Emit(Op::kBRANCH, dst, exit, end, 0, cond->span);
+  }
+  CompileStep(e->loop_step, e, accu, depth + 1);
+  Emit(Op::kLOOP, 0, 0, loop, 0, e->span);
+  PlaceLabel(exit);
+  locals_.pop_back();
+  if (nvars == 2) locals_.pop_back();
+  CompileInto(e->result, dst, depth + 1);
+  locals_.pop_back();
+  PlaceLabel(end);
+}
+
+absl::Status CompilerState::Lower() {
+  next_reg_ = static_cast<int>(program_.var_names.size());
+  max_reg_ = next_reg_;
+  const int dst = AllocRegs(1);
+  CompileInto(&root_, dst, 0);
+  Emit(Op::kRETURN, dst, 0, 0, 0, root_.span);
+  program_.num_registers = static_cast<uint32_t>(max_reg_);
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Pass 4: fuse (peephole over the lowered list; labels block fusion).
+//   FIELD d, s, f1; FIELD d, d, f2   -> FIELD_FIELD d, s, (f1, f2)
+//   JUMP_IF_FALSE r, L where L: JUMP_IF_FALSE r, L2  -> jump to L2 directly
+//   (and the same for JUMP_IF_TRUE): chains of && / || skip ahead at once.
+//   MOVE r, r -> removed
+
+absl::Status CompilerState::Fuse() {
+  if (!options_.fuse) return absl::OkStatus();
+  // Where each label sits.
+  std::vector<int> label_at(next_label_, -1);
+  for (size_t i = 0; i < ir_.size(); ++i) {
+    if (ir_[i].label >= 0) label_at[ir_[i].label] = static_cast<int>(i);
+  }
+  auto first_real = [&](int pos) {
+    while (pos < static_cast<int>(ir_.size()) && ir_[pos].label >= 0) ++pos;
+    return pos;
+  };
+  for (IrInstr& ins : ir_) {
+    if (ins.label >= 0) continue;
+    if (ins.in.op != Op::kJUMP_IF_FALSE && ins.in.op != Op::kJUMP_IF_TRUE) {
+      continue;
+    }
+    for (int hops = 0; hops < 64; ++hops) {
+      int pos = first_real(label_at[ins.in.c]);
+      if (pos >= static_cast<int>(ir_.size())) break;
+      const Instr& next = ir_[pos].in;
+      if (next.op != ins.in.op || next.a != ins.in.a) break;
+      ins.in.c = next.c;
+      ++stats_.fused;
+    }
+  }
+  std::vector<IrInstr> out;
+  out.reserve(ir_.size());
+  for (size_t i = 0; i < ir_.size(); ++i) {
+    IrInstr ins = ir_[i];
+    if (ins.label < 0 && ins.in.op == Op::kMOVE && ins.in.a == ins.in.b) {
+      continue;
+    }
+    if (ins.label < 0 && ins.in.op == Op::kFIELD && i + 1 < ir_.size()) {
+      const IrInstr& next = ir_[i + 1];
+      if (next.label < 0 && next.in.op == Op::kFIELD && next.in.a == ins.in.a &&
+          next.in.b == ins.in.a) {
+        const int f = static_cast<int>(program_.fields.size());
+        program_.fields.push_back(program_.fields[ins.in.c]);
+        program_.fields.push_back(program_.fields[next.in.c]);
+        ins.in.op = Op::kFIELD_FIELD;
+        ins.in.c = static_cast<uint16_t>(f);
+        ins.span = lang::Span::Cover(ins.span, next.span);
+        if (f + 1 > kMaxOperand) {
+          Error(nullptr, "E0306", "expression too large to compile");
+        }
+        out.push_back(ins);
+        ++i;
+        ++stats_.fused;
+        continue;
+      }
+    }
+    out.push_back(ins);
+  }
+  ir_ = std::move(out);
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Pass 5: assemble: label ids -> addresses, span table.
+
+absl::Status CompilerState::Assemble() {
+  std::vector<int> addr(next_label_, -1);
+  int pc = 0;
+  for (const IrInstr& ins : ir_) {
+    if (ins.label >= 0) {
+      addr[ins.label] = pc;
+    } else {
+      ++pc;
+    }
+  }
+  if (pc > kMaxOperand) {
+    Error(&root_, "E0306",
+          absl::StrCat("expression too large to compile (", pc,
+                       " instructions; the limit is ", kMaxOperand, ")"));
+    return absl::OkStatus();
+  }
+  program_.code.clear();
+  program_.spans.clear();
+  for (const IrInstr& ins : ir_) {
+    if (ins.label >= 0) continue;
+    Instr in = ins.in;
+    switch (OpFormat(in.op)) {
+      case OperandFormat::kJ:
+      case OperandFormat::kAJ:
+      case OperandFormat::kABJ:
+        in.c = static_cast<uint16_t>(addr[in.c]);
+        break;
+      case OperandFormat::kAJJ:
+        in.b = static_cast<uint16_t>(addr[in.b]);
+        in.c = static_cast<uint16_t>(addr[in.c]);
+        break;
+      default:
+        break;
+    }
+    program_.code.push_back(in);
+    program_.spans.push_back(ins.span);
+  }
+  stats_.instructions = static_cast<int>(program_.code.size());
+  if (failed_) {
+    return absl::InvalidArgumentError("expression failed to compile");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace onus::engine::compiler_internal

@@ -1,0 +1,226 @@
+// Bytecode dumps for representative expressions (constants folded,
+// short-circuit jumps, comprehension loops, field operations), compile
+// errors, pass timing, and the docs/bytecode.md opcode list.
+#include "engine/compiler.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "benchmarks/cspm/cspm.pb.h"
+#include "engine/bytecode.h"
+#include "engine/disasm.h"
+#include "engine/expr.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace onus::engine {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Compact dump: address, opcode, synopsis (no header, no raw operands).
+std::string Dump(absl::string_view text, bool check = true, bool fuse = true) {
+  ExprOptions opts;
+  opts.check = check;
+  opts.fuse = fuse;
+  opts.variables = {
+      {"b", lang::Type::Message(onus::bench::cspm::S3Bucket::descriptor())},
+      {"sg",
+       lang::Type::Message(onus::bench::cspm::SecurityGroup::descriptor())},
+      {"x", lang::Type::Int()},
+      {"s", lang::Type::String()},
+  };
+  lang::DiagnosticList diags;
+  auto e = CompiledExpr::Compile(text, opts, &diags);
+  if (!e.ok()) return absl::StrCat("compile error: ", e.status().message());
+  DisasmOptions d;
+  d.header = false;
+  d.locations = false;
+  d.raw_operands = false;
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(
+           engine::Disassemble((*e)->program(), d), '\n', absl::SkipEmpty())) {
+    // Collapse the column padding so expectations stay readable.
+    std::vector<absl::string_view> parts =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    absl::StrAppend(&out, absl::StrJoin(parts, " "), "\n");
+  }
+  return out;
+}
+
+TEST(CompilerTest, FoldsConstants) {
+  EXPECT_EQ(Dump("1 + 2 * 3 == 7"),
+            "0 LOAD_CONST r4 := true\n1 RETURN return r4\n");
+  EXPECT_EQ(Dump("'a' + 'b'"),
+            "0 LOAD_CONST r4 := \"ab\"\n1 RETURN return r4\n");
+  // A constant condition picks its branch at compile time.
+  EXPECT_EQ(Dump("true ? x : x + 1"), "0 MOVE r4 := r2\n1 RETURN return r4\n");
+  // false && <anything> is false, even when the other side would fail.
+  EXPECT_EQ(Dump("x / 0 == 1 && false"),
+            "0 LOAD_CONST r4 := false\n1 RETURN return r4\n");
+}
+
+TEST(CompilerTest, ErrorsAreNotFoldedAway) {
+  // 1/0 is an error at run time, with its span; not a compile crash.
+  EXPECT_EQ(Dump("1 / 0", /*check=*/false),
+            "0 LOAD_CONST r4 := 1\n1 LOAD_CONST r5 := 0\n"
+            "2 DIV r4 := r4 / r5\n3 RETURN return r4\n");
+}
+
+TEST(CompilerTest, ShortCircuitJumps) {
+  EXPECT_EQ(Dump("x > 1 && s == 'a' || x < 0"),
+            "0 GT_CONST r4 := r2 > 1\n"
+            "1 JUMP_IF_FALSE if r4 == false goto 4\n"
+            "2 EQ_CONST r5 := r3 == \"a\"\n"
+            "3 AND r4 := r4 && r5 (rA not false; false absorbs errors)\n"
+            "4 JUMP_IF_TRUE if r4 == true goto 7\n"
+            "5 LT_CONST r5 := r2 < 0\n"
+            "6 OR r4 := r4 || r5 (rA not true; true absorbs errors)\n"
+            "7 RETURN return r4\n");
+}
+
+TEST(CompilerTest, JumpThreadingSkipsWholeChain) {
+  std::string d = Dump("x > 1 && x > 2 && x > 3");
+  // Every JUMP_IF_FALSE goes straight to the end.
+  EXPECT_THAT(d, HasSubstr("1 JUMP_IF_FALSE if r4 == false goto 7\n"));
+  EXPECT_THAT(d, HasSubstr("4 JUMP_IF_FALSE if r4 == false goto 7\n"));
+}
+
+TEST(CompilerTest, Ternary) {
+  EXPECT_EQ(Dump("x > 0 ? 'pos' : 'neg'"),
+            "0 GT_CONST r4 := r2 > 0\n"
+            "1 BRANCH if r4 == true next; if false goto 4; else r4 := error, "
+            "goto 5\n"
+            "2 LOAD_CONST r4 := \"pos\"\n"
+            "3 JUMP goto 5\n"
+            "4 LOAD_CONST r4 := \"neg\"\n"
+            "5 RETURN return r4\n");
+}
+
+TEST(CompilerTest, FieldAccessIsResolvedAtCompileTime) {
+  EXPECT_EQ(Dump("b.public_access_block.block_public_acls"),
+            "0 FIELD_FIELD r4 := r0.public_access_block#6.block_public_acls#1\n"
+            "1 RETURN return r4\n");
+  EXPECT_EQ(Dump("has(b.versioning)"),
+            "0 HAS_FIELD r4 := has(r0.versioning#9)\n1 RETURN return r4\n");
+  // Without the checker the same access goes by name at run time.
+  EXPECT_EQ(Dump("b.public_access_block.block_public_acls", false),
+            "0 SELECT r4 := r0.public_access_block (by name: message field or "
+            "map key)\n"
+            "1 SELECT r4 := r4.block_public_acls (by name: message field or "
+            "map key)\n"
+            "2 RETURN return r4\n");
+}
+
+TEST(CompilerTest, ConstantSetsAndKeys) {
+  EXPECT_EQ(Dump("b.acl in ['public-read', 'public-read-write']"),
+            "0 FIELD r4 := r0.acl#5\n"
+            "1 IN_CONST r4 := r4 in [\"public-read\", \"public-read-write\"] "
+            "(constant list or map)\n"
+            "2 RETURN return r4\n");
+  EXPECT_EQ(Dump("'env' in b.tags"),
+            "0 FIELD r4 := r0.tags#8\n"
+            "1 CONTAINS_KEY_CONST r4 := \"env\" in r4\n"
+            "2 RETURN return r4\n");
+  EXPECT_EQ(Dump("b.tags['env']"),
+            "0 FIELD r4 := r0.tags#8\n1 INDEX_CONST r4 := r4[\"env\"]\n"
+            "2 RETURN return r4\n");
+}
+
+TEST(CompilerTest, ComprehensionLoops) {
+  // exists: break as soon as the accumulator is true; OR into it. The
+  // accumulator (r7) and iteration variable (r8) are plain registers.
+  EXPECT_EQ(Dump("sg.ingress.exists(i, i.from_port == 22)"),
+            "0 FIELD r5 := r1.ingress#5\n"
+            "1 LOAD_CONST r7 := false\n"
+            "2 ITER_INIT r6 := 0; if r5 not list/map: r4 := error, goto 10\n"
+            "3 ITER_NEXT if r6 >= size(r5) goto 9; r8 := elem/key r6; r6 += 1 "
+            "(x=2: r9 := value)\n"
+            "4 JUMP_IF_TRUE if r7 == true goto 9\n"
+            "5 FIELD r9 := r8.from_port#2\n"
+            "6 EQ_CONST r9 := r9 == 22\n"
+            "7 OR r7 := r7 || r9 (rA not true; true absorbs errors)\n"
+            "8 LOOP goto 3 (backward: charge budget, check deadline)\n"
+            "9 MOVE r4 := r7\n"
+            "10 RETURN return r4\n");
+}
+
+TEST(CompilerTest, MapAndFilterAppendInPlace) {
+  std::string d = Dump("[1, 2, 3].filter(v, v > 1)");
+  EXPECT_THAT(d, HasSubstr("LIST_APPEND"));
+  EXPECT_THAT(d, HasSubstr("BRANCH"));
+  d = Dump("[1, 2, 3].map(v, v * 2)");
+  EXPECT_THAT(d, HasSubstr("LIST_APPEND"));
+  EXPECT_THAT(d, Not(HasSubstr("ADD")));
+}
+
+TEST(CompilerTest, FuseCanBeTurnedOff) {
+  std::string d = Dump("b.public_access_block.block_public_acls == true", true,
+                       /*fuse=*/false);
+  EXPECT_THAT(d, Not(HasSubstr("FIELD_FIELD")));
+  EXPECT_THAT(d, Not(HasSubstr("EQ_CONST")));
+  EXPECT_THAT(d, HasSubstr(" EQ "));
+}
+
+TEST(CompilerTest, UnknownFunctionCheckedIsACompileError) {
+  EXPECT_THAT(Dump("no_such_fn(1)"), HasSubstr("compile error"));
+  // Unchecked: resolved at run time (and fails there).
+  EXPECT_THAT(Dump("no_such_fn(1)", false), HasSubstr("CALL_DYNAMIC"));
+}
+
+TEST(CompilerTest, EveryInstructionHasASpan) {
+  ExprOptions opts;
+  opts.check = false;
+  auto e = CompiledExpr::Compile("[1, 2].exists(v,\n  v == y)", opts, nullptr);
+  ASSERT_TRUE(e.ok()) << e.status();
+  const Program& p = (*e)->program();
+  ASSERT_EQ(p.spans.size(), p.code.size());
+  std::string full = engine::Disassemble(p);
+  EXPECT_THAT(full, HasSubstr("<expr>:2:3"));  // v == y on line 2
+  EXPECT_THAT(full, HasSubstr("addr"));
+  EXPECT_THAT(full, HasSubstr("synopsis"));
+}
+
+TEST(CompilerTest, PassesAreTimedInOrder) {
+  ExprOptions opts;
+  opts.check = false;
+  auto e = CompiledExpr::Compile("1 + 2", opts, nullptr);
+  ASSERT_TRUE(e.ok());
+  const CompileStats& st = (*e)->stats();
+  std::vector<std::string> names;
+  for (const PassTiming& p : st.passes) names.push_back(p.name);
+  EXPECT_THAT(names, ::testing::ElementsAre("resolve", "fold", "lower", "fuse",
+                                            "assemble"));
+  EXPECT_EQ(st.constants_folded, 1);
+}
+
+TEST(CompilerTest, OpcodeTableIsConsistent) {
+  for (int i = 0; i < kNumOps; ++i) {
+    Op op = static_cast<Op>(i);
+    EXPECT_NE(std::string(OpName(op)), "");
+    EXPECT_NE(std::string(OpSynopsis(op)), "");
+  }
+}
+
+// docs/bytecode.md lists every opcode of engine/opcodes.def.
+TEST(CompilerTest, DocsListEveryOpcode) {
+  std::ifstream in("docs/bytecode.md");
+  ASSERT_TRUE(in.good()) << "docs/bytecode.md missing from runfiles";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  for (int i = 0; i < kNumOps; ++i) {
+    const std::string name = OpName(static_cast<Op>(i));
+    EXPECT_THAT(doc, HasSubstr(absl::StrCat("| `", name, "` |")))
+        << "docs/bytecode.md does not document " << name;
+  }
+}
+
+}  // namespace
+}  // namespace onus::engine
