@@ -105,6 +105,12 @@ absl::Status StoreValue(Arena& arena, Message* m, const FieldDescriptor* fd,
       add ? r->AddBool(m, fd, v.b) : r->SetBool(m, fd, v.b);
       return absl::OkStatus();
     case FieldDescriptor::CPPTYPE_ENUM: {
+      // google.protobuf.NullValue fields hold CEL null.
+      if (v.kind == Kind::kNull &&
+          fd->enum_type()->full_name() == "google.protobuf.NullValue") {
+        add ? r->AddEnumValue(m, fd, 0) : r->SetEnumValue(m, fd, 0);
+        return absl::OkStatus();
+      }
       if (v.kind != Kind::kInt) return KindError(fd->full_name(), v);
       if (v.i < std::numeric_limits<int32_t>::min() ||
           v.i > std::numeric_limits<int32_t>::max()) {
@@ -130,8 +136,13 @@ absl::Status StoreValue(Arena& arena, Message* m, const FieldDescriptor* fd,
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_MESSAGE: {
-      if (v.kind == Kind::kNull &&
-          WktOf(fd->message_type()) != FieldConv::kValue) {
+      FieldConv conv = WktOf(fd->message_type());
+      if (v.kind == Kind::kNull && conv != FieldConv::kValue) {
+        // Struct and ListValue are a map and a list in CEL: null is a
+        // type error for them, as for repeated and map fields.
+        if (conv == FieldConv::kStruct || conv == FieldConv::kListValue) {
+          return KindError(fd->full_name(), v);
+        }
         // null leaves a message or wrapper field unset.
         if (!add) {
           r->ClearField(m, fd);
@@ -152,8 +163,8 @@ absl::Status SetFieldValue(Arena& arena, Message* m, const FieldInfo& f,
   if (v.is_error()) return ErrorStatus(v);
   const FieldDescriptor* fd = f.fd;
   const Reflection* r = m->GetReflection();
+  // CEL: null is not a list or map (cel-spec proto2/proto3 set_null).
   if (f.is_map) {
-    if (v.kind == Kind::kNull) return absl::OkStatus();
     if (v.kind != Kind::kMap) return KindError(fd->full_name(), v);
     const FieldDescriptor* kfd = f.map_key->fd;
     const FieldDescriptor* vfd = f.map_value->fd;
@@ -167,7 +178,6 @@ absl::Status SetFieldValue(Arena& arena, Message* m, const FieldInfo& f,
     return absl::OkStatus();
   }
   if (f.repeated) {
-    if (v.kind == Kind::kNull) return absl::OkStatus();
     if (v.kind != Kind::kList) return KindError(fd->full_name(), v);
     for (uint32_t i = 0; i < v.list->size; ++i) {
       ONUS_RETURN_IF_ERROR(

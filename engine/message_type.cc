@@ -280,6 +280,8 @@ class MessageTypeRegistry {
         f->conv = FieldConv::kEnum;
         f->closed_enum = fd->file()->syntax() ==
                          google::protobuf::FileDescriptor::SYNTAX_PROTO2;
+        f->null_enum =
+            fd->enum_type()->full_name() == "google.protobuf.NullValue";
       }
       if (f->is_map) {
         f->default_value = Value::Map(&kEmptyMap);
@@ -302,6 +304,8 @@ class MessageTypeRegistry {
           default:  // wrappers, Value, Any: null; plain messages: in Link
             f->default_value = Value::Null();
         }
+      } else if (f->null_enum) {
+        f->default_value = Value::Null();
       } else {
         f->default_value = ScalarDefault(fd);
       }
@@ -666,6 +670,7 @@ Value DecodeAt(Arena& arena, const FieldInfo& f, const uint8_t* p,
   }
   Value v;
   if (!DecodeScalar(f, p, end, &v)) return Malformed(arena, f);
+  if (f.null_enum) return Value::Null();
   if (f.type == FieldDescriptor::TYPE_STRING &&
       !wire::ValidUtf8(v.str, v.len)) {
     return MakeError(
@@ -927,7 +932,7 @@ Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
             case FieldDescriptor::TYPE_INT64:
               return Value::Int(*p);
             case FieldDescriptor::TYPE_ENUM:
-              if (f.closed_enum) break;
+              if (f.closed_enum || f.null_enum) break;
               return Value::Int(*p);
             case FieldDescriptor::TYPE_UINT32:
             case FieldDescriptor::TYPE_UINT64:

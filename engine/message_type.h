@@ -82,6 +82,8 @@ struct FieldInfo {
   // proto2 enum: numbers outside the enum are unknown fields for protobuf,
   // so a singular field holding one reads as its default.
   bool closed_enum = false;
+  // google.protobuf.NullValue field: reads as null.
+  bool null_enum = false;
 };
 
 class MessageType {

@@ -881,6 +881,32 @@ TEST_F(NewMessageTest, MessagesListsMapsAndWkts) {
   EXPECT_THAT(ErrText(v), HasSubstr("keys must be strings"));
 }
 
+TEST_F(NewMessageTest, NullIsNotAListOrMap) {
+  // cel-spec set_null: null unsets messages and wrappers, but repeated,
+  // map, Struct and ListValue fields reject it.
+  for (const char* f : {"r_int64", "m_string_int", "w_struct", "w_list"}) {
+    Value v = New(AllTypes::descriptor(), {{f, Value::Null()}});
+    EXPECT_THAT(ErrText(v), HasSubstr("type mismatch")) << f;
+  }
+  for (const char* f : {"f_inner", "w_int64", "w_any", "w_timestamp"}) {
+    Value v = New(AllTypes::descriptor(), {{f, Value::Null()}});
+    ASSERT_EQ(v.kind, Kind::kMessage) << f << ": " << ErrText(v);
+    EXPECT_FALSE(Has(*v.msg, f));
+  }
+}
+
+TEST_F(NewMessageTest, NullValueEnumFields) {
+  Value v = New(AllTypes::descriptor(), {{"f_null", Value::Null()}});
+  ASSERT_EQ(v.kind, Kind::kMessage) << ErrText(v);
+  EXPECT_EQ(Get(*v.msg, "f_null").kind, Kind::kNull);
+  v = New(google::protobuf::Value::descriptor(),
+          {{"null_value", Value::Null()}});
+  EXPECT_EQ(v.kind, Kind::kNull);
+  AllTypes m;
+  MessageObj e = View(m);
+  EXPECT_EQ(Get(e, "f_null").kind, Kind::kNull);
+}
+
 TEST_F(NewMessageTest, ConstructingAWktYieldsItsValue) {
   Value v = New(google::protobuf::Int64Value::descriptor(),
                 {{"value", Value::Int(1)}});
