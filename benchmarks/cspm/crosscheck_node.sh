@@ -18,12 +18,13 @@ if [[ ! -f "$SHARED_BENCH/gen_inventory_json.mjs" ]]; then
 fi
 command -v node >/dev/null || { echo "crosscheck: node not installed" >&2; exit 2; }
 "$BAZEL" build //benchmarks/cspm:dump_inventory_json >&2
+BIN="$("$BAZEL" info bazel-bin 2>/dev/null)/benchmarks/cspm/dump_inventory_json"
 sizes=("$@")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(0 1 10 1000 20000)
 fail=0
 for n in "${sizes[@]}"; do
   node "$SHARED_BENCH/gen_inventory_json.mjs" "$n" >"$WORK/inv_js_$n.json" 2>/dev/null
-  bazel-bin/benchmarks/cspm/dump_inventory_json "$n" >"$WORK/inv_cc_$n.json"
+  "$BIN" "$n" >"$WORK/inv_cc_$n.json"
   if cmp -s "$WORK/inv_js_$n.json" "$WORK/inv_cc_$n.json"; then
     echo "crosscheck N=$n: identical ($(wc -c <"$WORK/inv_cc_$n.json") bytes)"
   else
