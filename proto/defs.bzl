@@ -8,7 +8,7 @@ import root, so `import "onus/v1/snapshot.proto";` works everywhere.
 def _strip(src):
     return src[:-len(".proto")]
 
-def onus_proto_library(name, srcs, deps = [], grpc = False, visibility = None):
+def onus_proto_library(name, srcs, deps = [], grpc = False, visibility = None, alwayslink = True):
     """Declares <name> (cc_library), <name>_srcs (the .proto files, with deps)
     and <name>_descriptor_set (a FileDescriptorSet with all imports).
 
@@ -18,6 +18,11 @@ def onus_proto_library(name, srcs, deps = [], grpc = False, visibility = None):
       deps: other onus_proto_library targets in the same package.
       grpc: also run grpc_cpp_plugin for the services in srcs.
       visibility: visibility of the generated targets.
+      alwayslink: keep every generated object in statically linked binaries.
+        On by default: a .pb.cc registers its descriptors with the generated
+        pool at start-up, and code that finds types by name (Any, JSON and
+        text-format parsing, the engine's schema lookup) references no symbol
+        of it, so the linker would otherwise drop it.
     """
     pkg = native.package_name()
     root = pkg if pkg else "."
@@ -61,4 +66,5 @@ def onus_proto_library(name, srcs, deps = [], grpc = False, visibility = None):
         copts = ["-Wno-unused-parameter", "-Wno-deprecated-declarations"],
         deps = deps + ["//third_party:grpc" if grpc else "//third_party:protobuf"],
         visibility = visibility,
+        alwayslink = alwayslink,
     )

@@ -21,6 +21,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -505,8 +506,14 @@ int Main() {
     std::printf("reference vs /work/shared/bench/README.md at N=100000: %s\n",
                 readme ? "match" : "MISMATCH");
   }
-  std::printf("timing: median of %d passes after one checked warm-up pass\n",
-              passes);
+  // Figures on a shared 2-core machine swing with other work: say how busy
+  // it was so a reader can judge them.
+  double load[1] = {0};
+  getloadavg(load, 1);
+  std::printf(
+      "timing: median of %d passes after one checked warm-up pass; "
+      "load average at start %.2f on %u cores\n",
+      passes, load[0], std::thread::hardware_concurrency());
   std::fflush(stdout);
 
   std::vector<Row> rows;
