@@ -261,7 +261,7 @@ class MessageTypeRegistry {
     // Well-known types and map entries are tiny: a scan beats allocating an
     // index for them.
     bool use_index = mt->wkt_ == FieldConv::kNone && !d->options().map_entry();
-    uint32_t max_singular = 0;
+    uint32_t max_number = 0;
     mt->oneofs_.resize(d->oneof_decl_count());
     for (int i = 0; i < d->field_count(); ++i) {
       const FieldDescriptor* fd = d->field(i);
@@ -314,17 +314,17 @@ class MessageTypeRegistry {
         f->oneof = o->index();
         mt->oneofs_[o->index()].push_back(f.get());
       }
-      if (!fd->is_repeated() && f->number <= kMaxIndexedField) {
-        max_singular = std::max(max_singular, f->number);
+      if (f->number <= kMaxIndexedField) {
+        max_number = std::max(max_number, f->number);
       }
       mt->by_name_[fd->name()] = f.get();
       mt->field_ptrs_.push_back(f.get());
       mt->fields_.push_back(std::move(f));
     }
-    if (use_index && max_singular > 0) {
-      mt->index_size_ = max_singular;
+    if (use_index && max_number > 0) {
+      mt->index_size_ = max_number;
       for (auto& f : mt->fields_) {
-        if (!f->fd->is_repeated() && f->number <= max_singular) {
+        if (f->number <= max_number) {
           f->index_slot = static_cast<int>(f->number);
         }
       }
@@ -393,9 +393,12 @@ Value Malformed(Arena& arena, const FieldInfo& f) {
 void internal::BuildIndex(Arena* arena, const MessageObj& m) {
   uint32_t n = m.type->index_size();
   if (n == 0 || m.size >= kMaxIndexedSize) return;
+  // Layout: t[0] state; t[1..n] last occurrence of field k (value offset,
+  // duplicate bit, wire type); t[n+1..2n] first occurrence's tag offset + 1
+  // (repeated and map views scan only from the first to the last one).
   uint32_t* t = static_cast<uint32_t*>(
-      arena->Allocate(sizeof(uint32_t) * (n + 1), alignof(uint32_t)));
-  std::memset(t, 0, sizeof(uint32_t) * (n + 1));
+      arena->Allocate(sizeof(uint32_t) * (2 * n + 1), alignof(uint32_t)));
+  std::memset(t, 0, sizeof(uint32_t) * (2 * n + 1));
   const uint8_t* p = m.data;
   const uint8_t* end = m.data + m.size;
   uint32_t state = kIndexOk;
@@ -404,6 +407,7 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m) {
   // decoded inline; everything else goes through the general helpers.
   while (p < end) {
     uint32_t num, wt;
+    uint32_t tag_off = static_cast<uint32_t>(p - m.data);
     if (*p < 0x80) {
       num = *p >> 3;
       wt = *p & 7;
@@ -418,7 +422,9 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m) {
     }
     if (num <= n) {
       uint32_t off = static_cast<uint32_t>(p - m.data);
-      t[num] = ((off + 1) << 4) | (t[num] != 0 ? 8u : 0u) | wt;
+      uint32_t prev = t[num];
+      t[num] = ((off + 1) << 4) | (prev != 0 ? 8u : 0u) | wt;
+      if (prev == 0) t[n + num] = tag_off + 1;
     }
     if (wt == wire::kVarint) {
       if (p < end && *p < 0x80) {
@@ -710,9 +716,9 @@ struct OffsetVec {
 // fn(offset) for each element; returns false on malformed data. Elements
 // are validated here so later decodes cannot fail on bounds.
 template <typename Fn>
-bool ForEachElement(const MessageObj& m, const FieldInfo& f, Fn fn) {
-  const uint8_t* p = m.data;
-  const uint8_t* end = m.data + m.size;
+bool ForEachElement(const MessageObj& m, const FieldInfo& f,
+                    const uint8_t* begin, const uint8_t* end, Fn fn) {
+  const uint8_t* p = begin;
   while (p < end) {
     uint32_t num, wt;
     if (!wire::ReadTag(&p, end, &num, &wt)) return false;
@@ -746,12 +752,40 @@ bool ForEachElement(const MessageObj& m, const FieldInfo& f, Fn fn) {
   return true;
 }
 
+// The byte range of m that holds every occurrence of repeated/map field f:
+// from the index when there is one (first tag .. end of last value),
+// otherwise the whole message. `arena` null: use an index but never build.
+Found ElementRange(Arena* arena, const MessageObj& m, const FieldInfo& f,
+                   const uint8_t** begin, const uint8_t** end) {
+  *begin = m.data;
+  *end = m.data + m.size;
+  if (m.size == 0) return Found::kAbsent;
+  if (f.index_slot <= 0 || m.size >= kMaxIndexedSize) return Found::kFound;
+  if (m.index == nullptr && arena != nullptr) BuildIndex(arena, m);
+  const uint32_t* t = m.index;
+  if (t == nullptr) return Found::kFound;
+  if (t[0] == kIndexMalformed) return Found::kMalformed;
+  uint32_t e = t[f.index_slot];
+  if (e == 0) return Found::kAbsent;
+  uint32_t n = m.type->index_size();
+  const uint8_t* last = m.data + ((e >> 4) - 1);
+  // Already validated by the index pass, so this cannot fail.
+  if (!wire::SkipValue(&last, *end, e & 7, f.number)) return Found::kMalformed;
+  *begin = m.data + (t[n + f.index_slot] - 1);
+  *end = last;
+  return Found::kFound;
+}
+
 Value RepeatedView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
-  if (m.size == 0) return f.default_value;
+  const uint8_t* begin;
+  const uint8_t* range_end;
+  Found r = ElementRange(&arena, m, f, &begin, &range_end);
+  if (r == Found::kAbsent) return f.default_value;
+  if (r == Found::kMalformed) return Malformed(arena, f);
   OffsetVec offs;
   bool is_group = f.type == FieldDescriptor::TYPE_GROUP;
   const uint8_t* end = m.data + m.size;
-  bool ok = ForEachElement(m, f, [&](uint32_t off) {
+  bool ok = ForEachElement(m, f, begin, range_end, [&](uint32_t off) {
     // Groups have no length prefix: record the payload end too so that
     // ListGet does not need the message bounds.
     offs.Push(arena, off);
@@ -776,10 +810,13 @@ Value RepeatedView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
 }
 
 Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
-  if (m.size == 0) return f.default_value;
+  const uint8_t* begin;
+  const uint8_t* end;
+  Found r = ElementRange(&arena, m, f, &begin, &end);
+  if (r == Found::kAbsent) return f.default_value;
+  if (r == Found::kMalformed) return Malformed(arena, f);
   OffsetVec offs, lens;
-  const uint8_t* end = m.data + m.size;
-  bool ok = ForEachElement(m, f, [&](uint32_t off) {
+  bool ok = ForEachElement(m, f, begin, end, [&](uint32_t off) {
     const uint8_t* q = m.data + off;
     uint32_t n;
     if (!wire::ReadLength(&q, end, &n)) return false;
@@ -905,6 +942,8 @@ Value GetFieldSlow(Arena& arena, const MessageObj& msg, const FieldInfo& f);
 }  // namespace
 
 Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
+  if (f.is_map) return MapView(arena, msg, f);
+  if (f.repeated) return RepeatedView(arena, msg, f);
   // Fast path: an indexed singular field whose last occurrence has the
   // expected wire type. This is the common case, and the one the VM's
   // ~100 ns per rule budget depends on.
@@ -987,8 +1026,16 @@ bool HasFieldImpl(Arena* arena, const MessageObj& msg, const FieldInfo& f,
   *malformed = false;
   if (msg.size == 0) return false;
   if (f.repeated || f.is_map) {
+    const uint8_t* begin;
+    const uint8_t* end;
+    Found r = ElementRange(arena, msg, f, &begin, &end);
+    if (r == Found::kAbsent) return false;
+    if (r == Found::kMalformed) {
+      *malformed = true;
+      return false;
+    }
     bool any = false;
-    bool ok = ForEachElement(msg, f, [&](uint32_t) {
+    bool ok = ForEachElement(msg, f, begin, end, [&](uint32_t) {
       any = true;
       return false;  // stop at the first element
     });
