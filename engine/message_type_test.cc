@@ -255,6 +255,36 @@ TEST_F(ViewTest, PackedAndUnpackedMixedOnTheWire) {
   EXPECT_EQ(parsed.r_int64_size(), 3);
 }
 
+TEST_F(ViewTest, InterleavedRepeatedOccurrencesAfterIndex) {
+  AllTypes a, b, c, d;
+  a.add_r_int64(1);
+  a.add_r_string("x");
+  b.set_f_int32(5);
+  c.add_r_int64(2);
+  c.add_r_int64(3);
+  d.add_r_string("y");
+  (*d.mutable_m_string_int())["k"] = 7;
+  std::string bytes = a.SerializeAsString() + b.SerializeAsString() +
+                      c.SerializeAsString() + d.SerializeAsString();
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  EXPECT_EQ(Get(v, "f_int32").i, 5);  // builds the index first
+  ASSERT_NE(v.index, nullptr);
+  Value l = Get(v, "r_int64");
+  ASSERT_EQ(l.list->size, 3u);
+  EXPECT_EQ(ListGet(arena_, *l.list, 0).i, 1);
+  EXPECT_EQ(ListGet(arena_, *l.list, 2).i, 3);
+  l = Get(v, "r_string");
+  ASSERT_EQ(l.list->size, 2u);
+  EXPECT_EQ(Str(ListGet(arena_, *l.list, 1)), "y");
+  EXPECT_EQ(Get(v, "r_double").list->size, 0u);
+  EXPECT_EQ(Get(v, "m_string_int").map->size, 1u);
+  EXPECT_EQ(Get(v, "m_int_string").map->size, 0u);
+  EXPECT_TRUE(Has(v, "r_int64"));
+  EXPECT_TRUE(Has(v, "m_string_int"));
+  EXPECT_FALSE(Has(v, "r_double"));
+  EXPECT_FALSE(Has(v, "m_int_string"));
+}
+
 TEST_F(ViewTest, Maps) {
   AllTypes m;
   (*m.mutable_m_string_int())["one"] = 1;
