@@ -1,0 +1,515 @@
+#include "engine/evaluator.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/host.h"
+#include "engine/message_type.h"
+#include "engine/value_format.h"
+#include "engine/vm.h"
+#include "engine/wire_internal.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace onus::engine {
+
+std::string Fingerprint(absl::string_view policy_id,
+                        absl::string_view resource_id) {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a 64 offset basis
+  auto mix = [&h](absl::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 0x100000001b3ull;
+    }
+  };
+  mix(policy_id);
+  mix(absl::string_view("\0", 1));
+  mix(resource_id);
+  return absl::StrFormat("%016x", h);
+}
+
+std::vector<std::pair<absl::string_view, absl::string_view>> DecodeTags(
+    const ResourceView& r) {
+  std::vector<std::pair<absl::string_view, absl::string_view>> out;
+  for (absl::string_view entry : r.tag_entries) {
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(entry.data());
+    const uint8_t* end = p + entry.size();
+    absl::string_view key, value;
+    while (p < end) {
+      uint32_t number, wt;
+      if (!wire::ReadTag(&p, end, &number, &wt)) break;
+      if (wt != wire::kLengthDelimited) {
+        if (!wire::SkipValue(&p, end, wt, number)) break;
+        continue;
+      }
+      uint32_t n;
+      if (!wire::ReadLength(&p, end, &n)) break;
+      absl::string_view s(reinterpret_cast<const char*>(p), n);
+      p += n;
+      if (number == 1) key = s;
+      if (number == 2) value = s;
+    }
+    out.emplace_back(key, value);
+  }
+  return out;
+}
+
+namespace {
+
+using onus::v1::Finding;
+using onus::v1::Outcome;
+
+struct Counts {
+  uint64_t pass = 0, fail = 0, error = 0, na = 0, waived = 0;
+  void Add(Outcome o) {
+    switch (o) {
+      case onus::v1::PASS:
+        ++pass;
+        break;
+      case onus::v1::FAIL:
+        ++fail;
+        break;
+      case onus::v1::ERROR:
+        ++error;
+        break;
+      case onus::v1::NOT_APPLICABLE:
+        ++na;
+        break;
+      case onus::v1::WAIVED:
+        ++waived;
+        break;
+      default:
+        break;
+    }
+  }
+  void Merge(const Counts& c) {
+    pass += c.pass;
+    fail += c.fail;
+    error += c.error;
+    na += c.na;
+    waived += c.waived;
+  }
+  void ToProto(onus::v1::OutcomeCounts* out) const {
+    out->set_pass(pass);
+    out->set_fail(fail);
+    out->set_error(error);
+    out->set_not_applicable(na);
+    out->set_waived(waived);
+  }
+};
+
+// Where a value came from, for error reasons: "policies/s3.onus:12:7".
+std::string DescribePc(const Program& p, int32_t pc) {
+  if (pc < 0 || p.source == nullptr ||
+      static_cast<size_t>(pc) >= p.spans.size()) {
+    return "";
+  }
+  return p.source->Describe(p.spans[pc]);
+}
+
+std::string ErrorReason(const Program& p, const Value& v) {
+  std::string where = DescribePc(p, v.err->pc);
+  std::string text(v.err->text());
+  return where.empty() ? text : absl::StrCat(text, " (at ", where, ")");
+}
+
+// One unit of work: a resource and the policies that apply to it.
+struct Task {
+  const ResourceView* resource;
+  absl::Span<const uint32_t> policies;
+};
+
+class Worker : public EvalHost {
+ public:
+  Worker(const PolicyPack& pack, const Inventory& inv, const EvalOptions& opts,
+         Value now, size_t num_policies)
+      : pack_(pack),
+        inv_(inv),
+        opts_(opts),
+        now_(now),
+        per_policy_(num_policies) {
+    budget_template_.instructions = opts.instruction_budget;
+    budget_template_.iterations = opts.iteration_budget;
+    budget_template_.deadline = opts.deadline;
+    budget_template_.cancelled = opts.cancelled;
+    budget_template_.host = this;
+  }
+
+  // Evaluates every policy of the task; appends findings per detail level.
+  void Run(const Task& t, std::vector<Finding>* out) {
+    arena_.Reset();
+    current_ = t.resource;
+    Value root;
+    bool have_root = false;
+    std::vector<std::pair<absl::string_view, absl::string_view>> tags;
+    bool tags_decoded = false;
+    for (uint32_t pi : t.policies) {
+      const CompiledPolicy& p = pack_.policies()[pi];
+      if (!have_root) {
+        root = RootValue(p, *t.resource);
+        have_root = true;
+      }
+      Finding f;
+      Outcome o = EvalPair(p, root, &f);
+      if (o == onus::v1::FAIL && opts_.waivers != nullptr &&
+          !opts_.waivers->empty()) {
+        if (!tags_decoded) {
+          tags = DecodeTags(*t.resource);
+          tags_decoded = true;
+        }
+        const onus::v1::Waiver* w = opts_.waivers->Match(
+            p.meta.id(), t.resource->id, t.resource->account, tags);
+        if (w != nullptr) {
+          bool expired = Waivers::Expired(*w, opts_.wall_now);
+          auto* ref = f.mutable_waiver();
+          ref->set_id(w->id());
+          ref->set_reason(w->reason());
+          ref->set_owner(w->owner());
+          ref->set_ticket(w->ticket());
+          *ref->mutable_expires() = w->expires();
+          ref->set_expired(expired);
+          if (!expired) o = onus::v1::WAIVED;
+        }
+      }
+      per_policy_[pi].Add(o);
+      severity_[p.meta.severity()].Add(o);
+      total_.Add(o);
+      bool keep = opts_.detail == FindingDetail::kAll ||
+                  (opts_.detail == FindingDetail::kNonPassing &&
+                   o != onus::v1::PASS && o != onus::v1::NOT_APPLICABLE);
+      if (!keep) continue;
+      f.set_outcome(o);
+      FillEnvelope(p, *t.resource, &f);
+      out->push_back(std::move(f));
+    }
+    if (opts_.progress != nullptr) {
+      opts_.progress->fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  // EvalHost: resources of a type in the current resource's account.
+  Value Resources(Arena& arena, const TypeObj& type) override {
+    if (type.message == nullptr) {
+      return MakeError(arena, ErrorCode::kInvalidArgument,
+                       absl::StrCat("resources(", type.name,
+                                    "): not a resource message type"));
+    }
+    absl::string_view name = type.message->descriptor()->full_name();
+    absl::Span<const uint32_t> ids =
+        inv_.OfTypeInAccount(name, current_->account);
+    Value* items = arena.NewArray<Value>(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      items[i] = MessageFromBytes(arena, *type.message,
+                                  inv_.resources()[ids[i]].payload);
+    }
+    return MakeList(arena, items, static_cast<uint32_t>(ids.size()));
+  }
+
+  Value Lookup(Arena& arena, const TypeObj& type,
+               absl::string_view id) override {
+    if (type.message == nullptr) {
+      return MakeError(
+          arena, ErrorCode::kInvalidArgument,
+          absl::StrCat("lookup(", type.name, "): not a resource message type"));
+    }
+    absl::string_view name = type.message->descriptor()->full_name();
+    int64_t i = inv_.Lookup(name, id);
+    if (i < 0) {
+      return MakeError(
+          arena, ErrorCode::kNoSuchKey,
+          absl::StrCat("no ", name, " with id '", id, "' in the snapshot"));
+    }
+    return MessageFromBytes(arena, *type.message, inv_.resources()[i].payload);
+  }
+
+  const std::vector<Counts>& per_policy() const { return per_policy_; }
+  const std::map<int, Counts>& by_severity() const { return severity_; }
+  const Counts& total() const { return total_; }
+
+ private:
+  Value RootValue(const CompiledPolicy& p, const ResourceView& r) {
+    if (r.schemaless) {
+      static const MessageType* kStruct =
+          MessageType::For(google::protobuf::Struct::descriptor());
+      return MessageFromBytes(arena_, *kStruct, r.payload);
+    }
+    if (p.type == nullptr) {
+      return StaticError(ErrorCode::kTypeMismatch,
+                         "the policy's resource type has no schema");
+    }
+    return MessageFromBytes(arena_, *p.type, r.payload);
+  }
+
+  Value RunProgram(const Program& prog, Value root) {
+    Value vars[8];
+    size_t n = prog.var_names.size();
+    if (n > 8) n = 8;
+    if (n > 0) vars[0] = root;
+    if (n > 1) vars[1] = now_;
+    EvalBudget budget = budget_template_;
+    return engine::Run(prog, vars, arena_, budget);
+  }
+
+  Outcome EvalPair(const CompiledPolicy& p, Value root, Finding* f) {
+    if (root.is_error()) {
+      f->set_error_reason(
+          absl::StrCat("cannot read resource: ", root.err->text()));
+      return onus::v1::ERROR;
+    }
+    if (p.when.has_value()) {
+      Value w = RunProgram(*p.when, root);
+      if (w.is_error()) {
+        f->set_error_reason(absl::StrCat("when: ", ErrorReason(*p.when, w)));
+        return onus::v1::ERROR;
+      }
+      if (w.kind != Kind::kBool) {
+        f->set_error_reason(
+            absl::StrCat("when evaluated to ", KindName(w.kind), ", not bool"));
+        return onus::v1::ERROR;
+      }
+      if (!w.b) return onus::v1::NOT_APPLICABLE;
+    }
+    Value v = RunProgram(p.require, root);
+    if (v.is_error()) {
+      f->set_error_reason(ErrorReason(p.require, v));
+      return onus::v1::ERROR;
+    }
+    if (v.kind != Kind::kBool) {
+      f->set_error_reason(absl::StrCat("require evaluated to ",
+                                       KindName(v.kind), ", not bool"));
+      return onus::v1::ERROR;
+    }
+    if (v.b) return onus::v1::PASS;
+    if (opts_.detail != FindingDetail::kCountsOnly) {
+      f->set_message(Message(p, root));
+      if (opts_.evidence) Explain(p, root, f->mutable_evidence());
+    }
+    return onus::v1::FAIL;
+  }
+
+  std::string Message(const CompiledPolicy& p, Value root) {
+    if (p.message_parts.empty()) return p.meta.title();
+    std::string out = p.message_parts[0];
+    for (size_t i = 0; i < p.message_exprs.size(); ++i) {
+      Value v = RunProgram(p.message_exprs[i], root);
+      if (v.kind == Kind::kString) {
+        absl::StrAppend(&out, v.string_view());
+      } else if (v.is_error()) {
+        absl::StrAppend(&out, "<error: ", v.err->text(), ">");
+      } else {
+        absl::StrAppend(&out, FormatValue(v));
+      }
+      if (i + 1 < p.message_parts.size()) {
+        absl::StrAppend(&out, p.message_parts[i + 1]);
+      }
+    }
+    return out;
+  }
+
+  // The first conjunct of `require` that is not true decides the failure.
+  void Explain(const CompiledPolicy& p, Value root, onus::v1::Evidence* ev) {
+    for (const Probe& probe : p.probes) {
+      Value v = RunProgram(probe.program, root);
+      if (v.kind == Kind::kBool && v.b) continue;
+      ev->set_expression(probe.text);
+      if (p.source != nullptr) {
+        lang::Location b = p.source->LocationOf(probe.span.begin);
+        lang::Location e = p.source->LocationOf(probe.span.end);
+        auto* span = ev->mutable_span();
+        span->set_file(p.source->name());
+        span->set_line(b.line);
+        span->set_column(b.column);
+        span->set_end_line(e.line);
+        span->set_end_column(e.column);
+      }
+      if (probe.operands.empty()) {
+        auto* o = ev->add_observed();
+        o->set_expression(probe.text);
+        o->set_value(FormatValue(v));
+      }
+      for (const auto& [text, prog] : probe.operands) {
+        auto* o = ev->add_observed();
+        o->set_expression(text);
+        o->set_value(FormatValue(RunProgram(prog, root)));
+      }
+      return;
+    }
+  }
+
+  void FillEnvelope(const CompiledPolicy& p, const ResourceView& r,
+                    Finding* f) {
+    f->set_policy_id(p.meta.id());
+    f->set_resource_id(std::string(r.id));
+    f->set_resource_type(std::string(r.type));
+    f->set_provider(static_cast<onus::v1::Provider>(r.provider));
+    f->set_account(std::string(r.account));
+    f->set_region(std::string(r.region));
+    f->set_severity(p.meta.severity());
+    f->set_owner(p.meta.owner());
+    *f->mutable_service_models() = p.meta.service_models();
+    f->set_domain(p.meta.domain());
+    *f->mutable_frameworks() = p.meta.frameworks();
+    f->set_fingerprint(Fingerprint(p.meta.id(), r.id));
+  }
+
+  const PolicyPack& pack_;
+  const Inventory& inv_;
+  const EvalOptions& opts_;
+  Value now_;
+  Arena arena_;
+  EvalBudget budget_template_;
+  const ResourceView* current_ = nullptr;
+  std::vector<Counts> per_policy_;
+  std::map<int, Counts> severity_;
+  Counts total_;
+};
+
+// "onus.aws.Account" applies to accounts of provider "aws".
+bool ProviderMatches(absl::string_view type, ProviderId provider) {
+  return absl::StartsWith(type,
+                          absl::StrCat("onus.", ProviderName(provider), "."));
+}
+
+}  // namespace
+
+absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
+                                          const Inventory& inventory,
+                                          const EvalOptions& options) {
+  absl::Time started = absl::Now();
+  const auto& header = inventory.header();
+  Value now =
+      header.collected_seconds != 0
+          ? Value::Timestamp(header.collected_seconds, header.collected_nanos)
+          : Value::Timestamp(absl::ToUnixSeconds(options.wall_now), 0);
+
+  // Tasks in snapshot order.
+  std::vector<Task> tasks;
+  tasks.reserve(inventory.resources().size());
+  for (const ResourceView& r : inventory.resources()) {
+    absl::Span<const uint32_t> ps = pack.ForType(r.type);
+    if (!ps.empty()) tasks.push_back({&r, ps});
+  }
+  // Account-level policies run once per account: synthesise an empty
+  // account resource where the snapshot lists an account but carries no
+  // resource of the account type for it.
+  std::vector<std::unique_ptr<ResourceView>> synthesized;
+  absl::flat_hash_set<std::string> account_types;
+  for (uint32_t pi : pack.AccountLevel()) {
+    account_types.insert(pack.policies()[pi].resource_type);
+  }
+  for (const std::string& type : account_types) {
+    for (const auto& acct : header.accounts) {
+      if (!ProviderMatches(type, acct.provider)) continue;
+      if (!inventory.OfTypeInAccount(type, acct.id).empty()) continue;
+      auto r = std::make_unique<ResourceView>();
+      r->id = acct.id;
+      r->account = acct.id;
+      r->provider = acct.provider;
+      r->type = *account_types.find(type);
+      synthesized.push_back(std::move(r));
+      tasks.push_back({synthesized.back().get(), pack.ForType(type)});
+    }
+  }
+
+  // Chunks of tasks, claimed by workers; each chunk's findings land in its
+  // own slot, so the merged order is the task order for any thread count.
+  constexpr size_t kChunk = 256;
+  size_t num_chunks = (tasks.size() + kChunk - 1) / kChunk;
+  std::vector<std::vector<Finding>> chunk_findings(num_chunks);
+  std::atomic<size_t> next{0};
+  int threads =
+      std::max(1, std::min<int>(options.threads, static_cast<int>(num_chunks)));
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    workers.push_back(std::make_unique<Worker>(pack, inventory, options, now,
+                                               pack.policies().size()));
+  }
+  auto work = [&](Worker* w) {
+    for (;;) {
+      size_t c = next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= num_chunks) return;
+      size_t end = std::min(tasks.size(), (c + 1) * kChunk);
+      for (size_t t = c * kChunk; t < end; ++t) {
+        w->Run(tasks[t], &chunk_findings[c]);
+      }
+    }
+  };
+  if (threads <= 1) {
+    work(workers[0].get());
+  } else {
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) pool.emplace_back(work, workers[i].get());
+    for (std::thread& t : pool) t.join();
+  }
+
+  onus::v1::Report report;
+  report.set_snapshot_id(std::string(header.id));
+  if (header.collected_seconds != 0) {
+    report.mutable_collected_at()->set_seconds(header.collected_seconds);
+    report.mutable_collected_at()->set_nanos(header.collected_nanos);
+  }
+  report.set_engine_version(options.engine_version);
+  for (const CompiledPolicy& p : pack.policies())
+    *report.add_policies() = p.meta;
+  size_t total_findings = 0;
+  for (const auto& c : chunk_findings) total_findings += c.size();
+  report.mutable_findings()->Reserve(static_cast<int>(total_findings));
+  for (auto& c : chunk_findings) {
+    for (Finding& f : c) *report.add_findings() = std::move(f);
+  }
+
+  Counts total;
+  std::vector<Counts> per_policy(pack.policies().size());
+  std::map<int, Counts> by_severity;
+  for (const auto& w : workers) {
+    total.Merge(w->total());
+    for (size_t i = 0; i < per_policy.size(); ++i) {
+      per_policy[i].Merge(w->per_policy()[i]);
+    }
+    for (const auto& [s, c] : w->by_severity()) by_severity[s].Merge(c);
+  }
+  auto* summary = report.mutable_summary();
+  total.ToProto(summary->mutable_totals());
+  for (auto it = by_severity.rbegin(); it != by_severity.rend(); ++it) {
+    auto* s = summary->add_by_severity();
+    s->set_severity(static_cast<onus::v1::Severity>(it->first));
+    it->second.ToProto(s->mutable_counts());
+  }
+  for (size_t i = 0; i < per_policy.size(); ++i) {
+    auto* pc = summary->add_by_policy();
+    pc->set_policy_id(pack.policies()[i].meta.id());
+    per_policy[i].ToProto(pc->mutable_counts());
+  }
+  summary->set_resources_evaluated(tasks.size());
+  summary->set_policies(pack.policies().size());
+  if (options.waivers != nullptr) {
+    for (const auto& w : options.waivers->file().waivers()) {
+      if (!Waivers::Expired(w, options.wall_now)) continue;
+      auto* ref = summary->add_expired_waivers();
+      ref->set_id(w.id());
+      ref->set_reason(w.reason());
+      ref->set_owner(w.owner());
+      ref->set_ticket(w.ticket());
+      *ref->mutable_expires() = w.expires();
+      ref->set_expired(true);
+    }
+  }
+  auto to_ts = [](absl::Time t, google::protobuf::Timestamp* out) {
+    int64_t s = absl::ToUnixSeconds(t);
+    out->set_seconds(s);
+    out->set_nanos(static_cast<int32_t>(
+        absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
+  };
+  to_ts(started, summary->mutable_started());
+  to_ts(absl::Now(), summary->mutable_finished());
+  return report;
+}
+
+}  // namespace onus::engine
