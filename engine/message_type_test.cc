@@ -4,6 +4,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -11,8 +12,11 @@
 #include "engine/wire_internal.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/any.pb.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/duration.pb.h"
+#include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/struct.pb.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/wrappers.pb.h"
@@ -788,6 +792,94 @@ TEST_F(ViewTest, ToDynamicMessageRoundTrip) {
   std::string bad("\x72\x7f", 2);
   MessageObj b = ViewBytes(AllTypes::descriptor(), bad);
   EXPECT_FALSE(ToDynamicMessage(b).ok());
+}
+
+// Copies `file` and its imports into `pool`, dependencies first.
+void AddFileTo(const google::protobuf::FileDescriptor* file,
+               google::protobuf::DescriptorPool* pool) {
+  if (pool->FindFileByName(file->name()) != nullptr) return;
+  for (int i = 0; i < file->dependency_count(); ++i) {
+    AddFileTo(file->dependency(i), pool);
+  }
+  google::protobuf::FileDescriptorProto proto;
+  file->CopyTo(&proto);
+  ASSERT_NE(pool->BuildFile(proto), nullptr) << file->name();
+}
+
+TEST_F(ViewTest, DynamicPoolLikeTheConformanceRunner) {
+  google::protobuf::DescriptorPool pool;
+  AddFileTo(AllTypes::descriptor()->file(), &pool);
+  const google::protobuf::Descriptor* d =
+      pool.FindMessageTypeByName("onus.test.AllTypes");
+  ASSERT_NE(d, nullptr);
+  ASSERT_NE(d, AllTypes::descriptor());
+  google::protobuf::DynamicMessageFactory factory;
+  std::unique_ptr<google::protobuf::Message> m(factory.GetPrototype(d)->New());
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(f_int64: 7
+           f_inner { name: "dyn" }
+           w_any {
+             [type.googleapis.com/onus.test.Inner] { name: "in any" }
+           }
+           m_string_int { key: "a" value: 1 })pb",
+      m.get()));
+  const MessageType* t = MessageType::For(d);
+  EXPECT_NE(t, MessageType::For(AllTypes::descriptor()));
+  Value root = FromMessage(arena_, *m);
+  ASSERT_EQ(root.kind, Kind::kMessage);
+  EXPECT_EQ(root.msg->type, t);
+  EXPECT_EQ(Get(*root.msg, "f_int64").i, 7);
+  Value in = Get(*root.msg, "f_inner");
+  EXPECT_EQ(in.msg->type->descriptor()->file()->pool(), &pool);
+  EXPECT_EQ(Str(Get(*in.msg, "name")), "dyn");
+  // Any resolves in the message's own pool.
+  Value any = Get(*root.msg, "w_any");
+  ASSERT_EQ(any.kind, Kind::kMessage) << ErrText(any);
+  EXPECT_EQ(any.msg->type->descriptor(),
+            pool.FindMessageTypeByName("onus.test.Inner"));
+  EXPECT_EQ(Str(Get(*any.msg, "name")), "in any");
+  // Construction and full parse use the dynamic pool's types too.
+  const FieldInfo* f = t->FindField("f_string");
+  Value s = Value::String("built");
+  Value built = NewMessage(arena_, *t, &f, &s, 1);
+  ASSERT_EQ(built.kind, Kind::kMessage) << ErrText(built);
+  auto dm = ToDynamicMessage(*built.msg);
+  ASSERT_TRUE(dm.ok()) << dm.status();
+  EXPECT_EQ((*dm)->GetDescriptor(), d);
+  EXPECT_THAT((*dm)->ShortDebugString(), HasSubstr("built"));
+  // ValueToMessage into a dynamic Any.
+  const google::protobuf::Descriptor* any_d =
+      pool.FindMessageTypeByName("google.protobuf.Any");
+  std::unique_ptr<google::protobuf::Message> out(
+      factory.GetPrototype(any_d)->New());
+  ASSERT_TRUE(ValueToMessage(Value::Int(3), out.get()).ok());
+  EXPECT_THAT(out->ShortDebugString(), HasSubstr("Int64Value"));
+}
+
+TEST_F(ViewTest, RegistryIsThreadSafe) {
+  google::protobuf::DescriptorPool pool;
+  AddFileTo(AllTypes::descriptor()->file(), &pool);
+  const google::protobuf::Descriptor* d =
+      pool.FindMessageTypeByName("onus.test.AllTypes");
+  std::vector<const MessageType*> seen(8);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      const MessageType* t = MessageType::For(d);
+      // Every reachable type is complete when For() returns.
+      for (const FieldInfo* f : t->fields()) {
+        if (f->fd->message_type() != nullptr && f->message == nullptr) {
+          t = nullptr;
+        }
+      }
+      seen[i] = t;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const MessageType* t : seen) {
+    EXPECT_NE(t, nullptr);
+    EXPECT_EQ(t, seen[0]);
+  }
 }
 
 // --- construction ----------------------------------------------------------
