@@ -124,7 +124,10 @@ Lexer::Lexer(const Source& src, DiagnosticList* diags, uint32_t begin,
       text_(src.text()),
       pos_(begin),
       end_(end > src.text().size() ? static_cast<uint32_t>(src.text().size())
-                                   : end) {}
+                                   : end) {
+  // A UTF-8 byte order mark some editors write is not part of the text.
+  if (pos_ == 0 && text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
+}
 
 void Lexer::Error(absl::string_view code, Span span, std::string message) {
   if (diags_ == nullptr || errors_ >= opts_.max_errors) return;

@@ -128,6 +128,13 @@ TEST(LexerTest, TokensAreViewsIntoTheSource) {
   EXPECT_EQ(toks[2].span.end, 14u);
 }
 
+TEST(LexerTest, SkipsByteOrderMark) {
+  Source src("t.cel",
+             "\xEF\xBB\xBF"
+             "a");
+  EXPECT_EQ(DumpTokens(src), "ident(a) eof");
+}
+
 TEST(LexerTest, RangeLexing) {
   Source src("t.cel", "xx a.b yy");
   Lexer lexer(src, nullptr, 3, 6);

@@ -22,6 +22,10 @@ bool IsMacro(absl::string_view name, int argc, bool global) {
   }
   if (name == "optMap" || name == "optFlatMap") return argc == 2;
   if (name == "bind") return argc == 3;
+  if (name == "block" || name == "iterVar" || name == "accuVar") {
+    return argc == 2;
+  }
+  if (name == "index") return argc == 1;
   return false;
 }
 
@@ -54,11 +58,42 @@ Expr* ExprParser::ExpandMacro(Expr* call) {
   }
 
   const std::string& name = call->name;
+  const bool cel_ns =
+      call->target->kind == ExprKind::kIdent && call->target->name == "cel";
+  if (name == "block" || name == "index" || name == "iterVar" ||
+      name == "accuVar") {
+    // The cel.block extension (common subexpression elimination):
+    //   cel.block([e0, e1, ...], r)  -> cel.@block([e0, e1, ...], r)
+    //   cel.index(i)                 -> @index<i>   (the value of slot i)
+    //   cel.iterVar(i, j) / accuVar  -> @it:i:j / @ac:i:j
+    if (!cel_ns) return nullptr;
+    if (name == "block") {
+      if (call->args[0]->kind != ExprKind::kList) {
+        return fail(call->args[0]->span,
+                    "cel.block() needs a list literal of bindings first");
+      }
+      return record(NewCall(at, "cel.@block", {call->args[0], call->args[1]}));
+    }
+    std::string ident = name == "index"     ? "@index"
+                        : name == "iterVar" ? "@it"
+                                            : "@ac";
+    for (size_t i = 0; i < call->args.size(); ++i) {
+      const Expr* arg = call->args[i];
+      if (arg->kind != ExprKind::kConst ||
+          arg->constant.kind != ConstKind::kInt ||
+          arg->constant.int_value < 0) {
+        return fail(
+            arg->span,
+            absl::StrCat("cel.", name, "() needs non-negative int literals"));
+      }
+      absl::StrAppend(&ident, name == "index" ? "" : ":",
+                      arg->constant.int_value);
+    }
+    return record(NewIdent(at, std::move(ident)));
+  }
   if (name == "bind") {
     // cel.bind(v, init, expr): only with the `cel` namespace as receiver.
-    if (call->target->kind != ExprKind::kIdent || call->target->name != "cel") {
-      return nullptr;
-    }
+    if (!cel_ns) return nullptr;
     Expr* var = call->args[0];
     if (var->kind != ExprKind::kIdent || var->name[0] == '.') {
       return fail(var->span, "cel.bind() needs a simple variable name first");

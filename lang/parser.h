@@ -7,6 +7,14 @@
 // Macros (has, all, exists, exists_one, map, filter, cel.bind, and the
 // two-variable and optional forms) are expanded into Comprehension nodes the
 // way CEL does; the call as written is kept in Ast::macro_calls.
+// Two-variable forms: all/exists/exists_one/existsOne(k, v, p),
+// transformList(i, v[, p], t), transformMap(k, v[, p], t) and
+// transformMapEntry(k, v[, p], e) (map results use `cel.@mapInsert(m, k, v)`
+// and `cel.@mapInsert(m, entry_map)`). Optional values:
+// x.optMap(v, e) / x.optFlatMap(v, e) become `_?_:_(x.hasValue(), ...)`.
+// cel.block([e0, ...], r) becomes `cel.@block([e0, ...], r)`, with
+// cel.index(i) -> ident `@index<i>`, cel.iterVar(i, j) -> `@it:i:j` and
+// cel.accuVar(i, j) -> `@ac:i:j`.
 // Operators are kCall nodes named as in CEL (`_+_`, `_&&_`, `@in`, `_[_]`,
 // `_[?_]`, `!_`, `-_`, `_?_:_`); `a.?b` is a kSelect with optional_select.
 //

@@ -1,5 +1,7 @@
 #include "lang/parser.h"
 
+#include <pthread.h>
+
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -192,6 +194,10 @@ INSTANTIATE_TEST_SUITE_P(
              "_?_:_(ident(o).hasValue(), optional.of(comp(#unused, list(), v, "
              "ident(o).value(), false, ident(v), _+_(ident(v), 1))), "
              "optional.none())"},
+        Case{"cel.block([1, cel.index(0) + 1], cel.index(1))",
+             "cel.@block(list(1, _+_(ident(@index0), 1)), ident(@index1))"},
+        Case{"cel.iterVar(0, 1) + cel.accuVar(2, 0)",
+             "_+_(ident(@it:0:1), ident(@ac:2:0))"},
         // Nested macros.
         Case{"a.all(x, x.exists(y, y))",
              "comp(x, ident(a), @result, true, "
@@ -233,6 +239,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"a.map(x.y, x)", "error: E0008@1:7"},
         Case{"m.all(k, k, true)", "error: E0008@1:10"},
         Case{"cel.bind(a.b, 1, 2)", "error: E0008@1:10"},
+        Case{"cel.block(x, 1)", "error: E0008@1:11"},
+        Case{"cel.index(-1)", "error: E0008@1:11"},
         // Several errors in one run, in source order.
         Case{"f(1 +, 'x\\q', 9223372036854775808)",
              "error: E0001@1:6 E0003@1:10 E0004@1:15"},
@@ -343,6 +351,31 @@ TEST(ParserLimitsTest, LongChainsAreBoundedByTreeHeight) {
   EXPECT_EQ(ParseToDump(Repeat("-", 10001) + "a"), "-_(ident(a))");
 }
 
+void* ParseDeepOnSmallStack(void* arg) {
+  auto* out = static_cast<std::string*>(arg);
+  // Nesting just inside the default limit, in every recursive construct.
+  *out = ParseToDump(Repeat("(", 120) + "1" + Repeat(")", 120)) + " " +
+         ParseToDump(Repeat("[", 120) + "1" + Repeat("]", 120)) + " " +
+         ParseToDump(Repeat("f(", 120) + "1" + Repeat(")", 120)) + " " +
+         ParseToDump(Repeat("(", 100000));
+  return nullptr;
+}
+
+TEST(ParserLimitsTest, DefaultLimitFitsASmallThreadStack) {
+  // gRPC and other embedders may run the parser on threads with small
+  // stacks: the default depth limit must fit in 512 KiB.
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 512 * 1024);
+  pthread_t thread;
+  std::string result;
+  ASSERT_EQ(pthread_create(&thread, &attr, &ParseDeepOnSmallStack, &result), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  EXPECT_THAT(result, HasSubstr("E0006"));
+  EXPECT_EQ(result.substr(0, 2), "1 ");
+}
+
 TEST(ParserLimitsTest, MaxDepthIsConfigurable) {
   ParserOptions opts;
   opts.max_depth = 5;
@@ -418,6 +451,8 @@ INSTANTIATE_TEST_SUITE_P(
                       UnparseCase{"l.map(x,x*2).filter(y,y>2)",
                                   "l.map(x, x * 2).filter(y, y > 2)"},
                       UnparseCase{"cel.bind(v,1,v+1)", "cel.bind(v, 1, v + 1)"},
+                      UnparseCase{"cel.block([1,cel.index(0)],cel.index(1))",
+                                  "cel.block([1, cel.index(0)], cel.index(1))"},
                       UnparseCase{"1u+2.5+b'\\x01'+'q\"'",
                                   "1u + 2.5 + b\"\\x01\" + \"q\\\"\""},
                       UnparseCase{"x in [1.0, 1e100]", "x in [1.0, 1e+100]"}));
