@@ -426,7 +426,7 @@ Value NewMessage(Arena& arena, const MessageType& type,
   // write to it.
   if (v.kind == Kind::kMessage && v.msg->type->index_size() > 0 &&
       v.msg->size > 0) {
-    internal::BuildIndex(&arena, *v.msg);
+    internal::BuildIndex(&arena, *v.msg, /*shared=*/true);
   }
   return v;
 }

@@ -110,8 +110,10 @@ constexpr uint32_t kMaxIndexedField = 64;
 // index is only used for messages below 2^27 bytes.
 constexpr uint32_t kMaxIndexedSize = 1u << 27;
 // index[0] states.
-constexpr uint32_t kIndexOk = 1;
-constexpr uint32_t kIndexMalformed = 2;
+constexpr uint32_t kIndexOk = 1;         // built lazily by a reader
+constexpr uint32_t kIndexMalformed = 2;  // the message is malformed
+constexpr uint32_t kIndexShared = 3;     // built eagerly; read-only
+inline bool IndexUsable(uint32_t state) { return (state & 1) != 0; }
 // Hard limits for user-controlled nesting.
 constexpr int kMaxAnyDepth = 32;
 constexpr int kMaxValueDepth = 100;
@@ -326,6 +328,11 @@ class MessageTypeRegistry {
       for (auto& f : mt->fields_) {
         if (f->number <= max_number) {
           f->index_slot = static_cast<int>(f->number);
+          if (!f->repeated && !f->is_map &&
+              f->type == FieldDescriptor::TYPE_MESSAGE &&
+              f->conv == FieldConv::kNone) {
+            f->child_slot = static_cast<int>(mt->child_slots_++);
+          }
         }
       }
     }
@@ -390,18 +397,23 @@ Value Malformed(Arena& arena, const FieldInfo& f) {
 
 }  // namespace
 
-void internal::BuildIndex(Arena* arena, const MessageObj& m) {
+void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
   uint32_t n = m.type->index_size();
   if (n == 0 || m.size >= kMaxIndexedSize) return;
   // Layout: t[0] state; t[1..n] last occurrence of field k (value offset,
   // duplicate bit, wire type); t[n+1..2n] first occurrence's tag offset + 1
   // (repeated and map views scan only from the first to the last one).
+  // Then, 8-byte aligned, one cached MessageObj pointer per plain
+  // sub-message field (FieldInfo::child_slot).
+  size_t words = 2 * n + 1;
+  uint32_t k = m.type->child_slots();
+  if (k > 0) words = (words + 1) / 2 * 2 + 2 * k;
   uint32_t* t = static_cast<uint32_t*>(
-      arena->Allocate(sizeof(uint32_t) * (2 * n + 1), alignof(uint32_t)));
-  std::memset(t, 0, sizeof(uint32_t) * (2 * n + 1));
+      arena->Allocate(sizeof(uint32_t) * words, alignof(void*)));
+  std::memset(t, 0, sizeof(uint32_t) * words);
   const uint8_t* p = m.data;
   const uint8_t* end = m.data + m.size;
-  uint32_t state = kIndexOk;
+  uint32_t state = shared ? kIndexShared : kIndexOk;
   // The hot loop of the view: one pass per message, typically 10-30 tags.
   // One-byte tags and lengths (fields 1-15, values < 128 bytes) are
   // decoded inline; everything else goes through the general helpers.
@@ -483,7 +495,7 @@ Found LocateRaw(Arena* arena, const MessageObj& m, const FieldInfo& f,
   if (f.index_slot > 0 && m.size < kMaxIndexedSize) {
     if (m.index == nullptr && arena != nullptr) BuildIndex(arena, m);
     if (m.index != nullptr) {
-      if (m.index[0] == kIndexMalformed) return Found::kMalformed;
+      if (!IndexUsable(m.index[0])) return Found::kMalformed;
       uint32_t e = m.index[f.index_slot];
       if (e == 0) return Found::kAbsent;
       if ((e & 7) == f.wire_type) {
@@ -764,7 +776,7 @@ Found ElementRange(Arena* arena, const MessageObj& m, const FieldInfo& f,
   if (m.index == nullptr && arena != nullptr) BuildIndex(arena, m);
   const uint32_t* t = m.index;
   if (t == nullptr) return Found::kFound;
-  if (t[0] == kIndexMalformed) return Found::kMalformed;
+  if (!IndexUsable(t[0])) return Found::kMalformed;
   uint32_t e = t[f.index_slot];
   if (e == 0) return Found::kAbsent;
   uint32_t n = m.type->index_size();
@@ -954,9 +966,26 @@ Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
       BuildIndex(&arena, msg);
       idx = msg.index;
     }
-    if (idx != nullptr && idx[0] == kIndexOk) {
+    if (idx != nullptr && IndexUsable(idx[0])) {
       uint32_t e = idx[f.index_slot];
       if (e == 0) return f.default_value;
+      // Plain sub-messages are cached in the parent's index, so that every
+      // policy reading x.sub.* on one resource shares one view (and one
+      // index pass over x.sub). Shared (eager) indexes are never written.
+      if (f.child_slot >= 0 && (e & 15) == wire::kLengthDelimited &&
+          f.oneof < 0) {
+        uint32_t n = msg.type->index_size();
+        const MessageObj** cache = reinterpret_cast<const MessageObj**>(
+            const_cast<uint32_t*>(idx) + 2 * n + 2);
+        const MessageObj* c = cache[f.child_slot];
+        if (c != nullptr) return Value::Message(c);
+        Value v =
+            DecodeAt(arena, f, msg.data + ((e >> 4) - 1), msg.data + msg.size);
+        if (v.kind == Kind::kMessage && idx[0] == kIndexOk) {
+          cache[f.child_slot] = v.msg;
+        }
+        return v;
+      }
       // Bit 3 (several occurrences) only matters for messages (merge).
       if ((e & 7) == f.wire_type && f.oneof < 0 &&
           ((e & 8) == 0 || f.message == nullptr)) {

@@ -84,6 +84,9 @@ struct FieldInfo {
   bool closed_enum = false;
   // google.protobuf.NullValue field: reads as null.
   bool null_enum = false;
+  // Plain singular sub-message fields: slot of the cached child view in the
+  // parent's index, -1 if not cached.
+  int child_slot = -1;
 };
 
 class MessageType {
@@ -106,6 +109,7 @@ class MessageType {
   // Internal (used by the reader): number of index slots the message needs
   // (0 = no index), and the prototype for full parses.
   uint32_t index_size() const { return index_size_; }
+  uint32_t child_slots() const { return child_slots_; }
   const google::protobuf::Message* prototype() const { return prototype_; }
   const std::vector<std::vector<const FieldInfo*>>& oneofs() const {
     return oneofs_;
@@ -119,6 +123,7 @@ class MessageType {
   const TypeObj* type_value_ = nullptr;
   FieldConv wkt_ = FieldConv::kNone;
   uint32_t index_size_ = 0;
+  uint32_t child_slots_ = 0;
   const google::protobuf::Message* prototype_ = nullptr;
   std::vector<std::unique_ptr<FieldInfo>> fields_;
   std::vector<const FieldInfo*> field_ptrs_;

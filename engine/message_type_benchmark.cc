@@ -55,6 +55,30 @@ void BM_LazyView_FiveNestedBools(benchmark::State& state) {
 }
 BENCHMARK(BM_LazyView_FiveNestedBools);
 
+// A policy set on one resource: 10 rules, each reading
+// bucket.public_access_block.<one bool> and bucket.versioning. The root
+// view (and its index) is shared by all rules, as in the evaluator.
+void BM_LazyView_TenRulesOneResource(benchmark::State& state) {
+  std::string bytes = BucketBytes();
+  const MessageType* t = MessageType::For(onus::test::Bucket::descriptor());
+  const FieldInfo* pab_f = t->FindField("public_access_block");
+  const FieldInfo* ver_f = t->FindField("versioning");
+  const MessageType* pt = pab_f->message;
+  Arena arena;
+  for (auto _ : state) {
+    Value root = MessageFromBytes(arena, *t, bytes);
+    int n = 0;
+    for (int rule = 0; rule < 10; ++rule) {
+      Value pab = GetField(arena, *root.msg, *pab_f);
+      n += GetField(arena, *pab.msg, *pt->FieldByNumber(rule % 5 + 1)).b;
+      n += GetField(arena, *root.msg, *ver_f).b;
+    }
+    benchmark::DoNotOptimize(n);
+    arena.Reset();
+  }
+}
+BENCHMARK(BM_LazyView_TenRulesOneResource);
+
 // Reads after the index exists: the steady-state cost of one field read.
 void BM_LazyView_IndexedRead(benchmark::State& state) {
   std::string bytes = BucketBytes();

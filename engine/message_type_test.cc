@@ -182,6 +182,32 @@ TEST_F(ViewTest, NestedMessages) {
   // Reading twice uses the index and gives the same answer.
   EXPECT_EQ(Str(Get(*a.msg, "name")), "outer");
   EXPECT_NE(a.msg->index, nullptr);
+  // The sub-message view is cached: a second read returns the same object,
+  // whose index is already built.
+  Value a2 = Get(v, "f_inner");
+  EXPECT_EQ(a2.msg, a.msg);
+  Value b2 = Get(*a2.msg, "child");
+  EXPECT_EQ(b2.msg, b.msg);
+}
+
+TEST_F(ViewTest, ConstantMessagesAreNeverWrittenByReaders) {
+  const MessageType* t = MessageType::For(AllTypes::descriptor());
+  Arena program;
+  Value in = NewMessage(program, *MessageType::For(Inner::descriptor()),
+                        nullptr, nullptr, 0);
+  const FieldInfo* f = t->FindField("f_inner");
+  Value c = NewMessage(program, *t, &f, &in, 1);
+  ASSERT_EQ(c.kind, Kind::kMessage) << ErrText(c);
+  const uint32_t* index = c.msg->index;
+  ASSERT_NE(index, nullptr);
+  std::vector<uint32_t> before(
+      index, index + 2 * t->index_size() + 2 + 2 * t->child_slots());
+  Value x = GetField(arena_, *c.msg, *f);
+  Value y = GetField(arena_, *c.msg, *f);
+  ASSERT_EQ(x.kind, Kind::kMessage);
+  EXPECT_NE(x.msg, y.msg);  // not cached in the shared index
+  EXPECT_EQ(c.msg->index, index);
+  EXPECT_EQ(std::vector<uint32_t>(index, index + before.size()), before);
 }
 
 TEST_F(ViewTest, RepeatedPackedAndUnpacked) {
