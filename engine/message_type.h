@@ -13,12 +13,15 @@
 // MapObj kMapField views. The wire bytes must outlive every value read from
 // them. A MessageObj (and its index) belongs to one evaluation thread.
 //
-// Index lifetime: the index is allocated in the Arena passed to the first
-// GetField() on that MessageObj, so a MessageObj must not outlive that
-// Arena's Reset(). Views made by MessageFromBytes()/GetField() in the
-// evaluation arena satisfy this; NewMessage() builds the index eagerly in
-// its own arena, so constant messages (e.g. in a Program's arena) are never
-// written to during evaluation. Empty messages (size 0) never get an index.
+// Index lifetime: the index (and the sub-message views cached in it) is
+// allocated in the Arena passed to the first GetField() on that MessageObj,
+// so read a given MessageObj with one Arena, and do not use it after that
+// Arena's Reset(). The evaluator's pattern (one arena per resource, root
+// view made with MessageFromBytes() in it, every policy of the resource
+// evaluated in it) satisfies this. NewMessage() builds a read-only index
+// eagerly in its own arena, so constant messages (e.g. in a Program's
+// arena) are never written to during evaluation and can be shared by
+// threads. Empty messages (size 0) never get an index.
 //
 // Malformed wire data never crashes and never reads past the buffer: the
 // read returns an error value ("malformed protobuf in field x.y").
