@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "lang/lexer.h"
 
 namespace onus::lang {
@@ -501,6 +502,109 @@ std::string DumpTokens(const Source& src) {
 std::string DumpExpr(const Expr& e) {
   std::string out;
   Dump(&e, &out, 0);
+  return out;
+}
+
+namespace {
+const char* SeverityName(PolicySeverity s) {
+  switch (s) {
+    case PolicySeverity::kInfo:
+      return "info";
+    case PolicySeverity::kLow:
+      return "low";
+    case PolicySeverity::kMedium:
+      return "medium";
+    case PolicySeverity::kHigh:
+      return "high";
+    case PolicySeverity::kCritical:
+      return "critical";
+  }
+  return "?";
+}
+
+const char* OwnerName(Owner o) {
+  switch (o) {
+    case Owner::kCustomer:
+      return "customer";
+    case Owner::kProvider:
+      return "provider";
+    case Owner::kShared:
+      return "shared";
+  }
+  return "?";
+}
+
+std::string DumpOrNull(const Expr* e) {
+  return e == nullptr ? "<none>" : DumpExpr(*e);
+}
+
+std::string QuotedList(const std::vector<std::string>& items, bool quote) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += quote ? Quote(items[i], false) : items[i];
+  }
+  return out + "]";
+}
+}  // namespace
+
+std::string DumpPolicyFile(const PolicyFile& f) {
+  std::string out;
+  if (!f.package.empty()) absl::StrAppend(&out, "package ", f.package, "\n");
+  for (const Import& i : f.imports) {
+    absl::StrAppend(&out, "import ", Quote(i.path, false),
+                    i.alias.empty() ? "" : " as ", i.alias, "\n");
+  }
+  for (const ConstDecl& c : f.consts) {
+    absl::StrAppend(&out, "const ", c.name, " = ", DumpOrNull(c.value), "\n");
+  }
+  for (const FnDecl& fn : f.fns) {
+    absl::StrAppend(&out, "fn ", fn.name, "(", absl::StrJoin(fn.params, ", "),
+                    ") = ", DumpOrNull(fn.body), "\n");
+  }
+  for (const PolicyDecl& p : f.policies) {
+    absl::StrAppend(&out, "policy ", p.name, "\n");
+    if (!p.title.empty()) {
+      absl::StrAppend(&out, "  title: ", Quote(p.title, false), "\n");
+    }
+    if (!p.description.empty()) {
+      absl::StrAppend(&out, "  description: ", Quote(p.description, false),
+                      "\n");
+    }
+    absl::StrAppend(&out, "  severity: ", SeverityName(p.severity), "\n");
+    absl::StrAppend(&out, "  owner: ", OwnerName(p.owner), "\n");
+    if (!p.service_models.empty()) {
+      absl::StrAppend(&out, "  service: ", QuotedList(p.service_models, false),
+                      "\n");
+    }
+    if (!p.domain.empty()) absl::StrAppend(&out, "  domain: ", p.domain, "\n");
+    if (!p.frameworks.empty()) {
+      absl::StrAppend(&out, "  frameworks: ", QuotedList(p.frameworks, true),
+                      "\n");
+    }
+    absl::StrAppend(&out, "  resource: ", p.resource_type, " as ",
+                    p.resource_var, "\n");
+    if (p.when != nullptr) {
+      absl::StrAppend(&out, "  when: ", DumpExpr(*p.when), "\n");
+    }
+    absl::StrAppend(&out, "  require: ", DumpOrNull(p.require), "\n");
+    if (p.has_message) {
+      out += "  message:";
+      for (size_t i = 0; i < p.message.parts.size(); ++i) {
+        if (!p.message.parts[i].empty()) {
+          absl::StrAppend(&out, " ", Quote(p.message.parts[i], false));
+        }
+        if (i < p.message.exprs.size()) {
+          absl::StrAppend(&out, " {", DumpOrNull(p.message.exprs[i]), "}");
+        }
+      }
+      out += "\n";
+    }
+    if (!p.remediation.empty()) {
+      absl::StrAppend(&out, "  remediation: ", Quote(p.remediation, false),
+                      "\n");
+    }
+  }
   return out;
 }
 

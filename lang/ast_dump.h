@@ -28,6 +28,10 @@ std::string DumpExpr(const Expr& e);
 // the author wrote (from ast.macro_calls); parentheses only where needed.
 std::string Unparse(const Expr& e, const Ast& ast);
 
+// A multi-line dump of a parsed policy file: package, imports, constants,
+// functions and every policy with its fields (expressions as DumpExpr).
+std::string DumpPolicyFile(const PolicyFile& file);
+
 // A CEL literal for the constant (`"a\n"`, `b"\x00"`, `1u`, `1.0`).
 std::string FormatConstant(const Constant& c);
 

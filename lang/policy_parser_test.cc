@@ -146,6 +146,75 @@ TEST(PolicyParserTest, ParsesTheLanguageExample) {
   EXPECT_EQ(src.Text(file->comments[0].first), file->comments[0].second);
 }
 
+std::string Rendered(const std::string& text);
+std::string InPolicy(const std::string& fields);
+
+TEST(PolicyParserTest, DumpPolicyFile) {
+  Source src("t.onus",
+             "package x.y;\n"
+             "import 'a.onus' as a;\n"
+             "const K = 1;\n"
+             "fn f(p) = p + K;\n"
+             "policy q {\n"
+             "  title = 'T'\n"
+             "  severity = low\n"
+             "  owner = provider\n"
+             "  service = paas\n"
+             "  domain = identity\n"
+             "  frameworks = ['f:1', 'g:2']\n"
+             "  resource = a.B as b\n"
+             "  when = b.on\n"
+             "  require = f(b.n) > 1\n"
+             "  message = 'n={b.n}!'\n"
+             "  remediation = 'fix'\n"
+             "}\n");
+  DiagnosticList diags;
+  auto file = ParsePolicyFile(src, diags);
+  ASSERT_TRUE(diags.empty()) << diags.Render();
+  EXPECT_EQ(DumpPolicyFile(*file),
+            "package x.y\n"
+            "import \"a.onus\" as a\n"
+            "const K = 1\n"
+            "fn f(p) = _+_(ident(p), ident(K))\n"
+            "policy q\n"
+            "  title: \"T\"\n"
+            "  severity: low\n"
+            "  owner: provider\n"
+            "  service: [paas]\n"
+            "  domain: identity\n"
+            "  frameworks: [\"f:1\", \"g:2\"]\n"
+            "  resource: a.B as b\n"
+            "  when: select(ident(b), on)\n"
+            "  require: _>_(f(select(ident(b), n)), 1)\n"
+            "  message: \"n=\" {select(ident(b), n)} \"!\"\n"
+            "  remediation: \"fix\"\n");
+}
+
+TEST(PolicyParserTest, DeepNestingInAPolicyStopsWithE0006) {
+  std::string deep(5000, '(');
+  EXPECT_THAT(Rendered("const A = " + deep + ";\n"), HasSubstr("E0006"));
+}
+
+TEST(PolicyParserTest, ErrorBudgetApplies) {
+  std::string text;
+  for (int i = 0; i < 50; ++i) absl::StrAppend(&text, "const A", i, " = );\n");
+  ParserOptions opts;
+  opts.max_errors = 5;
+  Source src("t.onus", text);
+  DiagnosticList diags;
+  ParsePolicyFile(src, diags, opts);
+  EXPECT_LE(diags.error_count(), 6);
+  EXPECT_THAT(diags.Render(), HasSubstr("too many errors"));
+}
+
+TEST(PolicyParserTest, RenderedErrorHasCaretAndHelp) {
+  std::string r = Rendered(InPolicy("  severity = hgh\n"));
+  EXPECT_THAT(r, HasSubstr("t.onus:4:14: error[E0023]: `hgh` is not a valid "
+                           "severity (one of info, low, medium, high, "
+                           "critical)"));
+  EXPECT_THAT(r, HasSubstr("|              ^~~"));
+}
+
 // "CODE@line:col" for every diagnostic.
 std::string Codes(const std::string& text) {
   Source src("t.onus", text);
