@@ -37,16 +37,6 @@ ABSL_FLAG(bool, verbose, false,
 namespace onus::conformance {
 namespace {
 
-bool Selected(const TestCase& t, const std::vector<std::string>& filters) {
-  if (filters.empty()) return true;
-  std::string id = t.id();
-  for (const std::string& f : filters) {
-    // Whole path components only: "basic" must not select "basics".
-    if (id == f || absl::StartsWith(id, f + "/")) return true;
-  }
-  return false;
-}
-
 // bazel run starts the binary in its runfiles tree; relative paths given on
 // the command line mean the caller's directory.
 std::string Resolve(const std::string& path) {
@@ -91,16 +81,15 @@ int Main() {
   std::vector<TestResult> results;
   std::vector<std::string> files;
   for (const std::string& f : (*suite)->files()) {
+    // A file is reported when a filter selects it or something inside it.
+    bool wanted = filters.empty();
     for (const std::string& filter : filters) {
-      if (f == filter || absl::StartsWith(filter, f + "/")) {
-        files.push_back(f);
-        break;
-      }
+      wanted |= filter == f || absl::StartsWith(filter, f + "/");
     }
-    if (filters.empty()) files.push_back(f);
+    if (wanted) files.push_back(f);
   }
   for (const TestCase& t : (*suite)->tests()) {
-    if (!Selected(t, filters)) continue;
+    if (!MatchesFilter(t.id(), filters)) continue;
     TestResult r;
     r.file = t.file;
     r.id = absl::StrCat(t.section, "/", t.name);
@@ -120,6 +109,19 @@ int Main() {
       std::cout << "PASS " << t.id() << "\n";
     }
     results.push_back(std::move(r));
+  }
+
+  // A filter that selects nothing is a typo, not an empty success.
+  for (const std::string& f : filters) {
+    bool used = false;
+    for (const TestCase& t : (*suite)->tests()) {
+      used = used || MatchesFilter(t.id(), {f});
+    }
+    for (const std::string& file : (*suite)->files()) used = used || file == f;
+    if (!used) {
+      std::cerr << "runner: --filter " << f << " selects no test\n";
+      return 2;
+    }
   }
 
   std::vector<FileSummary> summaries = Summarize(files, results, targets);

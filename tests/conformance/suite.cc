@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -16,6 +17,18 @@ namespace pb = ::google::protobuf;
 
 std::string TestCase::id() const {
   return absl::StrCat(file, "/", section, "/", name);
+}
+
+bool MatchesFilter(absl::string_view id,
+                   const std::vector<std::string>& filters) {
+  if (filters.empty()) return true;
+  for (const std::string& f : filters) {
+    if (id == f || (absl::StartsWith(id, f) && id.size() > f.size() &&
+                    id[f.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {

@@ -97,6 +97,12 @@ class Suite {
   std::vector<std::string> provenance_;
 };
 
+// --filter semantics: `filters` are test id prefixes made of whole path
+// components ("basic", "basic/sec", "basic/sec/name"); no filters selects
+// everything. "basic" does not select "basics/...".
+bool MatchesFilter(absl::string_view id,
+                   const std::vector<std::string>& filters);
+
 // Reads a whole file (binary).
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 

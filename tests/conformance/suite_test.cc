@@ -137,6 +137,16 @@ TEST(SuiteTest, CountMismatchAndGarbageAreErrors) {
   EXPECT_TRUE(suite->files().empty());
 }
 
+TEST(FilterTest, MatchesWholePathComponents) {
+  EXPECT_TRUE(MatchesFilter("basic/sec/name", {}));
+  EXPECT_TRUE(MatchesFilter("basic/sec/name", {"basic"}));
+  EXPECT_TRUE(MatchesFilter("basic/sec/name", {"basic/sec"}));
+  EXPECT_TRUE(MatchesFilter("basic/sec/name", {"x", "basic/sec/name"}));
+  EXPECT_FALSE(MatchesFilter("basics/sec/name", {"basic"}));
+  EXPECT_FALSE(MatchesFilter("basic/section/name", {"basic/sec"}));
+  EXPECT_FALSE(MatchesFilter("basic/sec/name", {"basic/sec/name/more"}));
+}
+
 TEST(SuiteTest, BadDescriptorSetIsAnError) {
   EXPECT_TRUE(
       absl::IsDataLoss(Suite::FromDescriptorSet("\x0a\x03zzz").status()));
