@@ -19,8 +19,13 @@
 
 namespace onus::engine {
 
+class EvalHost;  // engine/host.h
+
 struct CallContext {
   Arena* arena;  // evaluation arena: results and error messages live here
+  // The evaluator's answers to resources(T) / lookup(T, id); null when
+  // evaluating a lone expression.
+  EvalHost* host = nullptr;
 };
 
 // For receiver calls args[0] is the receiver. Arguments are never errors

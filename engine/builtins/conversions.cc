@@ -292,7 +292,7 @@ Value UintFn(CallContext& ctx, const Value* args, uint32_t) {
       if (v.i < 0) return RangeError("range error converting int to uint");
       return Value::Uint(static_cast<uint64_t>(v.i));
     case Kind::kDouble:
-      if (std::isnan(v.d) || !(v.d > -1.0 && v.d < kTwo64)) {
+      if (std::isnan(v.d) || !(v.d >= 0 && v.d < kTwo64)) {
         return RangeError("range error converting double to uint");
       }
       return Value::Uint(static_cast<uint64_t>(v.d));

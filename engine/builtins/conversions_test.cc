@@ -52,6 +52,8 @@ TEST_F(ConversionsTest, ToUintAndDouble) {
   EXPECT_THAT(F(Call("uint", {I(-1)})), HasSubstr("range error"));
   EXPECT_EQ(F(Call("uint", {D(1.5)})), "1u");
   EXPECT_THAT(F(Call("uint", {D(-1.0)})), HasSubstr("range error"));
+  EXPECT_THAT(F(Call("uint", {D(-0.5)})), HasSubstr("range error"));
+  EXPECT_EQ(F(Call("uint", {D(-0.0)})), "0u");
   EXPECT_THAT(F(Call("uint", {D(18446744073709551616.0)})),
               HasSubstr("range error"));
   EXPECT_EQ(F(Call("uint", {S("18446744073709551615")})),

@@ -199,6 +199,28 @@ TEST_F(OpsTest, LargeMapsLookUpThroughTheIndex) {
   EXPECT_TRUE(Call("_[_]", {map, I(50)}).is_error());
 }
 
+TEST_F(OpsTest, Optionals) {
+  Value some = Call("optional.of", {I(0)});
+  Value none = Call("optional.none", {});
+  EXPECT_EQ(F(some), "optional.of(0)");
+  EXPECT_EQ(F(none), "optional.none()");
+  EXPECT_TRUE(Recv("hasValue", {some}).b);
+  EXPECT_FALSE(Recv("hasValue", {none}).b);
+  EXPECT_EQ(F(Recv("value", {some})), "0");
+  EXPECT_EQ(F(Recv("value", {none})), "error(optional.none() dereference)");
+  EXPECT_EQ(F(Recv("orValue", {none, S("d")})), "\"d\"");
+  EXPECT_EQ(F(Recv("orValue", {some, S("d")})), "0");
+  EXPECT_EQ(F(Recv("or", {none, some})), "optional.of(0)");
+  EXPECT_EQ(F(Call("optional.ofNonZeroValue", {I(0)})), "optional.none()");
+  EXPECT_EQ(F(Call("optional.ofNonZeroValue", {S("")})), "optional.none()");
+  EXPECT_EQ(F(Call("optional.ofNonZeroValue", {L({I(1)})})),
+            "optional.of([1])");
+  EXPECT_TRUE(Call("_==_", {none, Call("optional.none", {})}).b);
+  EXPECT_TRUE(Call("_==_", {some, Call("optional.of", {U(0)})}).b);
+  EXPECT_FALSE(Call("_==_", {some, none}).b);
+  EXPECT_THAT(F(Recv("value", {I(1)})), HasSubstr("no matching overload"));
+}
+
 TEST_F(OpsTest, TableLookup) {
   EXPECT_NE(FindBuiltin("_+_", false, 2), nullptr);
   EXPECT_EQ(FindBuiltin("_+_", false, 3), nullptr);

@@ -13,19 +13,22 @@ namespace {
 struct Table {
   std::vector<Builtin> all;
   // (name, receiver) -> indices into `all`; several entries may share a
-  // name with different arity ranges.
-  absl::flat_hash_map<std::pair<std::string, bool>, std::vector<size_t>> index;
+  // name with different arity ranges. Names are string literals, so the
+  // keys can be views and lookups allocate nothing.
+  absl::flat_hash_map<std::pair<absl::string_view, bool>, std::vector<size_t>>
+      index;
 
   Table() {
     using namespace builtins_internal;  // NOLINT: family tables only
     for (auto span :
          {OperatorBuiltins(), ConversionBuiltins(), StringBuiltins(),
           StringExtBuiltins(), TimeBuiltins(), MathExtBuiltins(),
-          EncoderBuiltins(), NetBuiltins(), JsonBuiltins(), RegexBuiltins()}) {
+          EncoderBuiltins(), NetBuiltins(), JsonBuiltins(), RegexBuiltins(),
+          OptionalBuiltins(), HostBuiltins()}) {
       all.insert(all.end(), span.begin(), span.end());
     }
     for (size_t i = 0; i < all.size(); ++i) {
-      index[{all[i].name, all[i].receiver}].push_back(i);
+      index[{absl::string_view(all[i].name), all[i].receiver}].push_back(i);
     }
   }
 };
@@ -39,7 +42,7 @@ const Table& GetTable() {
 
 const Builtin* FindBuiltin(absl::string_view name, bool receiver, int argc) {
   const Table& t = GetTable();
-  auto it = t.index.find(std::make_pair(std::string(name), receiver));
+  auto it = t.index.find(std::make_pair(name, receiver));
   if (it == t.index.end()) return nullptr;
   for (size_t i : it->second) {
     const Builtin& b = t.all[i];
