@@ -97,6 +97,15 @@ class CompilerState {
   void CompileStep(const lang::Expr* step, const lang::Expr* c, int accu,
                    int depth);
   bool IsAccuIdent(const lang::Expr* e, const lang::Expr* c) const;
+  // Field-chain hoisting (common subexpressions and loop invariants).
+  bool ChainKey(const lang::Expr* e, std::string* key) const;
+  int HoistedRegister(const lang::Expr* e) const;
+  void CountChains(const lang::Expr* e, absl::string_view root_prefix,
+                   absl::string_view shadowed, int weight, int depth,
+                   absl::flat_hash_map<std::string, int>& counts,
+                   absl::flat_hash_map<std::string, const lang::Expr*>& nodes);
+  void HoistChains(const lang::Expr* scope_root, absl::string_view root_prefix,
+                   absl::string_view shadowed, int depth);
   int AllocRegs(int n);
   int NewLabel() { return next_label_++; }
   void PlaceLabel(int label);
@@ -121,6 +130,8 @@ class CompilerState {
   absl::flat_hash_map<std::string, int> var_slots_;
   std::vector<std::string> scope_;  // resolve: local names in scope
   std::vector<Local> locals_;       // lower: local name -> register
+  // lower: field chains loaded once into a register (key -> register).
+  std::vector<std::pair<std::string, int>> hoisted_;
   absl::flat_hash_map<std::string, int> string_consts_;
   std::vector<IrInstr> ir_;
   int next_reg_ = 0;

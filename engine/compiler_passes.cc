@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -776,6 +778,8 @@ void CompilerState::Emit(Op op, int a, int b, int c, int x, lang::Span span) {
 }
 
 int CompilerState::RegisterOf(const Expr* e) const {
+  const int hoisted = HoistedRegister(e);
+  if (hoisted >= 0) return hoisted;
   const Resolution& r = Res(e);
   if (r.kind == Resolution::Kind::kAlias) return RegisterOf(r.alias);
   if (r.kind == Resolution::Kind::kVar) return r.var;
@@ -802,6 +806,10 @@ void CompilerState::CompileInto(const Expr* e, int dst, int depth) {
   }
   const Resolution& r = Res(e);
   const int mark = next_reg_;
+  if (const int h = HoistedRegister(e); h >= 0) {
+    Emit(Op::kMOVE, dst, h, 0, 0, e->span);
+    return;
+  }
   switch (r.kind) {
     case Resolution::Kind::kAlias:
       CompileInto(r.alias, dst, depth + 1);
@@ -1094,7 +1102,14 @@ void CompilerState::CompileComprehension(const Expr* e, int dst, int depth) {
     CompileInto(cond, dst, depth + 1);
     Emit(Op::kBRANCH, dst, exit, end, 0, cond->span);
   }
+  const size_t hoist_mark = hoisted_.size();
+  const int reg_mark = next_reg_;
+  if (options_.fuse) {
+    HoistChains(e->loop_step, absl::StrCat("l", var), e->iter_var, depth + 1);
+  }
   CompileStep(e->loop_step, e, accu, depth + 1);
+  hoisted_.resize(hoist_mark);
+  next_reg_ = std::max(next_reg_, reg_mark);
   Emit(Op::kLOOP, 0, 0, loop, 0, e->span);
   PlaceLabel(exit);
   locals_.pop_back();
@@ -1104,9 +1119,158 @@ void CompilerState::CompileComprehension(const Expr* e, int dst, int depth) {
   PlaceLabel(end);
 }
 
+// ---------------------------------------------------------------------------
+// Field-chain hoisting. A chain `v.f1.f2` of statically resolved fields over
+// a variable (or the current comprehension's iteration variable) that the
+// scope reads more than once is loaded once into a register at the scope's
+// start: every FIELD decodes a sub-message view, so `r.pab.a && r.pab.b`
+// should not decode `r.pab` twice. Global chains read inside loops count
+// double (loop-invariant code motion). Loading early is safe: reads have no
+// side effects and an error only matters if the value is used.
+
+bool CompilerState::ChainKey(const Expr* e, std::string* key) const {
+  const Resolution& r = Res(e);
+  if (r.kind == Resolution::Kind::kVar) {
+    *key = absl::StrCat("v", r.var);
+    return true;
+  }
+  if (r.kind != Resolution::Kind::kNone) return false;
+  if (e->kind == ExprKind::kIdent) {
+    for (auto it = locals_.rbegin(); it != locals_.rend(); ++it) {
+      if (it->first == e->name) {
+        *key = absl::StrCat("l", it->second);
+        return true;
+      }
+    }
+    return false;
+  }
+  if (e->kind != ExprKind::kSelect || e->test_only || e->optional_select ||
+      r.field < 0) {
+    return false;
+  }
+  std::string base;
+  if (!ChainKey(e->operand, &base)) return false;
+  *key = absl::StrCat(base, ".", r.field);
+  return true;
+}
+
+int CompilerState::HoistedRegister(const Expr* e) const {
+  if (hoisted_.empty() || e->kind != ExprKind::kSelect) return -1;
+  std::string key;
+  if (!ChainKey(e, &key)) return -1;
+  for (auto it = hoisted_.rbegin(); it != hoisted_.rend(); ++it) {
+    if (it->first == key) return it->second;
+  }
+  return -1;
+}
+
+void CompilerState::CountChains(
+    const Expr* e, absl::string_view root_prefix, absl::string_view shadowed,
+    int weight, int depth, absl::flat_hash_map<std::string, int>& counts,
+    absl::flat_hash_map<std::string, const Expr*>& nodes) {
+  if (e == nullptr || depth > kMaxDepth) return;
+  const Resolution& r = Res(e);
+  if (r.kind == Resolution::Kind::kAlias) {
+    CountChains(r.alias, root_prefix, shadowed, weight, depth + 1, counts,
+                nodes);
+    return;
+  }
+  if (r.kind != Resolution::Kind::kNone) return;
+  switch (e->kind) {
+    case ExprKind::kSelect: {
+      std::string key;
+      // Chains over a shadowed name would resolve to the wrong register.
+      if (ChainKey(e, &key) && HoistedRegister(e) < 0) {
+        const bool in_scope =
+            root_prefix == "v"
+                ? key[0] == 'v'
+                : absl::StartsWith(key, absl::StrCat(root_prefix, "."));
+        if (in_scope) {
+          counts[key] += weight;
+          nodes.emplace(key, e);
+        }
+      }
+      CountChains(e->operand, root_prefix, shadowed, weight, depth + 1, counts,
+                  nodes);
+      return;
+    }
+    case ExprKind::kCall:
+      if (e->target != nullptr && !r.namespaced) {
+        CountChains(e->target, root_prefix, shadowed, weight, depth + 1, counts,
+                    nodes);
+      }
+      for (const Expr* a : e->args) {
+        CountChains(a, root_prefix, shadowed, weight, depth + 1, counts, nodes);
+      }
+      return;
+    case ExprKind::kList:
+      for (const Expr* a : e->args) {
+        CountChains(a, root_prefix, shadowed, weight, depth + 1, counts, nodes);
+      }
+      return;
+    case ExprKind::kMap:
+    case ExprKind::kStruct:
+      for (const lang::Entry& en : e->entries) {
+        if (en.key != nullptr) {
+          CountChains(en.key, root_prefix, shadowed, weight, depth + 1, counts,
+                      nodes);
+        }
+        CountChains(en.value, root_prefix, shadowed, weight, depth + 1, counts,
+                    nodes);
+      }
+      return;
+    case ExprKind::kComprehension: {
+      CountChains(e->iter_range, root_prefix, shadowed, weight, depth + 1,
+                  counts, nodes);
+      CountChains(e->accu_init, root_prefix, shadowed, weight, depth + 1,
+                  counts, nodes);
+      if (!shadowed.empty() &&
+          (e->iter_var == shadowed || e->iter_var2 == shadowed ||
+           e->accu_var == shadowed)) {
+        return;
+      }
+      // Bodies run once per element: count their reads double.
+      CountChains(e->loop_condition, root_prefix, shadowed, 2 * weight,
+                  depth + 1, counts, nodes);
+      CountChains(e->loop_step, root_prefix, shadowed, 2 * weight, depth + 1,
+                  counts, nodes);
+      CountChains(e->result, root_prefix, shadowed, weight, depth + 1, counts,
+                  nodes);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void CompilerState::HoistChains(const Expr* scope_root,
+                                absl::string_view root_prefix,
+                                absl::string_view shadowed, int depth) {
+  absl::flat_hash_map<std::string, int> counts;
+  absl::flat_hash_map<std::string, const Expr*> nodes;
+  CountChains(scope_root, root_prefix, shadowed, 1, depth, counts, nodes);
+  std::vector<std::string> keys;
+  for (const auto& [key, n] : counts) {
+    if (n >= 2) keys.push_back(key);
+  }
+  // Shorter chains first, so longer ones load from their hoisted prefix.
+  std::sort(keys.begin(), keys.end(),
+            [](const std::string& a, const std::string& b) {
+              return a.size() != b.size() ? a.size() < b.size() : a < b;
+            });
+  for (const std::string& key : keys) {
+    const Expr* node = nodes[key];
+    const int reg = AllocRegs(1);
+    CompileInto(node, reg, depth + 1);
+    hoisted_.push_back({key, reg});
+    ++stats_.fused;
+  }
+}
+
 absl::Status CompilerState::Lower() {
   next_reg_ = static_cast<int>(program_.var_names.size());
   max_reg_ = next_reg_;
+  if (options_.fuse) HoistChains(&root_, "v", "", 0);
   const int dst = AllocRegs(1);
   CompileInto(&root_, dst, 0);
   Emit(Op::kRETURN, dst, 0, 0, 0, root_.span);
