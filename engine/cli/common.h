@@ -1,0 +1,50 @@
+// Pieces shared by the `onus` subcommands.
+#ifndef ONUS_ENGINE_CLI_COMMON_H_
+#define ONUS_ENGINE_CLI_COMMON_H_
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/inventory.h"
+#include "engine/policy_pack.h"
+#include "onus/v1/policy.pb.h"
+#include "onus/v1/snapshot.pb.h"
+
+namespace onus::cli {
+
+inline constexpr char kVersion[] = "0.1.0";
+
+// Documented exit codes (docs/cli.md).
+inline constexpr int kExitClean = 0;
+inline constexpr int kExitFindings = 1;  // or diagnostics for check/test
+inline constexpr int kExitUsage = 2;     // usage or input error
+
+// Loads and compiles .onus files/directories; diagnostics go to `err`.
+// Errors in any policy make this fail (a pack is all or nothing).
+absl::StatusOr<std::unique_ptr<engine::PolicyPack>> LoadPack(
+    const std::vector<std::string>& paths, std::ostream& err);
+
+// A snapshot held in memory as binary bytes plus its zero-copy index.
+struct LoadedInput {
+  std::string bytes;
+  std::unique_ptr<engine::Inventory> inventory;
+};
+
+// Binary snapshots are scanned as they are; text format, JSON and streams
+// are parsed with the schemas, validated and re-encoded once.
+absl::StatusOr<LoadedInput> LoadInput(const std::string& path);
+absl::StatusOr<LoadedInput> InputFromSnapshot(
+    const onus::v1::Snapshot& snapshot);
+
+// "info", "low", "medium", "high", "critical".
+absl::StatusOr<onus::v1::Severity> ParseSeverity(absl::string_view word);
+
+bool StderrIsTty();
+bool StdoutIsTty();
+
+}  // namespace onus::cli
+
+#endif  // ONUS_ENGINE_CLI_COMMON_H_

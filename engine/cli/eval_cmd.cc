@@ -1,0 +1,181 @@
+// onus eval --policies P --input I [--format F] [--output FILE]
+//           [--fail-on SEVERITY] [--waivers W] [-j N] [--policy ID]...
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "engine/cli/args.h"
+#include "engine/cli/commands.h"
+#include "engine/cli/common.h"
+#include "engine/evaluator.h"
+#include "engine/report/writers.h"
+
+namespace onus::cli {
+namespace {
+
+// A progress line on a TTY for long runs: resources done, rate, ETA.
+class Progress {
+ public:
+  Progress(std::ostream& err, uint64_t total, bool enabled)
+      : err_(err), total_(total), enabled_(enabled && total > 0) {
+    if (enabled_) thread_ = std::thread([this] { Loop(); });
+  }
+  ~Progress() {
+    if (!enabled_) return;
+    stop_ = true;
+    thread_.join();
+    err_ << "\r\x1b[K" << std::flush;
+  }
+  std::atomic<uint64_t>* counter() { return &done_; }
+
+ private:
+  void Loop() {
+    auto start = std::chrono::steady_clock::now();
+    // Short runs print nothing: the first line appears after 1 s.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    while (!stop_) {
+      double secs = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+      uint64_t done = done_.load();
+      double rate = done / (secs > 0 ? secs : 1);
+      double eta = rate > 0 ? (total_ - done) / rate : 0;
+      err_ << absl::StrFormat("\r\x1b[K%d/%d resources, %.0f/s, ETA %.0fs",
+                              done, total_, rate, eta)
+           << std::flush;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+  std::ostream& err_;
+  uint64_t total_;
+  bool enabled_;
+  std::atomic<uint64_t> done_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+int RunEval(const std::vector<std::string>& argv, std::ostream& out,
+            std::ostream& err) {
+  absl::StatusOr<Args> args = ParseArgs(argv, {{"policies", true, true},
+                                               {"input", true},
+                                               {"format", true},
+                                               {"output", true},
+                                               {"fail-on", true},
+                                               {"waivers", true},
+                                               {"j", true},
+                                               {"policy", true, true},
+                                               {"no-evidence", false},
+                                               {"verbose", false}});
+  if (!args.ok()) {
+    err << "onus eval: " << args.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::vector<std::string> policies = args->GetAll("policies");
+  if (policies.empty()) policies = {"policies"};
+  std::string input = args->Get("input");
+  if (input.empty() && !args->positional.empty()) input = args->positional[0];
+  if (input.empty()) {
+    err << "onus eval: --input FILE is required (a snapshot: .textproto, "
+           ".json, .pb or .stream)\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<engine::report::Format> format =
+      engine::report::ParseFormat(args->Get("format", "text"));
+  if (!format.ok()) {
+    err << "onus eval: " << format.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::optional<onus::v1::Severity> fail_on;
+  if (args->Has("fail-on")) {
+    absl::StatusOr<onus::v1::Severity> s = ParseSeverity(args->Get("fail-on"));
+    if (!s.ok()) {
+      err << "onus eval: --fail-on: " << s.status().message() << "\n";
+      return kExitUsage;
+    }
+    fail_on = *s;
+  }
+  int threads = 1;
+  if (args->Has("j") && (!absl::SimpleAtoi(args->Get("j"), &threads) ||
+                         threads < 1 || threads > 256)) {
+    err << "onus eval: -j takes a thread count from 1 to 256\n";
+    return kExitUsage;
+  }
+
+  absl::StatusOr<std::unique_ptr<engine::PolicyPack>> pack =
+      LoadPack(policies, err);
+  if (!pack.ok()) {
+    err << "onus eval: " << pack.status().message() << "\n";
+    return kExitUsage;
+  }
+  (*pack)->Select(args->GetAll("policy"));
+  if ((*pack)->policies().empty()) {
+    err << "onus eval: no policies to evaluate\n";
+    return kExitUsage;
+  }
+  engine::Waivers waivers;
+  if (args->Has("waivers")) {
+    absl::StatusOr<engine::Waivers> w =
+        engine::Waivers::Load(args->Get("waivers"));
+    if (!w.ok()) {
+      err << "onus eval: " << w.status().message() << "\n";
+      return kExitUsage;
+    }
+    waivers = *std::move(w);
+  }
+  absl::StatusOr<LoadedInput> loaded = LoadInput(input);
+  if (!loaded.ok()) {
+    err << "onus eval: " << loaded.status().message() << "\n";
+    return kExitUsage;
+  }
+
+  engine::EvalOptions opts;
+  opts.threads = threads;
+  opts.waivers = &waivers;
+  opts.evidence = !args->Has("no-evidence");
+  opts.engine_version = kVersion;
+  opts.detail = engine::FindingDetail::kAll;
+  absl::StatusOr<onus::v1::Report> report;
+  {
+    Progress progress(err, loaded->inventory->resources().size(),
+                      StderrIsTty());
+    opts.progress = progress.counter();
+    report = engine::Evaluate(**pack, *loaded->inventory, opts);
+  }
+  if (!report.ok()) {
+    err << "onus eval: " << report.status().message() << "\n";
+    return kExitUsage;
+  }
+
+  engine::report::RenderOptions ropts;
+  ropts.verbose = args->Has("verbose");
+  std::string output = args->Get("output");
+  ropts.color = output.empty() && StdoutIsTty();
+  std::string rendered = engine::report::Render(*report, *format, ropts);
+  if (output.empty()) {
+    out << rendered;
+  } else {
+    std::ofstream f(output, std::ios::binary);
+    f << rendered;
+    if (!f) {
+      err << "onus eval: cannot write " << output << "\n";
+      return kExitUsage;
+    }
+  }
+
+  if (fail_on.has_value()) {
+    for (const onus::v1::Finding& f : report->findings()) {
+      if ((f.outcome() == onus::v1::FAIL || f.outcome() == onus::v1::ERROR) &&
+          f.severity() >= *fail_on) {
+        return kExitFindings;
+      }
+    }
+  }
+  return kExitClean;
+}
+
+}  // namespace onus::cli

@@ -1,0 +1,67 @@
+// onus: the policy-as-code command line.
+//
+//   onus eval    evaluate a policy pack over an inventory snapshot
+//   onus check   compile policies and report diagnostics
+//   onus test    run the test cases beside policies, with coverage
+//   onus explain print the bytecode of policies
+//   onus diff    findings new/resolved/unchanged between two snapshots
+//   onus version
+//
+// Exit codes: 0 clean, 1 findings (eval --fail-on, check/test errors, diff
+// with new findings), 2 usage or input error. See docs/cli.md.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "engine/bytecode.h"
+#include "engine/cli/commands.h"
+#include "engine/cli/common.h"
+#include "engine/vm.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: onus <command> [flags]\n"
+    "\n"
+    "commands:\n"
+    "  eval --policies DIR --input SNAPSHOT [--format text|json|sarif|junit|"
+    "csv|html]\n"
+    "       [--output FILE] [--fail-on SEVERITY] [--waivers FILE] [-j N]\n"
+    "       [--policy ID]... [--verbose] [--no-evidence]\n"
+    "  check PATH...          compile policies, print diagnostics\n"
+    "  test PATH...           run *_test.textproto cases beside policies\n"
+    "  explain FILE... [--policy ID]   print bytecode\n"
+    "  diff OLD NEW [--policies DIR]   compare findings by fingerprint\n"
+    "  version\n"
+    "\n"
+    "exit codes: 0 clean, 1 findings, 2 usage or input error\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return onus::cli::kExitUsage;
+  }
+  std::string cmd = argv[1];
+  std::vector<std::string> rest(argv + 2, argv + argc);
+  if (cmd == "eval") return onus::cli::RunEval(rest, std::cout, std::cerr);
+  if (cmd == "check") return onus::cli::RunCheck(rest, std::cout, std::cerr);
+  if (cmd == "test") return onus::cli::RunTest(rest, std::cout, std::cerr);
+  if (cmd == "explain") {
+    return onus::cli::RunExplain(rest, std::cout, std::cerr);
+  }
+  if (cmd == "diff") return onus::cli::RunDiff(rest, std::cout, std::cerr);
+  if (cmd == "version" || cmd == "--version") {
+    std::cout << "onus " << onus::cli::kVersion << " (bytecode v"
+              << onus::engine::kBytecodeVersion << ", "
+              << onus::engine::VmDispatchKind() << " dispatch)\n";
+    return onus::cli::kExitClean;
+  }
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    std::cout << kUsage;
+    return onus::cli::kExitClean;
+  }
+  std::cerr << "onus: unknown command `" << cmd << "`\n\n" << kUsage;
+  return onus::cli::kExitUsage;
+}
