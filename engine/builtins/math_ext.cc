@@ -179,16 +179,10 @@ Value Shift(CallContext& ctx, const Value* args, uint32_t argc, bool left) {
     return Err(ctx, ErrorCode::kInvalidArgument,
                absl::StrCat(name, "() negative offset: ", s.i));
   }
-  // Shifts of 64 or more move every bit out: 0, or -1 for an arithmetic
-  // right shift of a negative int (the conformance suite's semantics).
+  // Shifts of 64 or more clear every bit; right shifts are logical for
+  // ints too (cel-go, and the conformance suite the project measures).
   Value out = a;
-  if (left) {
-    out.u = s.i >= 64 ? 0 : a.u << s.i;
-  } else if (a.kind == Kind::kInt) {
-    out.i = s.i >= 64 ? (a.i < 0 ? -1 : 0) : a.i >> s.i;
-  } else {
-    out.u = s.i >= 64 ? 0 : a.u >> s.i;
-  }
+  out.u = s.i >= 64 ? 0 : (left ? a.u << s.i : a.u >> s.i);
   return out;
 }
 Value ShiftLeft(CallContext& ctx, const Value* args, uint32_t argc) {

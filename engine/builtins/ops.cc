@@ -75,31 +75,27 @@ bool IsNumber(Kind k) {
 constexpr double kTwo63 = 9223372036854775808.0;
 constexpr double kTwo64 = 18446744073709551616.0;
 
-// Three-way comparisons across numeric kinds, exact for every value
-// (no rounding through double for large ints).
+// Three-way comparisons between ints/uints and doubles follow cel-go (the
+// conformance suite's reference): values beyond the int64/uint64 range
+// order by range; otherwise the integer converts to double, so the
+// comparison is lossy near 2^63 (9223372036854775807 == 2^63 as doubles).
+int CmpDoubles(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return kUnordered;
+  return a < b ? -1 : (a > b ? 1 : 0);
+}
+
 int CmpIntDouble(int64_t i, double d) {
   if (std::isnan(d)) return kUnordered;
-  if (d >= kTwo63) return -1;
   if (d < -kTwo63) return 1;
-  double t = std::trunc(d);
-  int64_t ti = static_cast<int64_t>(t);
-  if (i < ti) return -1;
-  if (i > ti) return 1;
-  if (d > t) return -1;
-  if (d < t) return 1;
-  return 0;
+  if (d > kTwo63) return -1;
+  return CmpDoubles(static_cast<double>(i), d);
 }
 
 int CmpUintDouble(uint64_t u, double d) {
   if (std::isnan(d)) return kUnordered;
   if (d < 0) return 1;
-  if (d >= kTwo64) return -1;
-  double t = std::trunc(d);
-  uint64_t tu = static_cast<uint64_t>(t);
-  if (u < tu) return -1;
-  if (u > tu) return 1;
-  if (d > t) return -1;
-  return 0;
+  if (d > kTwo64) return -1;
+  return CmpDoubles(static_cast<double>(u), d);
 }
 
 int CmpIntUint(int64_t i, uint64_t u) {
@@ -483,6 +479,13 @@ Value In(CallContext& ctx, Value elem, Value container) {
 }
 
 Value Index(CallContext& ctx, Value container, Value key) {
+  if (container.kind == Kind::kOptional) {
+    // Optional chaining: indexing an optional yields an optional.
+    if (!container.opt->has_value) return container;
+    Value r = Index(ctx, container.opt->value, key);
+    if (r.is_error()) return r;
+    return MakeOptional(*ctx.arena, true, r);
+  }
   if (container.kind == Kind::kList) {
     const ListObj& l = *container.list;
     int64_t i;
@@ -519,6 +522,43 @@ Value Index(CallContext& ctx, Value container, Value key) {
                absl::StrCat("no such key: ", FormatValue(key)));
   }
   return Binary(ctx, "_[_]", container, key);
+}
+
+Value OptIndex(CallContext& ctx, Value container, Value key) {
+  if (key.is_error()) return key;
+  if (container.kind == Kind::kOptional) {
+    if (!container.opt->has_value) return container;
+    return OptIndex(ctx, container.opt->value, key);
+  }
+  static const OptionalObj kNone{};
+  if (container.kind == Kind::kList) {
+    const ListObj& l = *container.list;
+    int64_t i;
+    if (key.kind == Kind::kInt) {
+      i = key.i;
+    } else if (key.kind == Kind::kUint) {
+      i = key.u > uint64_t{l.size} ? -1 : static_cast<int64_t>(key.u);
+    } else if (key.kind == Kind::kDouble && key.d == std::trunc(key.d) &&
+               key.d > -kTwo63 && key.d < kTwo63) {
+      i = static_cast<int64_t>(key.d);
+    } else {
+      return Binary(ctx, "_[?_]", container, key);
+    }
+    if (i < 0 || i >= static_cast<int64_t>(l.size)) {
+      return Value::Optional(&kNone);
+    }
+    Value v = ElementAt(*ctx.arena, l, static_cast<uint32_t>(i));
+    if (v.is_error()) return v;
+    return MakeOptional(*ctx.arena, true, v);
+  }
+  if (container.kind == Kind::kMap) {
+    bool found = false;
+    Value v = MapLookup(*ctx.arena, *container.map, key, &found);
+    if (v.is_error()) return v;
+    if (!found) return Value::Optional(&kNone);
+    return MakeOptional(*ctx.arena, true, v);
+  }
+  return Binary(ctx, "_[?_]", container, key);
 }
 
 Value Size(CallContext& ctx, Value v) {
@@ -574,6 +614,7 @@ const Builtin kOperators[] = {
     {"_>=_", false, 2, 2, Wrap2<GreaterEq>},
     {"@in", false, 2, 2, Wrap2<In>},
     {"_[_]", false, 2, 2, Wrap2<Index>},
+    {"_[?_]", false, 2, 2, Wrap2<OptIndex>},
     {"size", false, 1, 1, Size1},
     {"size", true, 1, 1, Size1},
 };

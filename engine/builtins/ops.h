@@ -41,8 +41,12 @@ Value GreaterEq(CallContext& ctx, Value a, Value b);
 
 // `elem in container` for lists (CEL equality) and maps (keys).
 Value In(CallContext& ctx, Value elem, Value container);
-// container[key]: lists by int/uint/integral double, maps by key.
+// container[key]: lists by int/uint/integral double, maps by key; an
+// optional container yields an optional (none stays none).
 Value Index(CallContext& ctx, Value container, Value key);
+// container[?key]: optional.of(element) when present, optional.none() when
+// the index is out of range or the key absent; optional containers chain.
+Value OptIndex(CallContext& ctx, Value container, Value key);
 // Size of a string (code points), bytes, list or map.
 Value Size(CallContext& ctx, Value v);
 

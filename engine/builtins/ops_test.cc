@@ -95,8 +95,11 @@ TEST_F(OpsTest, HeterogeneousEquality) {
       {U(1), D(1.0), true},
       {I(1), D(1.5), false},
       {I(-1), U(kMaxU), false},
-      {U(kMaxU), D(18446744073709551616.0), false},
-      {I(kMaxI), D(9223372036854775807.0), false},  // 2^63 as a double
+      // Lossy like cel-go: the integer converts to double near 2^63/2^64.
+      {U(kMaxU), D(18446744073709551616.0), true},
+      {I(kMaxI), D(9223372036854775807.0), true},  // 2^63 as a double
+      {I(kMaxI), D(1e19), false},
+      {U(1), D(-1.0), false},
       {D(kNaN), D(kNaN), false},
       {I(1), S("a"), false},
       {Value::Null(), Value::Null(), true},
@@ -141,7 +144,12 @@ TEST_F(OpsTest, HeterogeneousOrdering) {
       {"_>_", U(kMaxU), I(kMaxI), true},
       {"_<=_", I(1), U(1), true},
       {"_>=_", D(1.0), U(1), true},
-      {"_<_", I(kMaxI), D(9223372036854775808.0), true},
+      {"_<_", I(kMaxI), D(9223372036854775808.0), false},  // lossy (cel-go)
+      {"_>=_", I(kMaxI), D(9223372036854775808.0), true},
+      {"_<_", I(kMaxI), D(1e19), true},
+      {"_>_", I(kMinI), D(-1e19), true},
+      {"_>_", U(0), D(-0.5), true},
+      {"_<_", U(kMaxU), D(1e20), true},
       {"_<_", D(kNaN), I(1), false},
       {"_>=_", D(kNaN), I(1), false},
       {"_>_", D(kNaN), D(kNaN), false},
@@ -188,6 +196,25 @@ TEST_F(OpsTest, MembershipIndexAndSize) {
   EXPECT_EQ(Call("size", {list}).i, 3);
   EXPECT_EQ(Call("size", {map}).i, 2);
   EXPECT_THAT(F(Call("size", {I(1)})), HasSubstr("no matching overload"));
+}
+
+TEST_F(OpsTest, OptionalIndexing) {
+  Value list = L({S("foo")});
+  Value map = M({{Value::Bool(true), I(1)}, {U(3), D(3.0)}});
+  EXPECT_EQ(F(Call("_[?_]", {list, I(0)})), "optional.of(\"foo\")");
+  EXPECT_EQ(F(Call("_[?_]", {list, I(1)})), "optional.none()");
+  EXPECT_EQ(F(Call("_[?_]", {L({}), I(0)})), "optional.none()");
+  EXPECT_EQ(F(Call("_[?_]", {map, Value::Bool(true)})), "optional.of(1)");
+  EXPECT_EQ(F(Call("_[?_]", {map, D(3.0)})), "optional.of(3.0)");
+  EXPECT_EQ(F(Call("_[?_]", {map, S("x")})), "optional.none()");
+  Value some = Call("optional.of", {list});
+  Value none = Call("optional.none", {});
+  EXPECT_EQ(F(Call("_[?_]", {some, I(0)})), "optional.of(\"foo\")");
+  EXPECT_EQ(F(Call("_[?_]", {none, I(0)})), "optional.none()");
+  EXPECT_EQ(F(Call("_[_]", {some, I(0)})), "optional.of(\"foo\")");
+  EXPECT_EQ(F(Call("_[_]", {none, I(0)})), "optional.none()");
+  EXPECT_EQ(F(Call("_[_]", {some, I(5)})), "error(index out of range: 5)");
+  EXPECT_THAT(F(Call("_[?_]", {S("x"), I(0)})), HasSubstr("'_[?_]'"));
 }
 
 TEST_F(OpsTest, LargeMapsLookUpThroughTheIndex) {
