@@ -274,9 +274,43 @@ class Checker {
                           f.overloads.end());
   }
 
-  void Error(absl::string_view code, Span span, std::string msg,
+  void Error(absl::string_view code, ExprId id, Span span, std::string msg,
              std::string help = "") {
-    diags_.Error(code, &src_, span, std::move(msg), std::move(help));
+    Report(Severity::kError, code, id, span, std::move(msg), std::move(help),
+           false);
+  }
+  // At the field name of select node e (`.name`), not the whole path.
+  void FieldError(absl::string_view code, const Expr* e, std::string msg,
+                  std::string help, Severity sev = Severity::kError) {
+    Report(sev, code, e->id, FieldSpan(e), std::move(msg), std::move(help),
+           true);
+  }
+
+  // Nodes inlined from another file report at their origin (see
+  // CheckerEnv::origins), at the field name when at_field.
+  void Report(Severity sev, absl::string_view code, ExprId id, Span span,
+              std::string msg, std::string help, bool at_field) {
+    Diagnostic d;
+    d.severity = sev;
+    d.code = std::string(code);
+    d.source = &src_;
+    d.span = span;
+    d.message = std::move(msg);
+    d.help = std::move(help);
+    if (env_.origins != nullptr && id >= 0 &&
+        static_cast<size_t>(id) < env_.origins->size() &&
+        (*env_.origins)[id].source != nullptr) {
+      const SpanOrigin& o = (*env_.origins)[id];
+      d.source = o.source;
+      d.span = o.span;
+      const Expr* node = ast_.Find(id);
+      uint32_t len = node == nullptr ? 0 : node->name.size();
+      if (at_field && node != nullptr && len <= o.span.end - o.span.begin &&
+          o.source->Text({o.span.end - len, o.span.end}) == node->name) {
+        d.span.begin = o.span.end - len;
+      }
+    }
+    diags_.Add(std::move(d));
   }
 
   Type Set(const Expr* e, Type t) {
@@ -379,7 +413,7 @@ class Checker {
     if (depth > env_.max_depth) {
       if (!depth_reported_) {
         depth_reported_ = true;
-        Error("E0111", e->span,
+        Error("E0111", e->id, e->span,
               absl::StrCat("expression nests deeper than ", env_.max_depth,
                            " levels"),
               "split the expression or its helpers into smaller parts");
@@ -441,7 +475,7 @@ class Checker {
       return r.type;
     }
     std::string hint = DidYouMean(e->name, NamesInScope());
-    Error("E0101", e->span,
+    Error("E0101", e->id, e->span,
           absl::StrCat(
               "undeclared reference to `", e->name, "`",
               env_.container.empty()
@@ -497,11 +531,11 @@ class Checker {
           std::string help =
               hint.empty() ? "" : absl::StrCat("did you mean `", hint, "`?");
           if (env_.strict_fields) {
-            Error("E0102", FieldSpan(e), std::move(msg), std::move(help));
+            FieldError("E0102", e, std::move(msg), std::move(help));
             return Type::Error();
           }
-          diags_.Warning("E0102", &src_, FieldSpan(e), std::move(msg),
-                         std::move(help));
+          FieldError("E0102", e, std::move(msg), std::move(help),
+                     Severity::kWarning);
           return Type::Dyn();
         }
         Reference& ref = out_.refs[e->id];
@@ -513,7 +547,7 @@ class Checker {
       case TypeKind::kMap: {
         Subs trial = subs_;
         if (!Assignable(operand.key(), Type::String(), trial)) {
-          Error("E0104", e->span,
+          Error("E0104", e->id, e->span,
                 absl::StrCat("cannot select `", e->name, "` on ",
                              operand.ToString(), ": keys are not strings"));
           return Type::Error();
@@ -525,14 +559,15 @@ class Checker {
         break;
     }
     if (e->test_only) {
-      Error("E0106", e->span,
+      Error("E0106", e->id, e->span,
             absl::StrCat("has() needs a message field or a map key, but the "
                          "operand is ",
                          operand.ToString()));
     } else {
-      Error("E0107", FieldSpan(e),
-            absl::StrCat("type ", operand.ToString(),
-                         " has no fields; cannot select `", e->name, "`"));
+      FieldError("E0107", e,
+                 absl::StrCat("type ", operand.ToString(),
+                              " has no fields; cannot select `", e->name, "`"),
+                 "");
     }
     return Type::Error();
   }
@@ -591,7 +626,7 @@ class Checker {
         }
       }
       std::string hint = DidYouMean(e->name, names);
-      Error("E0108", e->span,
+      Error("E0108", e->id, e->span,
             absl::StrCat("undeclared function `", e->name, "`"),
             hint.empty() ? "" : absl::StrCat("did you mean `", hint, "`?"));
       return Type::Error();
@@ -687,7 +722,7 @@ class Checker {
         receiver ? absl::StrCat(shown[0].ToString(), ".", decl.name, "(",
                                 TypeList({shown.begin() + 1, shown.end()}), ")")
                  : absl::StrCat("(", TypeList(shown), ")");
-    Error("E0103", e->span,
+    Error("E0103", e->id, e->span,
           absl::StrCat("no matching overload for `", decl.name, "` applied to ",
                        applied),
           OverloadHelp(decl, receiver));
@@ -742,7 +777,7 @@ class Checker {
         if (t.kind == TypeKind::kOptional) {
           t = t.elem();
         } else if (!t.is_dyn() && !t.is_error()) {
-          Error("E0104", e->args[i]->span,
+          Error("E0104", e->args[i]->id, e->args[i]->span,
                 absl::StrCat("optional element `?` needs an optional value, "
                              "got ",
                              t.ToString()));
@@ -777,7 +812,7 @@ class Checker {
       Type k = Prune(Check(en.key, depth + 1), subs_);
       Type v = Prune(Check(en.value, depth + 1), subs_);
       if (!ValidMapKey(k)) {
-        Error("E0104", en.key->span,
+        Error("E0104", en.key->id, en.key->span,
               absl::StrCat("map keys must be int, uint, bool or string, got ",
                            k.ToString()));
         k = Type::Error();
@@ -786,7 +821,7 @@ class Checker {
         if (v.kind == TypeKind::kOptional) {
           v = v.elem();
         } else if (!v.is_dyn() && !v.is_error()) {
-          Error("E0104", en.value->span,
+          Error("E0104", en.value->id, en.value->span,
                 absl::StrCat("optional entry `?` needs an optional value, "
                              "got ",
                              v.ToString()));
@@ -816,7 +851,7 @@ class Checker {
     }
     if (desc == nullptr) {
       for (const Entry& en : e->entries) Check(en.value, depth + 1);
-      Error("E0105", e->span,
+      Error("E0105", e->id, e->span,
             absl::StrCat("unknown message type `", e->name, "`"),
             env_.container.empty()
                 ? ""
@@ -837,7 +872,7 @@ class Checker {
           names.push_back(desc->field(i)->name());
         }
         std::string hint = DidYouMean(en.field, names);
-        Error("E0102", en.span,
+        Error("E0102", en.id, en.span,
               absl::StrCat("unknown field `", en.field, "` on ",
                            desc->full_name()),
               hint.empty() ? "" : absl::StrCat("did you mean `", hint, "`?"));
@@ -853,7 +888,7 @@ class Checker {
       if (Assignable(want, v, trial)) {
         subs_ = std::move(trial);
       } else {
-        Error("E0104", en.value ? en.value->span : en.span,
+        Error("E0104", en.id, en.value ? en.value->span : en.span,
               absl::StrCat("field `", en.field, "` of ", desc->full_name(),
                            " expects ", want.ToString(), ", got ",
                            Substitute(v, subs_, true).ToString()));
@@ -884,7 +919,7 @@ class Checker {
       case TypeKind::kError:
         break;
       default:
-        Error("E0104", e->iter_range->span,
+        Error("E0104", e->iter_range->id, e->iter_range->span,
               absl::StrCat("cannot iterate over ", range.ToString(),
                            "; expected a list or a map"));
         break;
@@ -900,7 +935,7 @@ class Checker {
     if (Assignable(accu, step, trial)) {
       subs_ = std::move(trial);
     } else if (e->loop_step != nullptr) {
-      Error("E0104", e->loop_step->span,
+      Error("E0104", e->loop_step->id, e->loop_step->span,
             absl::StrCat("comprehension step has type ",
                          Substitute(step, subs_, true).ToString(),
                          " but the accumulator is ",
@@ -919,7 +954,7 @@ class Checker {
       subs_ = std::move(trial);
       return;
     }
-    Error("E0104", e->span,
+    Error("E0104", e->id, e->span,
           absl::StrCat(what, " must be bool, got ",
                        Substitute(t, subs_, true).ToString()));
   }

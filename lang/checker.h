@@ -40,6 +40,14 @@
 
 namespace onus::lang {
 
+// Where an inlined node was written, when that is another file than the
+// Source given to Check (helpers imported from another file). Diagnostics on
+// such a node point at its origin.
+struct SpanOrigin {
+  const Source* source = nullptr;  // null: the node's own span and Source
+  Span span;
+};
+
 struct CheckerEnv {
   // CEL container (namespace) for name resolution, e.g. "onus.aws".
   std::string container;
@@ -55,6 +63,8 @@ struct CheckerEnv {
   // Hard limit on expression nesting (inlined helpers can deepen a tree
   // beyond what the parser allowed).
   int max_depth = 1000;
+  // Optional, indexed by ExprId (may be shorter than the Ast).
+  const std::vector<SpanOrigin>* origins = nullptr;
 };
 
 absl::StatusOr<CheckedAst> Check(const Ast& ast, const Expr& root,
