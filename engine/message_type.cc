@@ -1222,27 +1222,47 @@ Value MapFind(Arena& arena, const MapObj& map, Value key, bool* found) {
   const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
   Value k;
   if (!NormalizeKey(*f.map_key, key, &k)) return Value::Null();
+  const FieldInfo& kf = *f.map_key;
   // Later entries override earlier ones (protobuf map merge semantics).
+  // Keys are compared in place: one scan of each entry's few bytes, no
+  // views and no UTF-8 check (equal bytes to a valid key are valid).
   for (uint32_t i = map.size; i-- > 0;) {
-    MessageObj e = MapEntry(map, i);
-    Value ek = GetField(arena, e, *f.map_key);
-    if (ek.is_error()) {
+    const uint8_t* p = map.data + map.offsets[i];
+    const uint8_t* end = p + map.lengths[i];
+    const uint8_t* kp = nullptr;
+    bool ok = true;
+    while (p < end) {
+      uint32_t num, wt;
+      if (!wire::ReadTag(&p, end, &num, &wt)) {
+        ok = false;
+        break;
+      }
+      if (num == 1 && wt == kf.wire_type) kp = p;
+      if (!wire::SkipValue(&p, end, wt, num)) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) {
       *found = true;
-      return ek;
+      return Malformed(arena, f);
     }
     bool eq;
-    switch (k.kind) {
-      case Kind::kString:
-        eq = ek.len == k.len && std::memcmp(ek.str, k.str, k.len) == 0;
-        break;
-      case Kind::kBool:
-        eq = ek.b == k.b;
-        break;
-      default:
-        eq = ek.u == k.u;  // same kind (int or uint) after normalisation
+    if (kp == nullptr) {  // absent key: the key type's zero value
+      eq = k.kind == Kind::kString ? k.len == 0 : k.u == 0;
+    } else if (k.kind == Kind::kString) {
+      uint32_t n;
+      const uint8_t* q = kp;
+      wire::ReadLength(&q, end, &n);  // validated by the scan
+      eq = n == k.len && std::memcmp(q, k.str, n) == 0;
+    } else {
+      Value ek;
+      DecodeScalar(kf, kp, end, &ek);  // validated by the scan
+      eq = k.kind == Kind::kBool ? ek.b == k.b : ek.u == k.u;
     }
     if (eq) {
       *found = true;
+      MessageObj e = MapEntry(map, i);
       return GetField(arena, e, *f.map_value);
     }
   }

@@ -109,6 +109,25 @@ void BM_LazyView_MapLookup(benchmark::State& state) {
 }
 BENCHMARK(BM_LazyView_MapLookup);
 
+// Lookup in a 16-entry string map view (the view is made once).
+void BM_LazyView_MapFind16(benchmark::State& state) {
+  onus::test::Bucket b;
+  for (int i = 0; i < 16; ++i) {
+    (*b.mutable_tags())["key-" + std::to_string(i)] = "value";
+  }
+  std::string bytes = b.SerializeAsString();
+  const MessageType* t = MessageType::For(onus::test::Bucket::descriptor());
+  Arena arena;
+  Value root = MessageFromBytes(arena, *t, bytes);
+  Value tags = GetField(arena, *root.msg, *t->FindField("tags"));
+  Value key = Value::String("key-3");
+  for (auto _ : state) {
+    bool found;
+    benchmark::DoNotOptimize(MapFind(arena, *tags.map, key, &found));
+  }
+}
+BENCHMARK(BM_LazyView_MapFind16);
+
 // Baselines: full parse with the generated class and with DynamicMessage.
 void BM_GeneratedParse_FiveNestedBools(benchmark::State& state) {
   std::string bytes = BucketBytes();

@@ -389,6 +389,34 @@ TEST_F(ViewTest, LaterMapEntryWins) {
   EXPECT_EQ(MapFind(arena_, *mp.map, Value::String("k"), &found).i, 2);
 }
 
+TEST_F(ViewTest, MapEntryWithoutKeyUsesTheZeroKey) {
+  // m_string_int (field 30) entry holding only value = 5; m_int_string
+  // (field 31) entry holding only value "v".
+  std::string bytes("\xf2\x01\x02\x10\x05\xfa\x01\x03\x12\x01v", 11);
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  AllTypes parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  ASSERT_EQ(parsed.m_string_int().at(""), 5);
+  bool found;
+  Value mp = Get(v, "m_string_int");
+  EXPECT_EQ(MapFind(arena_, *mp.map, Value::String(""), &found).i, 5);
+  EXPECT_TRUE(found);
+  EXPECT_EQ(Str(MapKeyAt(arena_, *mp.map, 0)), "");
+  mp = Get(v, "m_int_string");
+  EXPECT_EQ(Str(MapFind(arena_, *mp.map, Value::Int(0), &found)), "v");
+  EXPECT_TRUE(found);
+  MapFind(arena_, *mp.map, Value::Int(1), &found);
+  EXPECT_FALSE(found);
+  // A truncated entry is an error, not a miss.
+  std::string bad("\xf2\x01\x02\x0a\x05", 5);
+  v = ViewBytes(AllTypes::descriptor(), bad);
+  mp = Get(v, "m_string_int");
+  ASSERT_EQ(mp.kind, Kind::kMap);
+  Value r = MapFind(arena_, *mp.map, Value::String("x"), &found);
+  EXPECT_TRUE(found);
+  EXPECT_TRUE(r.is_error());
+}
+
 TEST_F(ViewTest, Oneof) {
   AllTypes m;
   m.set_o_int(5);
