@@ -75,6 +75,7 @@ absl::Span<const Builtin> NetBuiltins();
 absl::Span<const Builtin> JsonBuiltins();
 absl::Span<const Builtin> RegexBuiltins();
 absl::Span<const Builtin> OptionalBuiltins();
+absl::Span<const Builtin> MapInsertBuiltins();
 absl::Span<const Builtin> HostBuiltins();  // resources(), lookup()
 
 }  // namespace onus::engine::builtins_internal

@@ -248,6 +248,21 @@ TEST_F(OpsTest, Optionals) {
   EXPECT_THAT(F(Recv("value", {I(1)})), HasSubstr("no matching overload"));
 }
 
+TEST_F(OpsTest, MapInsert) {
+  Value m = M({{S("a"), I(1)}});
+  EXPECT_EQ(F(Call("cel.@mapInsert", {m, S("b"), I(2)})),
+            "{\"a\": 1, \"b\": 2}");
+  EXPECT_EQ(F(Call("cel.@mapInsert", {m, M({{S("c"), I(3)}, {S("d"), I(4)}})})),
+            "{\"a\": 1, \"c\": 3, \"d\": 4}");
+  EXPECT_EQ(F(Call("cel.@mapInsert", {m, S("a"), I(2)})),
+            "error(insert failed: key \"a\" already exists)");
+  EXPECT_EQ(F(Call("cel.@mapInsert", {M({}), I(1), I(2)})), "{1: 2}");
+  EXPECT_THAT(F(Call("cel.@mapInsert", {m, L({}), I(2)})),
+              HasSubstr("no matching overload"));
+  // The source map is unchanged.
+  EXPECT_EQ(F(m), "{\"a\": 1}");
+}
+
 TEST_F(OpsTest, TableLookup) {
   EXPECT_NE(FindBuiltin("_+_", false, 2), nullptr);
   EXPECT_EQ(FindBuiltin("_+_", false, 3), nullptr);

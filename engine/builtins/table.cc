@@ -24,7 +24,7 @@ struct Table {
          {OperatorBuiltins(), ConversionBuiltins(), StringBuiltins(),
           StringExtBuiltins(), TimeBuiltins(), MathExtBuiltins(),
           EncoderBuiltins(), NetBuiltins(), JsonBuiltins(), RegexBuiltins(),
-          OptionalBuiltins(), HostBuiltins()}) {
+          OptionalBuiltins(), MapInsertBuiltins(), HostBuiltins()}) {
       all.insert(all.end(), span.begin(), span.end());
     }
     for (size_t i = 0; i < all.size(); ++i) {
