@@ -287,6 +287,9 @@ Token Lexer::Next() {
   if (pos_ > end_) pos_ = end_;
   Token t = Make(TokenKind::kError, begin);
   unsigned char uc = static_cast<unsigned char>(c);
+  if (diags_ == nullptr || errors_ >= opts_.max_errors) {
+    return t;  // not reported: skip building the message
+  }
   if (uc >= 0x20 && uc < 0x7f) {
     Error("E0001", t.span, absl::StrCat("unexpected character `", t.text, "`"));
   } else if (uc >= 0x80 && t.text.size() > 1) {

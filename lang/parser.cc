@@ -900,7 +900,11 @@ ParsedExpr ParseExpr(const Source& src, DiagnosticList& diags,
   sink.max_errors = opts.max_errors;
   ExprParser parser(src, tokens, 0, out.ast.get(), &sink, opts);
   Expr* root = parser.ParseExpr();
-  while (!sink.fatal && !parser.At(TokenKind::kEof)) {
+  // Trailing input: report it and keep parsing so its own errors show too,
+  // but only a bounded number of times (each attempt allocates nodes).
+  for (int attempts = 0;
+       attempts < opts.max_errors && !sink.fatal && !parser.At(TokenKind::kEof);
+       ++attempts) {
     const Token& t = parser.Peek();
     if (t.kind != TokenKind::kError) {
       std::string help;

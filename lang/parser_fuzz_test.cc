@@ -3,10 +3,12 @@
 // crash, a null result always comes with an error, and every expression
 // that parses prints back (Unparse) to source that parses to the same tree.
 #include <functional>
+#include <iostream>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "lang/ast_dump.h"
 #include "lang/lexer.h"
@@ -227,6 +229,40 @@ TEST(ParserFuzzTest, StructuredRandomExpressions) {
     if (HasFatalFailure()) return;
   }
   EXPECT_GT(parsed, 2900);
+}
+
+TEST(ParserFuzzTest, LargeHostileInputsStayLinear) {
+  // Inputs near the 1 MiB limit that make naive recovery quadratic or
+  // allocate a node per bad token.
+  const std::vector<std::string> inputs = {
+      std::string(1 << 20, '#'),
+      [] {
+        std::string s;
+        while (s.size() < (1u << 20) - 8) s += "policy ";
+        return s;
+      }(),
+      [] {
+        std::string s = "policy p {";
+        while (s.size() < (1u << 20) - 16) s += " const x ";
+        return s;
+      }(),
+      std::string((1 << 20) - 1, '('),
+      std::string((1 << 20) - 1, '!') + "a",
+  };
+  for (const std::string& text : inputs) {
+    absl::Time start = absl::Now();
+    Source src("big", text);
+    DiagnosticList d1, d2;
+    ParsedExpr p = ParseExpr(src, d1);
+    EXPECT_EQ(p.root == nullptr, d1.has_errors());
+    EXPECT_LE(p.ast->size(), 1000) << text.substr(0, 20);
+    ParsePolicyFile(src, d2);
+    EXPECT_TRUE(d2.has_errors());
+    absl::Duration took = absl::Now() - start;
+    EXPECT_LT(took, absl::Seconds(2)) << text.substr(0, 20);
+    std::cerr << "hostile input `" << text.substr(0, 12) << "...`: " << took
+              << "\n";
+  }
 }
 
 TEST(ParserFuzzTest, EveryPrefixOfValidInputs) {

@@ -114,14 +114,15 @@ class PolicyParser {
     if (t.kind == TokenKind::kString) return "a string";
     return absl::StrCat("`", t.text, "`");
   }
-  bool FirstOnLine(const Token& t) const {
-    const std::string& text = src_.text();
-    for (uint32_t i = t.span.begin; i > 0; --i) {
-      char c = text[i - 1];
-      if (c == '\n') return true;
-      if (c != ' ' && c != '\t' && c != '\r') return false;
-    }
-    return true;
+  // Whether the current token starts a line. Only the gap since the
+  // previous token is looked at, so recovery stays linear on long lines.
+  bool CurrentFirstOnLine() const {
+    size_t pos = p_->pos();
+    if (pos == 0) return true;
+    absl::string_view gap = src_.text();
+    uint32_t from = tokens_[pos - 1].span.end;
+    gap = gap.substr(from, Peek().span.begin - from);
+    return gap.find('\n') != absl::string_view::npos;
   }
   bool AtDeclStart() const {
     if (!At(TokenKind::kIdent)) return false;
@@ -139,7 +140,7 @@ class PolicyParser {
     int depth = 0;
     bool first = true;
     while (!At(TokenKind::kEof) && !sink_.fatal) {
-      if (depth == 0 && !first && AtDeclStart() && FirstOnLine(Peek())) return;
+      if (depth == 0 && !first && AtDeclStart() && CurrentFirstOnLine()) return;
       first = false;
       TokenKind k = Peek().kind;
       Advance();
@@ -162,7 +163,7 @@ class PolicyParser {
     int depth = 0;
     while (!At(TokenKind::kEof) && !sink_.fatal) {
       if (depth == 0 && (AtKeyStart() || At(TokenKind::kRBrace))) return;
-      if (depth == 0 && AtDeclStart() && FirstOnLine(Peek()) &&
+      if (depth == 0 && AtDeclStart() && CurrentFirstOnLine() &&
           Peek(1).kind != TokenKind::kAssign) {
         return;  // a missing `}`: let the top level take over
       }
@@ -496,7 +497,7 @@ class PolicyParser {
         closed = true;
         break;
       }
-      if (At(TokenKind::kEof) || (AtDeclStart() && FirstOnLine(Peek()) &&
+      if (At(TokenKind::kEof) || (AtDeclStart() && CurrentFirstOnLine() &&
                                   Peek(1).kind != TokenKind::kAssign)) {
         break;
       }
