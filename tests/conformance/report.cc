@@ -1,5 +1,7 @@
 #include "tests/conformance/report.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -7,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "re2/re2.h"
 
 namespace onus::conformance {
 
@@ -159,6 +162,28 @@ std::string Code(absl::string_view s, size_t max_len) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, int>> CommonReasons(
+    const std::vector<TestResult>& results, size_t limit) {
+  // "compile error: expr:1:5: error[E0102]: ..." -> "compile error:
+  // error[E0102]: ..." so the same diagnostic at different columns groups.
+  static const LazyRE2 kPosition = {R"(expr:\d+:\d+: )"};
+  std::map<std::string, int> counts;
+  for (const TestResult& r : results) {
+    if (r.outcome.verdict == Verdict::kPass) continue;
+    absl::string_view first = r.outcome.reason;
+    first = first.substr(0, first.find('\n'));
+    std::string reason(first);
+    RE2::GlobalReplace(&reason, *kPosition, "");
+    ++counts[OneLine(reason, 90)];
+  }
+  std::vector<std::pair<std::string, int>> out(counts.begin(), counts.end());
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.second > b.second;
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
 std::string RenderMarkdown(const std::vector<FileSummary>& summaries,
                            const std::vector<TestResult>& results,
                            const std::vector<std::string>& provenance,
@@ -192,6 +217,16 @@ std::string RenderMarkdown(const std::vector<FileSummary>& summaries,
     absl::StrAppend(&md, "| ", s.file, " | ", s.total, " | ", s.passed, " | ",
                     s.failed, " | ", s.skipped, " | ", pct, " | ", target,
                     " | ", status, " |\n");
+  }
+  // Most frequent reasons across files: where the engine work is.
+  std::vector<std::pair<std::string, int>> common = CommonReasons(results, 15);
+  if (!common.empty()) {
+    absl::StrAppend(&md, "\n## Most common reasons\n\n",
+                    "| tests | reason (positions removed) |\n|---:|---|\n");
+    for (const auto& [reason, count] : common) {
+      absl::StrAppend(&md, "| ", count, " | ", Cell(reason, 140, false),
+                      " |\n");
+    }
   }
   for (const FileSummary& s : summaries) {
     if (s.failed + s.skipped == 0) continue;

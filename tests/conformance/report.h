@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -52,6 +53,12 @@ std::vector<std::string> TargetProblems(
 
 // "conformance: N passed, N failed, N skipped" (make test parses it).
 std::string FinalLine(const std::vector<FileSummary>& summaries);
+
+// The `limit` most frequent one-line reasons of failures and skips, with
+// source positions removed so one diagnostic groups across tests; most
+// frequent first.
+std::vector<std::pair<std::string, int>> CommonReasons(
+    const std::vector<TestResult>& results, size_t limit);
 
 // The Markdown page: provenance, summary table, per-file failures and skips.
 std::string RenderMarkdown(const std::vector<FileSummary>& summaries,

@@ -91,6 +91,21 @@ TEST(MarkdownTest, ListsFailuresAndSkipsNotPasses) {
   EXPECT_THAT(md, HasSubstr("conformance: 2 passed, 1 failed, 1 skipped"));
 }
 
+TEST(CommonReasonsTest, GroupsAcrossPositionsMostFrequentFirst) {
+  std::vector<TestResult> r = Results("a", 1, 4, 0);
+  r[1].outcome.reason =
+      "compile error: expr:1:5: error[E0101]: undeclared x\nx";
+  r[2].outcome.reason = "compile error: expr:3:1: error[E0101]: undeclared x";
+  r[3].outcome.reason = "compile error: expr:1:1: error[E0101]: undeclared x";
+  r[4].outcome.reason = "eval error: division by zero";
+  auto common = CommonReasons(r, 10);
+  ASSERT_EQ(common.size(), 2u);
+  EXPECT_EQ(common[0].first, "compile error: error[E0101]: undeclared x");
+  EXPECT_EQ(common[0].second, 3);
+  EXPECT_EQ(common[1].second, 1);
+  EXPECT_EQ(CommonReasons(r, 1).size(), 1u);
+}
+
 TEST(OneLineTest, CutsAtNewlineAndLengthWithoutSplittingUtf8) {
   EXPECT_EQ(OneLine("abc\ndef", 10), "abc...");
   EXPECT_EQ(OneLine("abcdefgh", 6), "abc...");
