@@ -6,6 +6,7 @@
 #ifndef ONUS_TESTS_CONFORMANCE_BACKEND_H_
 #define ONUS_TESTS_CONFORMANCE_BACKEND_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +26,14 @@ class Backend {
   virtual std::string Note() const = 0;
 };
 
-std::unique_ptr<Backend> MakeBackend(Suite* suite);
+struct BackendOptions {
+  // VM instructions per evaluation; an exhausted budget is an error value
+  // (a failure unless the test expects an error), never a hang.
+  int64_t instruction_budget = 1'000'000;
+};
+
+std::unique_ptr<Backend> MakeBackend(Suite* suite,
+                                     const BackendOptions& options);
 
 // Runner features this runner does not offer, whatever the backend: the
 // test is skipped with this one-line reason. nullopt: runnable.

@@ -369,7 +369,8 @@ class ResultConverter {
 
 class EngineBackend : public Backend {
  public:
-  explicit EngineBackend(Suite* suite) : suite_(suite), results_(suite) {}
+  EngineBackend(Suite* suite, const BackendOptions& options)
+      : suite_(suite), options_(options), results_(suite) {}
 
   std::string Note() const override { return ""; }
 
@@ -378,6 +379,7 @@ class EngineBackend : public Backend {
     opts.pool = suite_->pool();
     opts.container = t.container;
     opts.check = !t.disable_check;
+    opts.instruction_budget = options_.instruction_budget;
     // Diagnostics then read "expr:1:5: error[...]": the report already
     // names the test.
     opts.source_name = "expr";
@@ -507,13 +509,15 @@ class EngineBackend : public Backend {
 
  private:
   Suite* suite_;
+  BackendOptions options_;
   ResultConverter results_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> MakeBackend(Suite* suite) {
-  return std::make_unique<EngineBackend>(suite);
+std::unique_ptr<Backend> MakeBackend(Suite* suite,
+                                     const BackendOptions& options) {
+  return std::make_unique<EngineBackend>(suite, options);
 }
 
 }  // namespace onus::conformance

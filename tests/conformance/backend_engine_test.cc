@@ -35,7 +35,7 @@ class EngineBackendTest : public ::testing::Test {
     if (!s.ok() || suite_->tests().size() != before + 1) {
       return {Verdict::kFail, "not loaded"};
     }
-    if (backend_ == nullptr) backend_ = MakeBackend(suite_.get());
+    if (backend_ == nullptr) backend_ = MakeBackend(suite_.get(), options_);
     const TestCase& t = suite_->tests().back();
     if (auto why = UnsupportedFeature(t)) return {Verdict::kSkip, *why};
     std::string details;
@@ -45,6 +45,7 @@ class EngineBackendTest : public ::testing::Test {
   }
 
   std::unique_ptr<Suite> suite_;
+  BackendOptions options_;
   std::unique_ptr<Backend> backend_;
   std::string last_details_;
 };
@@ -144,6 +145,17 @@ TEST_F(EngineBackendTest, ErrorsAndTypes) {
           " primitive: INT64 } }");
   EXPECT_EQ(o.verdict, Verdict::kFail);
   EXPECT_EQ(Run("expr: 'x' unknown { exprs: 1 }").verdict, Verdict::kSkip);
+}
+
+TEST_F(EngineBackendTest, BudgetStopsLongEvaluations) {
+  options_.instruction_budget = 50;
+  // 10 x 10 comprehension steps cannot fit in 50 instructions.
+  const char* big =
+      "expr: '[0,1,2,3,4,5,6,7,8,9].all(i, [0,1,2,3,4,5,6,7,8,9].all(j, "
+      "i + j >= 0))'";
+  Outcome o = Run(big);
+  EXPECT_EQ(o.verdict, Verdict::kFail);
+  EXPECT_THAT(o.reason, StartsWith("eval error: "));
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ class PendingBackend : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> MakeBackend(Suite*) {
+std::unique_ptr<Backend> MakeBackend(Suite*, const BackendOptions&) {
   return std::make_unique<PendingBackend>();
 }
 

@@ -30,6 +30,8 @@ ABSL_FLAG(std::string, report, "", "write the Markdown report here");
 ABSL_FLAG(std::string, filter, "",
           "comma-separated test id prefixes: file, file/section or "
           "file/section/name");
+ABSL_FLAG(int64_t, budget, 1'000'000,
+          "VM instruction budget per test evaluation");
 ABSL_FLAG(bool, verbose, false,
           "print expression, bindings, expected, actual and disassembly of "
           "every selected test that does not pass");
@@ -77,7 +79,13 @@ int Main() {
       absl::StrSplit(absl::GetFlag(FLAGS_filter), ',', absl::SkipEmpty());
   bool verbose = absl::GetFlag(FLAGS_verbose);
 
-  std::unique_ptr<Backend> backend = MakeBackend(suite->get());
+  BackendOptions backend_options;
+  backend_options.instruction_budget = absl::GetFlag(FLAGS_budget);
+  if (backend_options.instruction_budget <= 0) {
+    std::cerr << "runner: --budget must be positive\n";
+    return 2;
+  }
+  std::unique_ptr<Backend> backend = MakeBackend(suite->get(), backend_options);
   std::vector<TestResult> results;
   std::vector<std::string> files;
   for (const std::string& f : (*suite)->files()) {
