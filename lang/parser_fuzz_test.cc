@@ -259,7 +259,9 @@ TEST(ParserFuzzTest, LargeHostileInputsStayLinear) {
     ParsePolicyFile(src, d2);
     EXPECT_TRUE(d2.has_errors());
     absl::Duration took = absl::Now() - start;
-    EXPECT_LT(took, absl::Seconds(2)) << text.substr(0, 20);
+    // Quadratic behaviour would take hours here; the bound only has to
+    // survive a loaded CI machine.
+    EXPECT_LT(took, absl::Seconds(5)) << text.substr(0, 20);
     std::cerr << "hostile input `" << text.substr(0, 12) << "...`: " << took
               << "\n";
   }
