@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -371,6 +372,26 @@ class Worker : public EvalHost {
   Counts total_;
 };
 
+// The payload of a synthesised account resource: an otherwise empty message
+// of the account type with its id field set, so `acct.account` (or `id`,
+// `project_id`, ...) names the account in messages.
+std::string SyntheticAccountPayload(const MessageType* type,
+                                    absl::string_view id) {
+  if (type == nullptr || type->prototype() == nullptr) return "";
+  std::unique_ptr<google::protobuf::Message> m(type->prototype()->New());
+  const google::protobuf::Descriptor* d = m->GetDescriptor();
+  for (const char* name : {"account", "account_id", "id", "project_id",
+                           "subscription_id", "name"}) {
+    const google::protobuf::FieldDescriptor* f = d->FindFieldByName(name);
+    if (f != nullptr && !f->is_repeated() &&
+        f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      m->GetReflection()->SetString(m.get(), f, std::string(id));
+      break;
+    }
+  }
+  return m->SerializeAsString();
+}
+
 // "onus.aws.Account" applies to accounts of provider "aws".
 bool ProviderMatches(absl::string_view type, ProviderId provider) {
   return absl::StartsWith(type,
@@ -400,11 +421,12 @@ absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
   // account resource where the snapshot lists an account but carries no
   // resource of the account type for it.
   std::vector<std::unique_ptr<ResourceView>> synthesized;
-  absl::flat_hash_set<std::string> account_types;
+  std::vector<std::unique_ptr<std::string>> synthesized_payloads;
+  absl::flat_hash_map<std::string, const MessageType*> account_types;
   for (uint32_t pi : pack.AccountLevel()) {
-    account_types.insert(pack.policies()[pi].resource_type);
+    account_types[pack.policies()[pi].resource_type] = pack.policies()[pi].type;
   }
-  for (const std::string& type : account_types) {
+  for (const auto& [type, message_type] : account_types) {
     for (const auto& acct : header.accounts) {
       if (!ProviderMatches(type, acct.provider)) continue;
       if (!inventory.OfTypeInAccount(type, acct.id).empty()) continue;
@@ -412,7 +434,10 @@ absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
       r->id = acct.id;
       r->account = acct.id;
       r->provider = acct.provider;
-      r->type = *account_types.find(type);
+      r->type = account_types.find(type)->first;
+      synthesized_payloads.push_back(std::make_unique<std::string>(
+          SyntheticAccountPayload(message_type, acct.id)));
+      r->payload = *synthesized_payloads.back();
       synthesized.push_back(std::move(r));
       tasks.push_back({synthesized.back().get(), pack.ForType(type)});
     }

@@ -75,6 +75,29 @@ void Conjuncts(const lang::Expr* e, std::vector<const lang::Expr*>* out) {
   }
 }
 
+// Evidence text: the sub-expression as the author wrote it (from the
+// source span, whitespace runs collapsed), so macros read as written
+// (`xs.exists(x, ...)`, not their expansion). Unparse is the fallback for
+// nodes without a span of their own.
+std::string ExprText(const lang::CheckedPolicy& p, const lang::Expr& e) {
+  if (p.source != nullptr && !e.span.empty() &&
+      e.span.end <= p.source->text().size()) {
+    std::string out;
+    bool space = false;
+    for (char c : p.source->Text(e.span)) {
+      if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+        space = !out.empty();
+        continue;
+      }
+      if (space) out.push_back(' ');
+      space = false;
+      out.push_back(c);
+    }
+    if (!out.empty()) return out;
+  }
+  return lang::Unparse(e, *p.ast);
+}
+
 bool IsComparison(const lang::Expr* e) {
   static const char* kOps[] = {"_==_", "_!=_", "_<_", "_<=_",
                                "_>_",  "_>=_", "@in"};
@@ -122,7 +145,7 @@ class PackCompiler {
     Conjuncts(p.require, &parts);
     for (const lang::Expr* c : parts) {
       Probe probe;
-      probe.text = lang::Unparse(*c, *p.ast);
+      probe.text = ExprText(p, *c);
       probe.span = c->span;
       ONUS_ASSIGN_OR_RETURN(probe.program, CompileExpr(p, *c));
       std::vector<const lang::Expr*> operands;
@@ -135,7 +158,7 @@ class PackCompiler {
         // Literals explain nothing: `x == 'Enabled'` shows only x.
         if (o->kind == lang::ExprKind::kConst) continue;
         ONUS_ASSIGN_OR_RETURN(Program op, CompileExpr(p, *o));
-        probe.operands.emplace_back(lang::Unparse(*o, *p.ast), std::move(op));
+        probe.operands.emplace_back(ExprText(p, *o), std::move(op));
       }
       out.probes.push_back(std::move(probe));
     }
