@@ -716,6 +716,18 @@ class Checker {
       ref.overload_ids.push_back(decl.name == "_==_" ? "equals" : "not_equals");
       return Type::Bool();
     }
+    // Membership with heterogeneous numbers: `1 in [1u, 2u]`.
+    if (decl.name == "@in" && args.size() == 2) {
+      Type elem = Prune(args[0], subs_);
+      Type range = Prune(args[1], subs_);
+      if (checker_internal::IsNumeric(elem) && !range.params.empty() &&
+          (range.kind == TypeKind::kList || range.kind == TypeKind::kMap) &&
+          checker_internal::IsNumeric(Prune(range.params[0], subs_))) {
+        ref.overload_ids.push_back(range.kind == TypeKind::kList ? "in_list"
+                                                                 : "in_map");
+        return Type::Bool();
+      }
+    }
     std::vector<Type> shown;
     for (const Type& a : args) shown.push_back(Substitute(a, subs_, true));
     std::string applied =
@@ -725,35 +737,57 @@ class Checker {
     Error("E0103", e->id, e->span,
           absl::StrCat("no matching overload for `", decl.name, "` applied to ",
                        applied),
-          OverloadHelp(decl, receiver));
+          OverloadHelp(decl, receiver, args));
     ref.overload_ids.clear();
     return Type::Error();
   }
 
-  static std::string OverloadHelp(const FunctionDecl& decl, bool receiver) {
-    std::vector<std::string> sigs;
+  // Lists the overloads closest to the call: same arity and call style,
+  // those accepting the first argument first.
+  std::string OverloadHelp(const FunctionDecl& decl, bool receiver,
+                           const std::vector<Type>& args) const {
+    std::vector<std::pair<int, std::string>> sigs;
+    bool any_style = false;
     for (const OverloadDecl& o : decl.overloads) {
       if (o.receiver != receiver) continue;
-      if (sigs.size() == 4) {
-        sigs.push_back("...");
-        break;
+      any_style = true;
+      if (o.params.size() != args.size()) continue;
+      int score = 0;
+      for (size_t i = 0; i < args.size(); ++i) {
+        Subs trial = subs_;
+        if (Assignable(o.params[i], args[i], trial)) ++score;
       }
-      if (receiver && !o.params.empty()) {
-        sigs.push_back(absl::StrCat(
-            o.params[0].ToString(), ".", decl.name, "(",
-            TypeList({o.params.begin() + 1, o.params.end()}), ")"));
-      } else {
-        sigs.push_back(absl::StrCat(decl.name, "(", TypeList(o.params), ")"));
-      }
+      std::string sig =
+          receiver && !o.params.empty()
+              ? absl::StrCat(o.params[0].ToString(), ".", decl.name, "(",
+                             TypeList({o.params.begin() + 1, o.params.end()}),
+                             ")")
+              : absl::StrCat(decl.name, "(", TypeList(o.params), ")");
+      sigs.push_back({-score, std::move(sig)});
     }
-    if (sigs.empty()) {
+    if (!any_style) {
       return receiver
                  ? absl::StrCat("`", decl.name,
                                 "` is a global function, not a method")
                  : absl::StrCat("`", decl.name, "` is a method: call it as x.",
                                 decl.name, "(...)");
     }
-    return absl::StrCat("expected one of: ", absl::StrJoin(sigs, "; "));
+    if (sigs.empty()) {
+      return absl::StrCat("no overload of `", decl.name, "` takes ",
+                          args.size() - (receiver ? 1 : 0), " argument(s)");
+    }
+    std::stable_sort(
+        sigs.begin(), sigs.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> shown;
+    for (const auto& s : sigs) {
+      if (shown.size() == 4) {
+        shown.push_back("...");
+        break;
+      }
+      shown.push_back(s.second);
+    }
+    return absl::StrCat("expected one of: ", absl::StrJoin(shown, "; "));
   }
 
   // The common type of aggregate literal elements: the first element's type

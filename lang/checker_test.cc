@@ -184,6 +184,8 @@ TEST(CheckerTest, Overloads) {
   EXPECT_EQ(TypeOf("now - b.creation_date"), "google.protobuf.Duration");
   EXPECT_EQ(TypeOf("now - b.creation_date > duration('90d')"), "bool");
   EXPECT_EQ(TypeOf("1 == 1u"), "bool");
+  EXPECT_EQ(TypeOf("1 in [1u, 2u]"), "bool");
+  EXPECT_EQ(TypeOf("1.0 in {1: 'a'}"), "bool");
   EXPECT_EQ(TypeOf("1 < 1.5"), "bool");
   EXPECT_EQ(TypeOf("x + 1"), "int");
   EXPECT_EQ(TypeOf("x + x"), "dyn");
@@ -207,6 +209,17 @@ TEST(CheckerTest, Overloads) {
   EXPECT_THAT(c->diags.items()[0].message,
               HasSubstr("no matching overload for `_+_` applied to (int, "
                         "string)"));
+  // The help lists the closest overloads first.
+  EXPECT_THAT(c->diags.items()[0].help,
+              HasSubstr("expected one of: _+_(int, int);"));
+  auto arity = CheckText("b.name.startsWith('a', 'b')");
+  ASSERT_EQ(arity->diags.items().size(), 1u);
+  EXPECT_EQ(arity->diags.items()[0].help,
+            "no overload of `startsWith` takes 2 argument(s)");
+  auto style = CheckText("b.name.isIP()");
+  ASSERT_EQ(style->diags.items().size(), 1u);
+  EXPECT_EQ(style->diags.items()[0].help,
+            "`isIP` is a global function, not a method");
   EXPECT_EQ(ErrorCode("1 == 'a'"), "E0103");
   EXPECT_EQ(ErrorCode("true ? 1 : 'a'"), "E0103");
   EXPECT_EQ(ErrorCode("b.name.startsWith(1)"), "E0103");
