@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -157,8 +158,11 @@ class Worker : public EvalHost {
         root = RootValue(p, *t.resource);
         have_root = true;
       }
-      Finding f;
-      Outcome o = EvalPair(p, root, &f);
+      // Counts-only runs build no Finding at all: a protobuf message per
+      // pair would cost more than evaluating a short rule.
+      std::optional<Finding> f;
+      if (opts_.detail != FindingDetail::kCountsOnly) f.emplace();
+      Outcome o = EvalPair(p, root, f ? &*f : nullptr);
       if (o == onus::v1::FAIL && opts_.waivers != nullptr &&
           !opts_.waivers->empty()) {
         if (!tags_decoded) {
@@ -169,7 +173,8 @@ class Worker : public EvalHost {
             p.meta.id(), t.resource->id, t.resource->account, tags);
         if (w != nullptr) {
           bool expired = Waivers::Expired(*w, opts_.wall_now);
-          auto* ref = f.mutable_waiver();
+          if (!f) f.emplace();
+          auto* ref = f->mutable_waiver();
           ref->set_id(w->id());
           ref->set_reason(w->reason());
           ref->set_owner(w->owner());
@@ -186,9 +191,9 @@ class Worker : public EvalHost {
                   (opts_.detail == FindingDetail::kNonPassing &&
                    o != onus::v1::PASS && o != onus::v1::NOT_APPLICABLE);
       if (!keep) continue;
-      f.set_outcome(o);
-      FillEnvelope(p, *t.resource, &f);
-      out->push_back(std::move(f));
+      f->set_outcome(o);
+      FillEnvelope(p, *t.resource, &*f);
+      out->push_back(*std::move(f));
     }
     if (opts_.progress != nullptr) {
       opts_.progress->fetch_add(1, std::memory_order_relaxed);
@@ -260,35 +265,40 @@ class Worker : public EvalHost {
 
   Outcome EvalPair(const CompiledPolicy& p, Value root, Finding* f) {
     if (root.is_error()) {
-      f->set_error_reason(
-          absl::StrCat("cannot read resource: ", root.err->text()));
+      if (f != nullptr)
+        f->set_error_reason(
+            absl::StrCat("cannot read resource: ", root.err->text()));
       return onus::v1::ERROR;
     }
     if (p.when.has_value()) {
       Value w = RunProgram(*p.when, root);
       if (w.is_error()) {
-        f->set_error_reason(absl::StrCat("when: ", ErrorReason(*p.when, w)));
+        if (f != nullptr) {
+          f->set_error_reason(absl::StrCat("when: ", ErrorReason(*p.when, w)));
+        }
         return onus::v1::ERROR;
       }
       if (w.kind != Kind::kBool) {
-        f->set_error_reason(
-            absl::StrCat("when evaluated to ", KindName(w.kind), ", not bool"));
+        if (f != nullptr)
+          f->set_error_reason(absl::StrCat("when evaluated to ",
+                                           KindName(w.kind), ", not bool"));
         return onus::v1::ERROR;
       }
       if (!w.b) return onus::v1::NOT_APPLICABLE;
     }
     Value v = RunProgram(p.require, root);
     if (v.is_error()) {
-      f->set_error_reason(ErrorReason(p.require, v));
+      if (f != nullptr) f->set_error_reason(ErrorReason(p.require, v));
       return onus::v1::ERROR;
     }
     if (v.kind != Kind::kBool) {
-      f->set_error_reason(absl::StrCat("require evaluated to ",
-                                       KindName(v.kind), ", not bool"));
+      if (f != nullptr)
+        f->set_error_reason(absl::StrCat("require evaluated to ",
+                                         KindName(v.kind), ", not bool"));
       return onus::v1::ERROR;
     }
     if (v.b) return onus::v1::PASS;
-    if (opts_.detail != FindingDetail::kCountsOnly) {
+    if (f != nullptr) {
       f->set_message(Message(p, root));
       if (opts_.evidence) Explain(p, root, f->mutable_evidence());
     }
