@@ -130,6 +130,55 @@ Value ScalarDefault(const FieldDescriptor* fd) {
   }
 }
 
+// Everything about a field that does not need other types (those are
+// filled in by LinkField).
+std::unique_ptr<FieldInfo> MakeFieldInfo(const FieldDescriptor* fd) {
+  auto f = std::make_unique<FieldInfo>();
+  f->fd = fd;
+  f->number = static_cast<uint32_t>(fd->number());
+  f->type = fd->type();
+  f->wire_type = WireTypeFor(fd->type());
+  f->is_map = fd->is_map();
+  f->repeated = fd->is_repeated() && !f->is_map;
+  f->packed_ok = f->repeated && fd->is_packable();
+  f->has_presence = fd->has_presence();
+  if (fd->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+    f->conv = f->is_map ? FieldConv::kNone : WktOf(fd->message_type());
+  } else if (fd->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+    f->conv = FieldConv::kEnum;
+    f->closed_enum =
+        fd->file()->syntax() == google::protobuf::FileDescriptor::SYNTAX_PROTO2;
+    f->null_enum = fd->enum_type()->full_name() == "google.protobuf.NullValue";
+  }
+  if (f->is_map) {
+    f->default_value = Value::Map(&kEmptyMap);
+  } else if (f->repeated) {
+    f->default_value = Value::List(&kEmptyList);
+  } else if (fd->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+    switch (f->conv) {
+      case FieldConv::kTimestamp:
+        f->default_value = Value::Timestamp(0, 0);
+        break;
+      case FieldConv::kDuration:
+        f->default_value = Value::Duration(0, 0);
+        break;
+      case FieldConv::kStruct:
+        f->default_value = Value::Map(&kEmptyMap);
+        break;
+      case FieldConv::kListValue:
+        f->default_value = Value::List(&kEmptyList);
+        break;
+      default:  // wrappers, Value, Any: null; plain messages: in Link
+        f->default_value = Value::Null();
+    }
+  } else if (f->null_enum) {
+    f->default_value = Value::Null();
+  } else {
+    f->default_value = ScalarDefault(fd);
+  }
+  return f;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -198,50 +247,7 @@ class MessageTypeRegistry {
     mt->oneofs_.resize(d->oneof_decl_count());
     for (int i = 0; i < d->field_count(); ++i) {
       const FieldDescriptor* fd = d->field(i);
-      auto f = std::make_unique<FieldInfo>();
-      f->fd = fd;
-      f->number = static_cast<uint32_t>(fd->number());
-      f->type = fd->type();
-      f->wire_type = WireTypeFor(fd->type());
-      f->is_map = fd->is_map();
-      f->repeated = fd->is_repeated() && !f->is_map;
-      f->packed_ok = f->repeated && fd->is_packable();
-      f->has_presence = fd->has_presence();
-      if (fd->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        f->conv = f->is_map ? FieldConv::kNone : WktOf(fd->message_type());
-      } else if (fd->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
-        f->conv = FieldConv::kEnum;
-        f->closed_enum = fd->file()->syntax() ==
-                         google::protobuf::FileDescriptor::SYNTAX_PROTO2;
-        f->null_enum =
-            fd->enum_type()->full_name() == "google.protobuf.NullValue";
-      }
-      if (f->is_map) {
-        f->default_value = Value::Map(&kEmptyMap);
-      } else if (f->repeated) {
-        f->default_value = Value::List(&kEmptyList);
-      } else if (fd->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-        switch (f->conv) {
-          case FieldConv::kTimestamp:
-            f->default_value = Value::Timestamp(0, 0);
-            break;
-          case FieldConv::kDuration:
-            f->default_value = Value::Duration(0, 0);
-            break;
-          case FieldConv::kStruct:
-            f->default_value = Value::Map(&kEmptyMap);
-            break;
-          case FieldConv::kListValue:
-            f->default_value = Value::List(&kEmptyList);
-            break;
-          default:  // wrappers, Value, Any: null; plain messages: in Link
-            f->default_value = Value::Null();
-        }
-      } else if (f->null_enum) {
-        f->default_value = Value::Null();
-      } else {
-        f->default_value = ScalarDefault(fd);
-      }
+      std::unique_ptr<FieldInfo> f = MakeFieldInfo(fd);
       if (const google::protobuf::OneofDescriptor* o =
               fd->real_containing_oneof()) {
         f->oneof = o->index();
@@ -274,27 +280,65 @@ class MessageTypeRegistry {
 
   void LinkLocked(MessageType* mt, std::vector<MessageType*>* work)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    for (auto& f : mt->fields_) {
-      const FieldDescriptor* fd = f->fd;
-      if (fd->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
-      MessageType* sub = GetOrCreateLocked(fd->message_type(), work);
-      f->message = sub;
-      if (f->is_map) {
-        f->map_key = sub->FieldByNumber(1);
-        f->map_value = sub->FieldByNumber(2);
-      } else if (!f->repeated && f->conv == FieldConv::kNone) {
-        // An absent plain message reads as an empty message of its type.
-        // Size 0 means the reader never writes an index into it, so one
-        // shared object is safe across threads.
-        MessageObj* empty = new MessageObj();
-        empty->type = sub;
-        f->default_value = Value::Message(empty);
-      }
+    for (auto& f : mt->fields_) LinkField(f.get(), work);
+  }
+
+  void LinkField(FieldInfo* f, std::vector<MessageType*>* work)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const FieldDescriptor* fd = f->fd;
+    if (fd->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) return;
+    MessageType* sub = GetOrCreateLocked(fd->message_type(), work);
+    f->message = sub;
+    if (f->is_map) {
+      f->map_key = sub->FieldByNumber(1);
+      f->map_value = sub->FieldByNumber(2);
+    } else if (!f->repeated && f->conv == FieldConv::kNone) {
+      // An absent plain message reads as an empty message of its type.
+      // Size 0 means the reader never writes an index into it, so one
+      // shared object is safe across threads.
+      MessageObj* empty = new MessageObj();
+      empty->type = sub;
+      f->default_value = Value::Message(empty);
     }
   }
 
+ public:
+  const FieldInfo* Extension(const MessageType* owner,
+                             const FieldDescriptor* ext) {
+    if (ext == nullptr || !ext->is_extension() ||
+        ext->containing_type() != owner->descriptor()) {
+      return nullptr;
+    }
+    {
+      absl::ReaderMutexLock l(&mu_);
+      auto it = extensions_.find(ext);
+      if (it != extensions_.end()) return it->second;
+    }
+    absl::MutexLock l(&mu_);
+    auto it = extensions_.find(ext);
+    if (it != extensions_.end()) return it->second;
+    FieldInfo* f = MakeFieldInfo(ext).release();  // lives forever
+    // Extension numbers inside the indexed range use the index like any
+    // field; sub-message views are not cached (no slot reserved for them).
+    if (f->number <= owner->index_size()) {
+      f->index_slot = static_cast<int>(f->number);
+    }
+    std::vector<MessageType*> work;
+    LinkField(f, &work);
+    while (!work.empty()) {
+      MessageType* w = work.back();
+      work.pop_back();
+      LinkLocked(w, &work);
+    }
+    extensions_[ext] = f;
+    return f;
+  }
+
+ private:
   absl::Mutex mu_;
   absl::flat_hash_map<const Descriptor*, MessageType*> types_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<const FieldDescriptor*, const FieldInfo*> extensions_
       ABSL_GUARDED_BY(mu_);
   google::protobuf::DynamicMessageFactory factory_;
 };
@@ -306,6 +350,16 @@ const MessageType* MessageType::For(const Descriptor* d) {
 const FieldInfo* MessageType::FindField(absl::string_view name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
+}
+
+const FieldInfo* MessageType::FindExtension(absl::string_view full_name) const {
+  const FieldDescriptor* ext =
+      desc_->file()->pool()->FindExtensionByName(std::string(full_name));
+  return MessageTypeRegistry::Get().Extension(this, ext);
+}
+
+const FieldInfo* MessageType::ExtensionFor(const FieldDescriptor* ext) const {
+  return MessageTypeRegistry::Get().Extension(this, ext);
 }
 
 const FieldInfo* MessageType::FieldByNumber(int number) const {

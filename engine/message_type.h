@@ -105,6 +105,13 @@ class MessageType {
   // By proto field name; null if none (dynamic select).
   const FieldInfo* FindField(absl::string_view name) const;
   const FieldInfo* FieldByNumber(int number) const;
+  // proto2 extension of this message by full name
+  // ("cel.expr.conformance.proto2.int32_ext"), looked up in the message's
+  // pool; null if there is none. Reads, has() and construction work as for
+  // fields. Thread-safe; the FieldInfo lives for the process.
+  const FieldInfo* FindExtension(absl::string_view full_name) const;
+  const FieldInfo* ExtensionFor(
+      const google::protobuf::FieldDescriptor* ext) const;
   const std::vector<const FieldInfo*>& fields() const { return field_ptrs_; }
   // If this message itself is a well-known type, how it converts.
   FieldConv wkt() const { return wkt_; }

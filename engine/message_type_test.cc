@@ -492,6 +492,46 @@ TEST_F(ViewTest, Proto2DefaultsAndGroups) {
   EXPECT_EQ(Get(*n.msg, "i").i, -7);
 }
 
+TEST_F(ViewTest, Extensions) {
+  Defaults d;
+  d.SetExtension(onus::test2::ext_int, 42);
+  d.MutableExtension(onus::test2::ext_msg)->set_s("in ext");
+  d.AddExtension(onus::test2::ext_rep, "a");
+  d.AddExtension(onus::test2::ext_rep, "b");
+  MessageObj v = View(d);
+  const MessageType* t = v.type;
+  EXPECT_EQ(t->FindExtension("onus.test2.nope"), nullptr);
+  EXPECT_EQ(t->FindExtension("onus.test2.Defaults.i"), nullptr);
+  const FieldInfo* ei = t->FindExtension("onus.test2.ext_int");
+  ASSERT_NE(ei, nullptr);
+  EXPECT_EQ(ei,
+            t->ExtensionFor(google::protobuf::DescriptorPool::generated_pool()
+                                ->FindExtensionByName("onus.test2.ext_int")));
+  EXPECT_EQ(GetField(arena_, v, *ei).i, 42);
+  EXPECT_TRUE(HasField(v, *ei));
+  const FieldInfo* em = t->FindExtension("onus.test2.ext_msg");
+  ASSERT_NE(em, nullptr);
+  Value m = GetField(arena_, v, *em);
+  ASSERT_EQ(m.kind, Kind::kMessage);
+  EXPECT_EQ(Str(Get(*m.msg, "s")), "in ext");
+  Value l = GetField(arena_, v, *t->FindExtension("onus.test2.ext_rep"));
+  ASSERT_EQ(l.kind, Kind::kList);
+  ASSERT_EQ(l.list->size, 2u);
+  EXPECT_EQ(Str(ListGet(arena_, *l.list, 1)), "b");
+  // Absent extension: default, has() false.
+  MessageObj e = View(Defaults());
+  EXPECT_EQ(GetField(arena_, e, *ei).i, 0);
+  EXPECT_FALSE(HasField(e, *ei));
+  // Construction sets extensions too.
+  Value x = Value::Int(7);
+  Value built = NewMessage(arena_, *t, &ei, &x, 1);
+  ASSERT_EQ(built.kind, Kind::kMessage) << ErrText(built);
+  EXPECT_EQ(GetField(arena_, *built.msg, *ei).i, 7);
+  Defaults parsed;
+  ASSERT_TRUE(parsed.ParseFromArray(built.msg->data, built.msg->size));
+  EXPECT_EQ(parsed.GetExtension(onus::test2::ext_int), 7);
+}
+
 TEST_F(ViewTest, ClosedEnumUnknownNumberReadsAsDefault) {
   // Field 7 (level, closed enum) = 3, which Level does not define.
   std::string bytes("\x38\x03", 2);
