@@ -24,6 +24,20 @@ bool IsReservedWord(absl::string_view w) {
   return false;
 }
 
+std::string HintFor(const Token& t) {
+  switch (t.kind) {
+    case TokenKind::kAssign:
+      return "use `==` to compare values";
+    case TokenKind::kIdent:
+      if (t.text == "and" || t.text == "AND") return "CEL writes `and` as `&&`";
+      if (t.text == "or" || t.text == "OR") return "CEL writes `or` as `||`";
+      if (t.text == "not" || t.text == "NOT") return "CEL writes `not` as `!`";
+      return "";
+    default:
+      return "";
+  }
+}
+
 void ErrorSink::Error(absl::string_view code, Span span, std::string message,
                       std::string help) {
   if (fatal) return;
@@ -627,8 +641,7 @@ Expr* ExprParser::ParsePrimary() {
     default:
       break;
   }
-  std::string help;
-  if (t.kind == TokenKind::kAssign) help = "use `==` to compare values";
+  std::string help = HintFor(t);
   errors_->Error(
       "E0001", t.span,
       absl::StrCat("unexpected ", Describe(t), ", expected an expression"),
@@ -907,8 +920,7 @@ ParsedExpr ParseExpr(const Source& src, DiagnosticList& diags,
        ++attempts) {
     const Token& t = parser.Peek();
     if (t.kind != TokenKind::kError) {
-      std::string help;
-      if (t.kind == TokenKind::kAssign) help = "use `==` to compare values";
+      std::string help = parser_internal::HintFor(t);
       sink.Error("E0001", t.span,
                  absl::StrCat("unexpected ", parser_internal::Describe(t),
                               " after the end of the expression"),

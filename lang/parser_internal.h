@@ -144,6 +144,10 @@ class ExprParser {
 void MergeDiagnostics(DiagnosticList& out, const DiagnosticList& a,
                       const DiagnosticList& b);
 
+// A help line for a token that often shows up by mistake (`=`, `and`, ...),
+// or "".
+std::string HintFor(const Token& t);
+
 // Reserved words of CEL that cannot name a variable or function.
 bool IsReservedWord(absl::string_view word);
 

@@ -304,6 +304,11 @@ TEST(ParserTest, ErrorsRenderWithLocationAndHelp) {
   std::string text = diags.Render();
   EXPECT_THAT(text, HasSubstr("rule.cel:1:10: error[E0001]"));
   EXPECT_THAT(text, HasSubstr("use `==` to compare values"));
+
+  Source src2("rule.cel", "a and b");
+  DiagnosticList diags2;
+  EXPECT_EQ(ParseExpr(src2, diags2).root, nullptr);
+  EXPECT_THAT(diags2.Render(), HasSubstr("CEL writes `and` as `&&`"));
 }
 
 // ---------------------------------------------------------------------------

@@ -534,11 +534,13 @@ class PolicyParser {
       decl.fields.push_back(std::move(field));
       if (!AtKeyStart() && !At(TokenKind::kRBrace) && !At(TokenKind::kEof)) {
         if (!At(TokenKind::kError)) {
+          std::string hint = parser_internal::HintFor(Peek());
           Error(
               "E0001", Peek().span,
               absl::StrCat("unexpected ", Describe(Peek()), " after `", k, "`"),
-              "a value ends where the next `key =` or the closing `}` "
-              "starts; is an operator missing?");
+              !hint.empty() ? hint
+                            : "a value ends where the next `key =` or the "
+                              "closing `}` starts; is an operator missing?");
         }
         ok = false;
         SyncInBlock();

@@ -425,6 +425,9 @@ TEST(PolicyParserTest, DidYouMeanInMessages) {
   EXPECT_THAT(Rendered(InPolicy("  require = b.y\n")),
               HasSubstr("first set at line 3"));
   EXPECT_THAT(Rendered("polcy p {}\n"), HasSubstr("did you mean `policy`?"));
+  EXPECT_THAT(Rendered("policy p {\n  resource = a.B as b\n"
+                       "  require = b.x or b.y\n}\n"),
+              HasSubstr("CEL writes `or` as `||`"));
 }
 
 TEST(PolicyParserTest, FileTooLarge) {
