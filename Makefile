@@ -21,9 +21,14 @@ deps:
 build: deps
 	$(BAZEL) build //...
 
+# The built-in policy pack over the bundled sample inventory. Findings are
+# the point of the demo, so `onus eval` exiting 1 (findings) is not an error.
 demo: deps
 	$(BAZEL) build //engine/cli:onus
-	bazel-bin/engine/cli/onus eval --input tests/data/acme/snapshot.textproto
+	@bazel-bin/engine/cli/onus eval --policies policies \
+	  --input tests/data/acme/snapshot.textproto; test $$? -le 1
+	@echo
+	@echo "Also try: --format html --output report.html, --format sarif, --fail-on high"
 
 # Every suite runs even when an earlier one failed; the summary line and the
 # exit status reflect all of them.
@@ -31,6 +36,9 @@ test: deps
 	@mkdir -p $(OUT) && rm -f $(OUT)/extra_counts.txt $(OUT)/bazel_test.txt
 	@set -o pipefail; rc=0; \
 	$(BAZEL) test //... 2>&1 | tee $(OUT)/bazel_test.txt || rc=1; \
+	$(BAZEL) build //engine/cli:onus >/dev/null 2>&1 || rc=1; \
+	bazel-bin/engine/cli/onus test policies 2>&1 | tee $(OUT)/policy_tests.txt || rc=1; \
+	tail -n 1 $(OUT)/policy_tests.txt | sed 's/^/policies: /' >> $(OUT)/extra_counts.txt; \
 	if [ -x tests/conformance/run.sh ]; then \
 	  tests/conformance/run.sh 2>&1 | tee $(OUT)/conformance.txt || rc=1; \
 	  grep -E '^conformance: [0-9]+ passed' $(OUT)/conformance.txt >> $(OUT)/extra_counts.txt || rc=1; \
