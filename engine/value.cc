@@ -230,7 +230,12 @@ bool IsNumber(Kind k) {
 
 bool KeyEq(const Value& a, const Value& b) {
   if (a.kind == Kind::kString && b.kind == Kind::kString) {
-    return a.len == b.len && std::memcmp(a.str, b.str, a.len) == 0;
+    if (a.len != b.len) return false;
+    if (a.len == 0 || a.str == b.str) return true;
+    // Keys often share a prefix ("tag-key-1", "tag-key-2"): the last byte
+    // rejects most mismatches before the memcmp call.
+    if (a.str[a.len - 1] != b.str[a.len - 1]) return false;
+    return std::memcmp(a.str, b.str, a.len) == 0;
   }
   if (IsNumber(a.kind) && IsNumber(b.kind)) return NumEq(a, b);
   if (a.kind == Kind::kBool && b.kind == Kind::kBool) return a.b == b.b;
@@ -275,6 +280,21 @@ const Value* ArrayMapFind(const MapObj& map, Value key) {
     while (uint32_t e = map.index[h]) {
       if (KeyEq(map.keys[e - 1], key)) return &map.values[e - 1];
       h = (h + 1) & mask;
+    }
+    return nullptr;
+  }
+  if (key.kind == Kind::kString) {
+    // The common case (tags, labels, JSON objects): a tight loop with no
+    // call per entry.
+    const uint32_t n = key.len;
+    for (uint32_t i = 0; i < map.size; ++i) {
+      const Value& k = map.keys[i];
+      if (k.kind != Kind::kString || k.len != n) continue;
+      if (n == 0 || k.str == key.str ||
+          (k.str[n - 1] == key.str[n - 1] &&
+           std::memcmp(k.str, key.str, n) == 0)) {
+        return &map.values[i];
+      }
     }
     return nullptr;
   }

@@ -16,12 +16,7 @@ Value ListElementSlow(Arena& arena, const ListObj& l, uint32_t i) {
   return ListGet(arena, l, i);
 }
 
-Value MapLookup(Arena& arena, const MapObj& m, Value key, bool* found) {
-  if (m.rep == MapRep::kArray) {
-    const Value* v = ArrayMapFind(m, key);
-    *found = v != nullptr;
-    return v ? *v : Value();
-  }
+Value MapLookupSlow(Arena& arena, const MapObj& m, Value key, bool* found) {
   return MapFind(arena, m, key, found);
 }
 

@@ -22,7 +22,15 @@ inline Value ElementAt(Arena& arena, const ListObj& l, uint32_t i) {
 }
 
 // Looks `key` up with CEL key equality; *found tells whether it is present.
-Value MapLookup(Arena& arena, const MapObj& m, Value key, bool* found);
+Value MapLookupSlow(Arena& arena, const MapObj& m, Value key, bool* found);
+inline Value MapLookup(Arena& arena, const MapObj& m, Value key, bool* found) {
+  if (m.rep == MapRep::kArray) {
+    const Value* v = ArrayMapFind(m, key);
+    *found = v != nullptr;
+    return v ? *v : Value();
+  }
+  return MapLookupSlow(arena, m, key, found);
+}
 Value MapKey(Arena& arena, const MapObj& m, uint32_t i);
 Value MapValue(Arena& arena, const MapObj& m, uint32_t i);
 

@@ -461,6 +461,22 @@ Value In(CallContext& ctx, Value elem, Value container) {
   if (container.kind == Kind::kList) {
     if (elem.is_error()) return elem;
     const ListObj& l = *container.list;
+    if (l.rep == ListRep::kArray && elem.kind == Kind::kString) {
+      // Fast path: `x in ["a", "b"]` over a constant or materialised list.
+      // Only strings equal strings, so other kinds are skipped.
+      const uint32_t n = elem.len;
+      for (uint32_t i = 0; i < l.size; ++i) {
+        const Value& x = l.items[i];
+        if (x.kind == Kind::kString && x.len == n &&
+            (n == 0 || x.str == elem.str ||
+             (x.str[n - 1] == elem.str[n - 1] &&
+              std::memcmp(x.str, elem.str, n) == 0))) {
+          return Value::Bool(true);
+        }
+        if (x.kind == Kind::kError) return x;
+      }
+      return Value::Bool(false);
+    }
     for (uint32_t i = 0; i < l.size; ++i) {
       Value x = ElementAt(*ctx.arena, l, i);
       if (x.is_error()) return x;
