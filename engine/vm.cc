@@ -412,8 +412,7 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
 #endif
   // Small programs keep their registers on the C++ stack; larger ones take
   // them from the evaluation arena (never from malloc). The stack buffer is
-  // left uninitialised: zeroing 1 KiB cost more than a short rule, and the
-  // compiler writes every register before reading it.
+  // not constructed as 64 Values: that cost more than a short rule.
   constexpr uint32_t kStackRegisters = 64;
   alignas(Value) unsigned char stack_regs[kStackRegisters * sizeof(Value)];
   const uint32_t nregs = program.num_registers;
@@ -423,6 +422,13 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
                        arena.Allocate(sizeof(Value) * nregs, alignof(Value)));
   const size_t nvars = program.var_names.size();
   for (size_t i = 0; i < nvars; ++i) r[i] = vars[i];
+  // Only what this program uses is cleared (a few cache lines at most), so
+  // a register read before any write (a malformed program that slipped past
+  // VerifyProgram) sees null, not garbage.
+  if (nregs > nvars) {
+    std::memset(static_cast<void*>(r + nvars), 0,
+                sizeof(Value) * (nregs - nvars));
+  }
 
   const Instr* const code = program.code.data();
   if (program.code.empty()) {
@@ -526,6 +532,11 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
       Value range = r[ip->b];
       const uint32_t i = static_cast<uint32_t>(r[ip->b + 1].i);
       const bool is_list = range.kind == Kind::kList;
+      if (!is_list && range.kind != Kind::kMap) {
+        // Only a program that skipped ITER_INIT gets here (the verifier
+        // cannot prove every path); end the loop rather than crash.
+        VM_JUMP(ip->c);
+      }
       const uint32_t size = is_list ? range.list->size : range.map->size;
       if (i >= size) VM_JUMP(ip->c);
       if (--budget.iterations < 0) {
