@@ -514,7 +514,6 @@ Expr* ExprParser::ParseMemberSuffix(Expr* e) {
 }
 
 bool ExprParser::ParseArgs(std::vector<Expr*>* args, Span* end) {
-  DepthGuard guard(this);
   Advance();  // (
   if (!CheckDepth(Peek().span)) return false;
   bool ok = true;
@@ -565,7 +564,6 @@ Expr* ExprParser::ParsePrimary() {
       Advance();
       return NewConst(t.span, Constant{});
     case TokenKind::kLParen: {
-      DepthGuard guard(this);
       Advance();
       if (!CheckDepth(t.span)) return ErrorNode(t.span);
       Expr* inner = ParseExpr();
@@ -728,7 +726,6 @@ Expr* ExprParser::ParseStringLiteral(const Token& t) {
 }
 
 Expr* ExprParser::ParseList(const Token& open) {
-  DepthGuard guard(this);
   if (!CheckDepth(open.span)) return ErrorNode(open.span);
   std::vector<Expr*> elems;
   std::vector<int32_t> optional;
@@ -767,7 +764,6 @@ Expr* ExprParser::ParseList(const Token& open) {
 }
 
 Expr* ExprParser::ParseMap(const Token& open) {
-  DepthGuard guard(this);
   if (!CheckDepth(open.span)) return ErrorNode(open.span);
   Expr* e = ast_->NewExpr(ExprKind::kMap, open.span);
   bool ok = true;
@@ -815,7 +811,6 @@ Expr* ExprParser::ParseMap(const Token& open) {
 }
 
 Expr* ExprParser::ParseStruct(std::string name, Span begin) {
-  DepthGuard guard(this);
   Advance();  // {
   if (!CheckDepth(begin)) return ErrorNode(begin);
   Expr* e = ast_->NewExpr(ExprKind::kStruct, begin);

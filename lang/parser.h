@@ -41,10 +41,12 @@
 namespace onus::lang {
 
 struct ParserOptions {
-  // Deepest allowed nesting: parser recursion (parentheses, calls, lists,
-  // ternaries) and the height of the resulting tree (member chains, operator
-  // chains, macro expansions). Recursive walkers over a parsed Ast are
-  // therefore bounded by roughly this depth.
+  // Deepest allowed nesting, checked twice: each nested expression
+  // (parentheses, call arguments, list/map/message elements, the else branch
+  // of a ternary, mixed unary operators) counts one level of parser
+  // recursion, and the resulting tree may be at most this high (member and
+  // operator chains, macro expansions). Recursive walkers over a parsed Ast
+  // are therefore bounded by this depth. The default fits a 1 MiB stack.
   int max_depth = 250;
   size_t max_source_bytes = 1 << 20;
   int max_errors = 100;

@@ -358,27 +358,34 @@ TEST(ParserLimitsTest, LongChainsAreBoundedByTreeHeight) {
 
 void* ParseDeepOnSmallStack(void* arg) {
   auto* out = static_cast<std::string*>(arg);
-  // Nesting just inside the default limit, in every recursive construct.
-  *out = ParseToDump(Repeat("(", 120) + "1" + Repeat(")", 120)) + " " +
-         ParseToDump(Repeat("[", 120) + "1" + Repeat("]", 120)) + " " +
-         ParseToDump(Repeat("f(", 120) + "1" + Repeat(")", 120)) + " " +
+  // Nesting just inside the default limit of 250, in every recursive
+  // construct, then far past it.
+  *out = ParseToDump(Repeat("(", 245) + "1" + Repeat(")", 245)) + " " +
+         ParseToDump(Repeat("[", 245) + "1" + Repeat("]", 245)) + " " +
+         ParseToDump(Repeat("f(", 245) + "1" + Repeat(")", 245)) + " " +
+         ParseToDump(Repeat("{1: ", 245) + "1" + Repeat("}", 245)) + " " +
+         ParseToDump(Repeat("a ? b : ", 245) + "1") + " " +
          ParseToDump(Repeat("(", 100000));
   return nullptr;
 }
 
 TEST(ParserLimitsTest, DefaultLimitFitsASmallThreadStack) {
   // gRPC and other embedders may run the parser on threads with small
-  // stacks: the default depth limit must fit in 512 KiB.
+  // stacks: the default depth limit must fit in 1 MiB.
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 512 * 1024);
+  pthread_attr_setstacksize(&attr, 1024 * 1024);
   pthread_t thread;
   std::string result;
   ASSERT_EQ(pthread_create(&thread, &attr, &ParseDeepOnSmallStack, &result), 0);
   pthread_join(thread, nullptr);
   pthread_attr_destroy(&attr);
-  EXPECT_THAT(result, HasSubstr("E0006"));
   EXPECT_EQ(result.substr(0, 2), "1 ");
+  EXPECT_THAT(result, HasSubstr(" list(list("));
+  EXPECT_THAT(result, HasSubstr(" f(f("));
+  EXPECT_THAT(result, HasSubstr(" map(1: map("));
+  EXPECT_THAT(result, HasSubstr(" _?_:_(ident(a), ident(b), _?_:_("));
+  EXPECT_THAT(result, HasSubstr("E0006"));
 }
 
 TEST(ParserLimitsTest, MaxDepthIsConfigurable) {
