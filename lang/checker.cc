@@ -147,7 +147,8 @@ bool IsNumber(TypeKind k) {
 bool Nullable(const Type& t) {
   return t.is_wrapper || t.kind == TypeKind::kMessage ||
          t.kind == TypeKind::kNull || t.kind == TypeKind::kTimestamp ||
-         t.kind == TypeKind::kDuration || t.kind == TypeKind::kOpaque;
+         t.kind == TypeKind::kDuration || t.kind == TypeKind::kOpaque ||
+         t.kind == TypeKind::kOptional;
 }
 
 }  // namespace
@@ -228,6 +229,7 @@ bool BuiltinTypeName(absl::string_view name, Type* t) {
       {"map", Type::Map(Type::Dyn(), Type::Dyn())},
       {"type", Type::TypeOf(Type::Dyn())},
       {"dyn", Type::Dyn()},
+      {"optional_type", Type::Optional(Type::Dyn())},
   };
   auto it = names->find(name);
   if (it == names->end()) return false;
@@ -495,12 +497,12 @@ class Checker {
       }
     }
     Type operand = Prune(Check(e->operand, depth + 1), subs_);
-    bool wrap_optional = false;
-    if (e->optional_select) {
+    // `x.?f` makes an optional; selecting on an optional chains: the
+    // result stays optional (`opt.f.g` is optional too).
+    bool wrap_optional = e->optional_select;
+    if (operand.kind == TypeKind::kOptional) {
       wrap_optional = true;
-      if (operand.kind == TypeKind::kOptional) {
-        operand = Prune(operand.elem(), subs_);
-      }
+      operand = Prune(operand.elem(), subs_);
     }
     Type field = SelectField(e, operand);
     if (field.is_error()) return field;
@@ -716,6 +718,13 @@ class Checker {
       ref.overload_ids.push_back(decl.name == "_==_" ? "equals" : "not_equals");
       return Type::Bool();
     }
+    // Type values compare across types: `type(1) == type(1u)` is false.
+    if ((decl.name == "_==_" || decl.name == "_!=_") && args.size() == 2 &&
+        Prune(args[0], subs_).kind == TypeKind::kType &&
+        Prune(args[1], subs_).kind == TypeKind::kType) {
+      ref.overload_ids.push_back(decl.name == "_==_" ? "equals" : "not_equals");
+      return Type::Bool();
+    }
     // Membership with heterogeneous numbers: `1 in [1u, 2u]`.
     if (decl.name == "@in" && args.size() == 2) {
       Type elem = Prune(args[0], subs_);
@@ -796,9 +805,28 @@ class Checker {
     Subs trial = subs_;
     if (Assignable(prev, cur, trial)) {
       subs_ = std::move(trial);
-      return Substitute(prev, subs_, false);
+      return MostGeneral(Substitute(prev, subs_, false),
+                         Substitute(cur, subs_, false));
     }
     return Type::Dyn();
+  }
+
+  // The more general of two mutually assignable types, as cel-go joins
+  // literal elements: dyn beats anything, a wrapper beats its primitive,
+  // anything beats null.
+  static Type MostGeneral(const Type& a, const Type& b) {
+    if (a.is_dyn() || b.is_dyn()) return Type::Dyn();
+    if (a.kind == TypeKind::kNull || a.kind == TypeKind::kTypeParam) return b;
+    if (b.kind == TypeKind::kNull || b.kind == TypeKind::kTypeParam) return a;
+    if (a.kind != b.kind) return a;
+    Type r = a;
+    r.is_wrapper = a.is_wrapper || b.is_wrapper;
+    if (a.params.size() == b.params.size()) {
+      for (size_t i = 0; i < a.params.size(); ++i) {
+        r.params[i] = MostGeneral(a.params[i], b.params[i]);
+      }
+    }
+    return r;
   }
 
   Type CheckList(const Expr* e, int depth) {
@@ -919,8 +947,13 @@ class Checker {
       Type want = FieldType(f);
       if (en.optional) want = Type::Optional(want);
       Subs trial = subs_;
-      if (Assignable(want, v, trial)) {
-        subs_ = std::move(trial);
+      // google.protobuf.NullValue fields read as null but, like any enum,
+      // take an int (NullValue.NULL_VALUE) in a literal.
+      bool null_enum = want.kind == TypeKind::kNull &&
+                       f->type() == FieldDescriptor::TYPE_ENUM &&
+                       Prune(v, subs_).kind == TypeKind::kInt;
+      if (null_enum || Assignable(want, v, trial)) {
+        if (!null_enum) subs_ = std::move(trial);
       } else {
         Error("E0104", en.id, en.value ? en.value->span : en.span,
               absl::StrCat("field `", en.field, "` of ", desc->full_name(),

@@ -278,6 +278,31 @@ TEST(CheckerTest, Literals) {
   EXPECT_EQ(ErrorCode("onus.test.Bucket{name: null}"), "E0104");
 }
 
+TEST(CheckerTest, LiteralJoinsToMostGeneral) {
+  EXPECT_EQ(TypeOf("[b.size_u, dyn(1u)]"), "list(dyn)");
+  EXPECT_EQ(TypeOf("[b.s32, b.object_count]"), "list(wrapper(int))");
+  EXPECT_EQ(TypeOf("[optional.of(1), optional.of(dyn(1))]"),
+            "list(optional_type(dyn))");
+  EXPECT_EQ(TypeOf("[optional.of(1), null][0]"), "optional_type(int)");
+  EXPECT_EQ(TypeOf("[[], [1]]"), "list(list(int))");
+  EXPECT_EQ(TypeOf("{'a': b.s32, 'b': b.object_count}"),
+            "map(string, wrapper(int))");
+}
+
+TEST(CheckerTest, OptionalChainingAndTypes) {
+  EXPECT_EQ(TypeOf("optional.of(b).public_access_block.block_public_acls"),
+            "optional_type(bool)");
+  EXPECT_EQ(TypeOf("b.tags[?'a'].orValue('').size()"), "int");
+  EXPECT_EQ(TypeOf("has(optional.of(b).name)"), "bool");
+  EXPECT_EQ(TypeOf("{'x': {'y': 'z'}}.?x.y.orValue('')"), "string");
+  EXPECT_EQ(TypeOf("type(optional.none()) == optional_type"), "bool");
+  EXPECT_EQ(TypeOf("type(1) == type(1u)"), "bool");
+  EXPECT_EQ(TypeOf("{'a': 1}.transformMap(k, v, v + 1)"), "map(string, int)");
+  EXPECT_EQ(TypeOf("google.protobuf.Value{null_value: "
+                   "google.protobuf.NullValue.NULL_VALUE}"),
+            "dyn");
+}
+
 TEST(CheckerTest, HasMacro) {
   EXPECT_EQ(TypeOf("has(b.public_access_block)"), "bool");
   EXPECT_EQ(TypeOf("has(b.tags.env)"), "bool");

@@ -123,6 +123,11 @@ void DeclareOperators(Decls& d) {
   d.Fn("_==_", "equals", {A(), A()}, Bool());
   d.Fn("_!=_", "not_equals", {A(), A()}, Bool());
 
+  // Accumulator step of the transformMap macros (cel-go's cel.@mapInsert).
+  d.Fn("cel.@mapInsert", "map_insert", {MapOf(A(), B()), A(), B()},
+       MapOf(A(), B()));
+  d.Fn("cel.@mapInsert", "map_insert_map", {MapOf(A(), B()), MapOf(A(), B())},
+       MapOf(A(), B()));
   d.Fn("@in", "in_list", {A(), ListOf(A())}, Bool());
   d.Fn("@in", "in_map", {A(), MapOf(A(), B())}, Bool());
   d.Fn("_[_]", "index_list", {ListOf(A()), Int()}, A());
