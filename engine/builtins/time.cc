@@ -48,6 +48,18 @@ bool LoadZone(absl::string_view name, absl::TimeZone* tz) {
     *tz = absl::UTCTimeZone();
     return true;
   }
+  // Zone names become file paths under /usr/share/zoneinfo: accept only
+  // IANA-style names so user input cannot point elsewhere.
+  if (name.empty() || name.size() > 64 || name[0] == '/' ||
+      name.find("..") != absl::string_view::npos) {
+    return false;
+  }
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '/' && c != '_' && c != '-' &&
+        c != '+') {
+      return false;
+    }
+  }
   return absl::LoadTimeZone(std::string(name), tz);
 }
 

@@ -73,6 +73,13 @@ TEST_F(TimeTest, TimeZones) {
       5);
   EXPECT_THAT(F(Recv("getHours", {t, S("Mars/Olympus_Mons")})),
               HasSubstr("unknown time zone 'Mars/Olympus_Mons'"));
+  for (const char* bad : {"../../etc/passwd", "/etc/localtime", "", "UTC ",
+                          "America/../Europe/Paris"}) {
+    EXPECT_THAT(F(Recv("getHours", {t, S(bad)})),
+                HasSubstr("unknown time zone"))
+        << bad;
+  }
+  EXPECT_EQ(Recv("getHours", {t, S("Etc/GMT+5")}).i, 18);
   EXPECT_THAT(F(Recv("getHours", {t, S("+25:00")})),
               HasSubstr("unknown time zone"));
   EXPECT_THAT(F(Recv("getHours", {t, I(1)})), HasSubstr("no matching"));
