@@ -19,7 +19,8 @@
 namespace onus::lang {
 
 // Space-separated tokens: punctuation as itself, others as kind(text),
-// ending with `eof`. Lexical errors appear as error(text).
+// ending with `eof`. Lexical errors appear as error(text). Lexes in
+// policy-file mode (`/* */` comments are skipped like `//` ones).
 std::string DumpTokens(const Source& src);
 
 std::string DumpExpr(const Expr& e);
