@@ -169,8 +169,9 @@ class Worker : public EvalHost {
           tags = DecodeTags(*t.resource);
           tags_decoded = true;
         }
-        const onus::v1::Waiver* w = opts_.waivers->Match(
-            p.meta.id(), t.resource->id, t.resource->account, tags);
+        const onus::v1::Waiver* w =
+            opts_.waivers->Match(p.meta.id(), t.resource->id,
+                                 t.resource->account, tags, opts_.wall_now);
         if (w != nullptr) {
           bool expired = Waivers::Expired(*w, opts_.wall_now);
           if (!f) f.emplace();

@@ -133,8 +133,9 @@ absl::StatusOr<Waivers> Waivers::Load(const std::string& path) {
 const onus::v1::Waiver* Waivers::Match(
     absl::string_view policy_id, absl::string_view resource_id,
     absl::string_view account,
-    const std::vector<std::pair<absl::string_view, absl::string_view>>& tags)
-    const {
+    const std::vector<std::pair<absl::string_view, absl::string_view>>& tags,
+    absl::Time now) const {
+  const onus::v1::Waiver* expired = nullptr;
   for (const onus::v1::Waiver& w : file_.waivers()) {
     bool policy = false;
     for (const std::string& p : w.policies()) {
@@ -173,9 +174,11 @@ const onus::v1::Waiver* Waivers::Match(
         break;
       }
     }
-    if (tags_ok) return &w;
+    if (!tags_ok) continue;
+    if (!Expired(w, now)) return &w;
+    if (expired == nullptr) expired = &w;
   }
-  return nullptr;
+  return expired;
 }
 
 bool Waivers::Expired(const onus::v1::Waiver& w, absl::Time now) {

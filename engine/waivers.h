@@ -23,13 +23,15 @@ class Waivers {
   // Text-format errors carry file:line:col.
   static absl::StatusOr<Waivers> Load(const std::string& path);
 
-  // The first waiver covering (policy, resource, account, tags), or null.
-  // `tags` are the resource's (key, value) pairs.
+  // The waiver covering (policy, resource, account, tags): the first one
+  // still in force at `now`, else the first expired one (so the report can
+  // say an expired waiver no longer applies), else null. `tags` are the
+  // resource's (key, value) pairs.
   const onus::v1::Waiver* Match(
       absl::string_view policy_id, absl::string_view resource_id,
       absl::string_view account,
-      const std::vector<std::pair<absl::string_view, absl::string_view>>& tags)
-      const;
+      const std::vector<std::pair<absl::string_view, absl::string_view>>& tags,
+      absl::Time now) const;
 
   static bool Expired(const onus::v1::Waiver& w, absl::Time now);
   const onus::v1::WaiverFile& file() const { return file_; }

@@ -1,0 +1,296 @@
+// End-to-end tests of the onus subcommands on the bundled Acme inventory and
+// the built-in policy pack: every subcommand, every output format, malformed
+// inputs, waivers, diff and the documented exit codes.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/cli/commands.h"
+#include "engine/snapshot_io.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "onus/v1/report.pb.h"
+
+namespace onus::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kSample[] = "tests/data/acme/snapshot.textproto";
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+Result Invoke(int (*cmd)(const std::vector<std::string>&, std::ostream&,
+                         std::ostream&),
+              std::vector<std::string> args) {
+  std::ostringstream out, err;
+  int code = cmd(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir ? dir : "/tmp") + "/" + name;
+}
+
+void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream f(path, std::ios::binary);
+  f << data;
+}
+
+onus::v1::Report ParseReport(const std::string& json) {
+  onus::v1::Report r;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &r).ok());
+  return r;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    Result r = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                "--format", "json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    report_ = new onus::v1::Report(ParseReport(r.out));
+  }
+  static onus::v1::Report* report_;
+};
+onus::v1::Report* CliTest::report_ = nullptr;
+
+TEST_F(CliTest, JsonReportIsConsistentAndHasNoErrorsOnTheSample) {
+  const auto& t = report_->summary().totals();
+  EXPECT_GT(t.pass(), 0u);
+  EXPECT_GT(t.fail(), 0u);
+  // The sample is well-formed: an ERROR there would be a policy bug.
+  EXPECT_EQ(t.error(), 0u);
+  EXPECT_EQ(t.pass() + t.fail() + t.error() + t.not_applicable() + t.waived(),
+            static_cast<uint64_t>(report_->findings_size()));
+  EXPECT_GE(report_->policies_size(), 25);
+  for (const auto& f : report_->findings()) {
+    EXPECT_EQ(f.fingerprint().size(), 16u);
+    if (f.outcome() == onus::v1::FAIL) {
+      EXPECT_FALSE(f.message().empty()) << f.policy_id();
+      EXPECT_FALSE(f.evidence().expression().empty()) << f.policy_id();
+    }
+  }
+}
+
+TEST_F(CliTest, TextShowsEvidenceAndSummary) {
+  Result r = Invoke(RunEval, {"--policies", "policies", "--input", kSample});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("because: "));
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat(report_->summary().totals().fail(),
+                                            " fail")));
+  EXPECT_THAT(r.out, Not(HasSubstr("\x1b[")));  // not a TTY: no colour
+}
+
+TEST_F(CliTest, FailOnSetsTheExitCode) {
+  EXPECT_EQ(Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                             "--fail-on", "low"})
+                .code,
+            1);
+  // Every FAIL waived: nothing remains at any severity.
+  std::string waivers = TempPath("all.textproto");
+  WriteFile(waivers,
+            "waivers { id: \"W-ALL\" policies: \"*\" reason: \"test\" "
+            "owner: \"qa\" ticket: \"T-1\" expires { seconds: 4102444800 } }");
+  Result r = Invoke(RunEval,
+                    {"--policies", "policies", "--input", kSample, "--fail-on",
+                     "info", "--waivers", waivers, "--format", "json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  onus::v1::Report waived = ParseReport(r.out);
+  EXPECT_EQ(waived.summary().totals().fail(), 0u);
+  EXPECT_EQ(waived.summary().totals().waived(),
+            report_->summary().totals().fail());
+}
+
+TEST_F(CliTest, ExpiredAndScopedWaivers) {
+  std::string waivers = TempPath("scoped.textproto");
+  WriteFile(waivers,
+            "waivers { id: \"W-OLD\" policies: \"aws\" reason: \"r\" owner: "
+            "\"o\" expires { seconds: 1000 } }\n"
+            "waivers { id: \"W-DEV\" policies: \"aws\" accounts: "
+            "\"444455556666\" reason: \"r\" owner: \"o\" expires { seconds: "
+            "4102444800 } }\n");
+  Result r = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                              "--waivers", waivers, "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  onus::v1::Report rep = ParseReport(r.out);
+  ASSERT_EQ(rep.summary().expired_waivers_size(), 1);
+  EXPECT_EQ(rep.summary().expired_waivers(0).id(), "W-OLD");
+  int waived = 0, expired_marked = 0;
+  for (const auto& f : rep.findings()) {
+    if (f.outcome() == onus::v1::WAIVED) {
+      ++waived;
+      EXPECT_EQ(f.account(), "444455556666");
+      EXPECT_EQ(f.waiver().id(), "W-DEV");
+    }
+    if (f.outcome() == onus::v1::FAIL && f.waiver().expired()) ++expired_marked;
+  }
+  EXPECT_GT(waived, 0);
+  EXPECT_GT(expired_marked, 0);
+  // An invalid waiver file is an input error naming the field.
+  WriteFile(waivers, "waivers { id: \"W-X\" policies: \"aws\" }");
+  Result bad = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                "--waivers", waivers});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("expires"));
+}
+
+TEST_F(CliTest, EveryFormatAgreesWithTheJsonReport) {
+  const auto& t = report_->summary().totals();
+  Result sarif = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                  "--format", "sarif"});
+  google::protobuf::Struct doc;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(sarif.out, &doc).ok());
+  EXPECT_EQ(doc.fields().at("version").string_value(), "2.1.0");
+  const auto& run =
+      doc.fields().at("runs").list_value().values(0).struct_value();
+  EXPECT_EQ(run.fields().at("results").list_value().values_size(),
+            static_cast<int>(t.fail() + t.error() + t.waived()));
+
+  Result junit = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                  "--format", "junit"});
+  EXPECT_THAT(junit.out,
+              HasSubstr(absl::StrCat("failures=\"", t.fail(), "\"")));
+
+  Result csv = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                "--format", "csv"});
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'),
+            report_->findings_size() + 1);
+
+  Result html = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                 "--format", "html"});
+  EXPECT_THAT(html.out, HasSubstr(absl::StrCat("<b id=\"count-fail\">",
+                                               t.fail(), "</b>")));
+  EXPECT_THAT(html.out, HasSubstr(absl::StrCat("<b id=\"count-pass\">",
+                                               t.pass(), "</b>")));
+}
+
+TEST_F(CliTest, ThreadCountDoesNotChangeTheOutput) {
+  Result one = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                "--format", "csv", "-j", "1"});
+  Result four = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                 "--format", "csv", "-j", "4"});
+  EXPECT_EQ(one.out, four.out);
+}
+
+TEST_F(CliTest, MalformedInputsAreInputErrorsNeverCrashes) {
+  absl::StatusOr<onus::v1::Snapshot> s = engine::LoadSnapshot(kSample);
+  ASSERT_TRUE(s.ok());
+  std::string bin = s->SerializeAsString();
+  std::string truncated = TempPath("truncated.pb");
+  WriteFile(truncated, bin.substr(0, bin.size() / 2 + 3));
+  Result r = Invoke(RunEval, {"--policies", "policies", "--input", truncated});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("truncated.pb"));
+
+  std::string wrong = TempPath("wrong.json");
+  WriteFile(wrong, "{\"resources\": 5}");
+  r = Invoke(RunEval, {"--policies", "policies", "--input", wrong});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("wrong.json"));
+
+  std::string unknown = TempPath("unknown.textproto");
+  WriteFile(unknown,
+            "accounts { provider: AWS id: \"1\" }\n"
+            "resources { id: \"x\" type: \"acme.Nope\" provider: AWS "
+            "account: \"1\" typed { type_url: "
+            "\"type.googleapis.com/acme.Nope\" value: \"\\x0a\\x01a\" } }");
+  r = Invoke(RunEval, {"--policies", "policies", "--input", unknown});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("acme.Nope"));
+
+  // A 4 MiB bucket name is data, not a reason to fail.
+  onus::v1::Snapshot big;
+  auto* a = big.add_accounts();
+  a->set_provider(onus::v1::AWS);
+  a->set_id("1");
+  auto* res = big.add_resources();
+  res->set_id("arn:aws:s3:::huge");
+  res->set_type("onus.aws.s3.Bucket");
+  res->set_provider(onus::v1::AWS);
+  res->set_account("1");
+  res->mutable_typed()->set_type_url("type.googleapis.com/onus.aws.s3.Bucket");
+  res->mutable_typed()->set_value(std::string("\x0a\x80\x80\x80\x02", 5) +
+                                  std::string(4 << 20, 'b'));
+  std::string huge = TempPath("huge.pb");
+  WriteFile(huge, big.SerializeAsString());
+  r = Invoke(RunEval,
+             {"--policies", "policies", "--input", huge, "--format", "json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(ParseReport(r.out).summary().totals().error(), 0u);
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Invoke(RunEval, {"--nope"}).code, 2);
+  EXPECT_EQ(Invoke(RunEval, {"--policies", "policies"}).code, 2);
+  EXPECT_EQ(Invoke(RunEval, {"--input", kSample, "--format", "yaml"}).code, 2);
+  EXPECT_EQ(Invoke(RunEval, {"--input", kSample, "--fail-on", "severe"}).code,
+            2);
+  EXPECT_EQ(Invoke(RunCheck, {}).code, 2);
+  EXPECT_EQ(Invoke(RunDiff, {"one"}).code, 2);
+}
+
+TEST_F(CliTest, CheckReportsTyposWithLocationAndSuggestion) {
+  std::string dir = TempPath("badpol");
+  std::string mk = "mkdir -p " + dir;
+  ASSERT_EQ(std::system(mk.c_str()), 0);
+  WriteFile(dir + "/p.onus",
+            "package t;\npolicy p {\n  resource = onus.aws.s3.Bucket as b\n"
+            "  require = b.versioning.statuss == \"Enabled\"\n}\n");
+  Result r = Invoke(RunCheck, {dir});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("p.onus:4:26: error[E0102]"));
+  EXPECT_THAT(r.err, HasSubstr("did you mean `status`?"));
+  EXPECT_EQ(Invoke(RunCheck, {"policies"}).code, 0);
+}
+
+TEST_F(CliTest, TestRunsTheBuiltInPackCases) {
+  Result r = Invoke(RunTest, {"policies"});
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(" 0 failed"));
+  EXPECT_THAT(r.out, HasSubstr("0 without tests"));
+}
+
+TEST_F(CliTest, ExplainPrintsBytecodeWithSourcePositions) {
+  Result r = Invoke(RunExplain, {"policies/aws/s3.onus", "--policy",
+                                 "aws.s3.versioning_enabled"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("policy aws.s3.versioning_enabled"));
+  EXPECT_THAT(r.out, HasSubstr("s3.onus:"));
+}
+
+TEST_F(CliTest, DiffReportsNewAndResolvedFindingsByFingerprint) {
+  absl::StatusOr<onus::v1::Snapshot> s = engine::LoadSnapshot(kSample);
+  ASSERT_TRUE(s.ok());
+  std::string old_path = TempPath("old.pb");
+  WriteFile(old_path, s->SerializeAsString());
+  // The new snapshot drops every S3 bucket: their findings are resolved.
+  onus::v1::Snapshot next = *s;
+  next.clear_resources();
+  for (const auto& r : s->resources()) {
+    if (r.type() != "onus.aws.s3.Bucket") *next.add_resources() = r;
+  }
+  std::string new_path = TempPath("new.pb");
+  WriteFile(new_path, next.SerializeAsString());
+  Result r = Invoke(RunDiff, {old_path, new_path, "--policies", "policies"});
+  EXPECT_EQ(r.code, 0) << r.err;  // nothing new
+  EXPECT_THAT(r.out, HasSubstr("resolved"));
+  EXPECT_THAT(r.out, HasSubstr("0 new"));
+  Result back = Invoke(RunDiff, {new_path, old_path, "--policies", "policies"});
+  EXPECT_EQ(back.code, 1);  // the buckets' failures are new
+  EXPECT_THAT(back.out, HasSubstr("new "));
+}
+
+}  // namespace
+}  // namespace onus::cli
