@@ -3,6 +3,7 @@
 // lang::Type) and bindings (cel.expr.Value -> engine::Value), compiles,
 // evaluates, converts the result back to a cel.expr.Value and compares.
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,7 +17,10 @@
 #include "engine/value_format.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "lang/checker.h"
 #include "lang/diagnostics.h"
+#include "lang/parser.h"
+#include "lang/source.h"
 #include "lang/status_macros.h"
 #include "lang/types.h"
 #include "tests/conformance/backend.h"
@@ -367,6 +371,37 @@ class ResultConverter {
 
 // ---------------------------------------------------------------------------
 
+// cel.expr.Decl.FunctionDecl -> lang::FunctionDecl (for the checker).
+absl::StatusOr<lang::FunctionDecl> ToFunctionDecl(
+    const std::string& name, const pb::Message& fn,
+    const pb::DescriptorPool* pool) {
+  lang::FunctionDecl decl;
+  decl.name = name;
+  const pb::FieldDescriptor* ovf = F(fn, "overloads");
+  const pb::Reflection* r = fn.GetReflection();
+  for (int i = 0; i < r->FieldSize(fn, ovf); ++i) {
+    const pb::Message& o = r->GetRepeatedMessage(fn, ovf, i);
+    const pb::Reflection* orf = o.GetReflection();
+    lang::OverloadDecl od;
+    od.id = orf->GetString(o, F(o, "overload_id"));
+    od.receiver = orf->GetBool(o, F(o, "is_instance_function"));
+    const pb::FieldDescriptor* params = F(o, "params");
+    for (int p = 0; p < orf->FieldSize(o, params); ++p) {
+      ONUS_ASSIGN_OR_RETURN(
+          Type t, ToLangType(orf->GetRepeatedMessage(o, params, p), pool, 0));
+      od.params.push_back(std::move(t));
+    }
+    const pb::FieldDescriptor* tps = F(o, "type_params");
+    for (int p = 0; p < orf->FieldSize(o, tps); ++p) {
+      od.type_params.push_back(orf->GetRepeatedString(o, tps, p));
+    }
+    ONUS_ASSIGN_OR_RETURN(od.result,
+                          ToLangType(Sub(o, F(o, "result_type")), pool, 0));
+    decl.overloads.push_back(std::move(od));
+  }
+  return decl;
+}
+
 class EngineBackend : public Backend {
  public:
   EngineBackend(Suite* suite, const BackendOptions& options)
@@ -384,6 +419,8 @@ class EngineBackend : public Backend {
     // names the test.
     opts.source_name = "expr";
     for (const pb::Message* decl : t.type_env) {
+      // Function declarations only matter to check_only tests (CheckOnly).
+      if (!decl->GetReflection()->HasField(*decl, F(*decl, "ident"))) continue;
       std::string name =
           decl->GetReflection()->GetString(*decl, F(*decl, "name"));
       const pb::Message& ident = Sub(*decl, F(*decl, "ident"));
@@ -410,6 +447,8 @@ class EngineBackend : public Backend {
       absl::StrAppend(details, "  container: ", t.container, "\n");
     }
 
+    if (t.check_only) return CheckOnly(t, opts, details);
+
     lang::DiagnosticList diags;
     absl::StatusOr<std::unique_ptr<engine::CompiledExpr>> compiled =
         engine::CompiledExpr::Compile(t.expr, opts, &diags);
@@ -428,26 +467,9 @@ class EngineBackend : public Backend {
                       "\n  bytecode:\n", expr.Disassemble());
     }
 
-    // Type expectations (typed_result, check_only).
     if (t.expect == Expect::kTypedResult) {
-      absl::StatusOr<Type> want =
-          ToLangType(*t.deduced_type, suite_->pool(), 0);
-      if (!want.ok()) {
-        return {Verdict::kSkip,
-                absl::StrCat("expected type: ", want.status().message())};
-      }
-      if (details) {
-        absl::StrAppend(details, "  expected type: ", want->ToString(), "\n");
-      }
-      if (!(*want == expr.result_type())) {
-        return {Verdict::kFail,
-                absl::StrCat("type: want ", want->ToString(), ", got ",
-                             expr.result_type().ToString())};
-      }
-    }
-    if (t.check_only) {
-      if (t.expect == Expect::kTypedResult) return {Verdict::kPass, ""};
-      return {Verdict::kSkip, "check_only without typed_result"};
+      std::optional<Outcome> bad = CompareType(t, expr.result_type(), details);
+      if (bad) return *bad;
     }
 
     Arena arena;
@@ -484,6 +506,11 @@ class EngineBackend : public Backend {
         absl::StrAppend(details,
                         "  expected: ", ShortDebugString(*t.value, 400), "\n");
       }
+      if (t.errors != nullptr) {
+        absl::StrAppend(details,
+                        "  expected error: ", ShortDebugString(*t.errors, 400),
+                        "\n");
+      }
     }
     if (t.expect == Expect::kEvalError || t.expect == Expect::kAnyEvalErrors) {
       if (got.is_error()) return {Verdict::kPass, ""};
@@ -508,6 +535,78 @@ class EngineBackend : public Backend {
   }
 
  private:
+  // typed_result: the deduced type must equal the checker's result type.
+  std::optional<Outcome> CompareType(const TestCase& t, const Type& got,
+                                     std::string* details) {
+    absl::StatusOr<Type> want = ToLangType(*t.deduced_type, suite_->pool(), 0);
+    if (!want.ok()) {
+      return Outcome{Verdict::kSkip,
+                     absl::StrCat("expected type: ", want.status().message())};
+    }
+    if (details) {
+      absl::StrAppend(details, "  expected type: ", want->ToString(), "\n");
+    }
+    if (!(*want == got)) {
+      return Outcome{Verdict::kFail,
+                     absl::StrCat("type: want ", want->ToString(), ", got ",
+                                  got.ToString())};
+    }
+    return std::nullopt;
+  }
+
+  // check_only tests exercise the type checker alone: parse and check with
+  // the test's declarations, including its function declarations (which
+  // the evaluator cannot run), without compiling to bytecode.
+  Outcome CheckOnly(const TestCase& t, const engine::ExprOptions& opts,
+                    std::string* details) {
+    if (t.expect != Expect::kTypedResult) {
+      return {Verdict::kSkip, "check_only without typed_result"};
+    }
+    lang::CheckerEnv env;
+    env.container = opts.container;
+    env.pool = opts.pool;
+    env.variables = opts.variables;
+    for (const pb::Message* decl : t.type_env) {
+      const pb::FieldDescriptor* fn = F(*decl, "function");
+      if (!decl->GetReflection()->HasField(*decl, fn)) continue;
+      std::string name =
+          decl->GetReflection()->GetString(*decl, F(*decl, "name"));
+      absl::StatusOr<lang::FunctionDecl> f =
+          ToFunctionDecl(name, Sub(*decl, fn), suite_->pool());
+      if (!f.ok()) {
+        return {Verdict::kSkip, absl::StrCat("declaration of ", name, ": ",
+                                             f.status().message())};
+      }
+      env.functions.push_back(*std::move(f));
+    }
+    lang::Source source("expr", t.expr);
+    lang::DiagnosticList diags;
+    lang::ParserOptions popts;
+    popts.enable_macros = !t.disable_macros;
+    lang::ParsedExpr parsed = lang::ParseExpr(source, diags, popts);
+    if (parsed.root == nullptr || diags.has_errors()) {
+      return {Verdict::kFail,
+              absl::StrCat("parse error: ", OneLine(diags.Render(), 200))};
+    }
+    absl::StatusOr<lang::CheckedAst> checked =
+        lang::Check(*parsed.ast, *parsed.root, source, env, diags);
+    if (!checked.ok()) {
+      return {Verdict::kFail,
+              absl::StrCat("checker failed: ", checked.status().message())};
+    }
+    if (diags.has_errors()) {
+      if (details) absl::StrAppend(details, diags.Render());
+      return {Verdict::kFail,
+              absl::StrCat("check error: ", OneLine(diags.Render(), 200))};
+    }
+    if (details) {
+      absl::StrAppend(details,
+                      "  result type: ", checked->result_type.ToString(), "\n");
+    }
+    std::optional<Outcome> bad = CompareType(t, checked->result_type, details);
+    return bad ? *bad : Outcome{Verdict::kPass, ""};
+  }
+
   Suite* suite_;
   BackendOptions options_;
   ResultConverter results_;

@@ -147,6 +147,27 @@ TEST_F(EngineBackendTest, ErrorsAndTypes) {
   EXPECT_EQ(Run("expr: 'x' unknown { exprs: 1 }").verdict, Verdict::kSkip);
 }
 
+TEST_F(EngineBackendTest, CheckOnlyTestsUseDeclaredFunctions) {
+  const std::string fn =
+      "type_env { name: 'fn' function { overloads { overload_id: 'fn_s_i' "
+      "params { primitive: STRING } params { primitive: INT64 } result_type {"
+      " primitive: STRING } } } } ";
+  EXPECT_EQ(Run("expr: \"fn('a', 1)\" check_only: true " + fn +
+                "typed_result { deduced_type { primitive: STRING } }")
+                .verdict,
+            Verdict::kPass);
+  Outcome o = Run("expr: \"fn('a', 1)\" check_only: true " + fn +
+                  "typed_result { deduced_type { primitive: INT64 } }");
+  EXPECT_EQ(o.reason, "type: want int, got string");
+  o = Run("expr: \"fn(1, 1)\" check_only: true " + fn +
+          "typed_result { deduced_type { primitive: STRING } }");
+  EXPECT_EQ(o.verdict, Verdict::kFail);
+  EXPECT_THAT(o.reason, StartsWith("check error: "));
+  // Evaluating a host function is impossible: skipped, not failed/passed.
+  o = Run("expr: \"fn('a', 1)\" " + fn + "value { string_value: 'a' }");
+  EXPECT_EQ(o.verdict, Verdict::kSkip);
+}
+
 TEST_F(EngineBackendTest, BudgetStopsLongEvaluations) {
   options_.instruction_budget = 50;
   // 10 x 10 comprehension steps cannot fit in 50 instructions.

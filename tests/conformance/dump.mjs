@@ -69,7 +69,12 @@ for (const file of suite.suites) {
     }
     return create(SimpleTestSectionSchema, {
       name: sec.name,
-      test: sec.tests.map((t) => t.original),
+      // The package names an unnamed test after its expression; keep that
+      // name so every test has an id in the report.
+      test: sec.tests.map((t) => {
+        if (!t.original.name) t.original.name = t.name;
+        return t.original;
+      }),
     });
   });
   const msg = create(SimpleTestFileSchema, { name: file.name, section: sections });

@@ -124,7 +124,8 @@ TEST(SuiteTest, SkipsOnlyUnsupportedRunnerFeatures) {
   EXPECT_EQ(UnsupportedFeature(t[3]), std::nullopt);
   EXPECT_EQ(UnsupportedFeature(t[4]), "unknowns not supported");
   EXPECT_EQ(UnsupportedFeature(t[5]),
-            "function declarations in type_env not supported");
+            "function declarations in type_env: cannot evaluate host "
+            "functions");
 }
 
 TEST(SuiteTest, CountMismatchAndGarbageAreErrors) {
