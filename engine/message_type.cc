@@ -452,6 +452,15 @@ namespace {
 
 using internal::BuildIndex;
 
+// Closed (proto2) enums: protobuf moves numbers the enum does not define to
+// the unknown fields, so such an occurrence does not count.
+bool ValidEnumAt(const FieldInfo& f, const uint8_t* p, const uint8_t* end) {
+  uint64_t v;
+  if (!wire::ReadVarint(&p, end, &v)) return true;  // malformed: reported
+  return f.fd->enum_type()->FindValueByNumber(static_cast<int32_t>(v)) !=
+         nullptr;
+}
+
 // Full scan for the last occurrence of singular field f with a matching
 // wire type; *count gets the number of such occurrences.
 Found ScanLast(const MessageObj& m, const FieldInfo& f, const uint8_t** val,
@@ -462,7 +471,8 @@ Found ScanLast(const MessageObj& m, const FieldInfo& f, const uint8_t** val,
   while (p < end) {
     uint32_t num, wt;
     if (!wire::ReadTag(&p, end, &num, &wt)) return Found::kMalformed;
-    if (num == f.number && wt == f.wire_type) {
+    if (num == f.number && wt == f.wire_type &&
+        (!f.closed_enum || ValidEnumAt(f, p, end))) {
       *val = p;
       ++c;
     }
@@ -483,7 +493,9 @@ Found LocateRaw(Arena* arena, const MessageObj& m, const FieldInfo& f,
       if (!IndexUsable(m.index[0])) return Found::kMalformed;
       uint32_t e = m.index[f.index_slot];
       if (e == 0) return Found::kAbsent;
-      if ((e & 7) == f.wire_type) {
+      if ((e & 7) == f.wire_type &&
+          (!f.closed_enum ||
+           ValidEnumAt(f, m.data + ((e >> 4) - 1), m.data + m.size))) {
         *val = m.data + ((e >> 4) - 1);
         *count = (e & 8) ? 2 : 1;
         return Found::kFound;
@@ -723,6 +735,7 @@ bool ForEachElement(const MessageObj& m, const FieldInfo& f,
     if (!wire::SkipValue(&p, end, wt, num)) return false;
     if (num != f.number) continue;
     if (wt == f.wire_type) {
+      if (f.closed_enum && !ValidEnumAt(f, val, end)) continue;
       if (!fn(static_cast<uint32_t>(val - m.data))) return false;
     } else if (f.packed_ok && wt == wire::kLengthDelimited) {
       uint32_t n;
@@ -740,6 +753,7 @@ bool ForEachElement(const MessageObj& m, const FieldInfo& f,
           const uint8_t* e = q;
           uint64_t v;
           if (!wire::ReadVarint(&q, pend, &v)) return false;
+          if (f.closed_enum && !ValidEnumAt(f, e, pend)) continue;
           if (!fn(static_cast<uint32_t>(e - m.data))) return false;
         }
       }
@@ -1026,12 +1040,7 @@ Value GetFieldSlow(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
     if (!ok) return Malformed(arena, f);
     return MessageValue(arena, *f.message, d, s);
   }
-  Value v = DecodeAt(arena, f, val, end);
-  if (f.closed_enum && v.kind == Kind::kInt &&
-      f.fd->enum_type()->FindValueByNumber(static_cast<int>(v.i)) == nullptr) {
-    return f.default_value;
-  }
-  return v;
+  return DecodeAt(arena, f, val, end);
 }
 
 // has() without allocating; *malformed set on bad data.

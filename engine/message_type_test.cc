@@ -1,12 +1,14 @@
 #include "engine/message_type.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/string_view.h"
 #include "engine/value.h"
 #include "engine/wire_internal.h"
@@ -543,6 +545,23 @@ TEST_F(ViewTest, ClosedEnumUnknownNumberReadsAsDefault) {
   bytes = std::string("\x38\x01", 2);
   v = ViewBytes(Defaults::descriptor(), bytes);
   EXPECT_EQ(Get(v, "level").i, 1);
+  EXPECT_TRUE(Has(v, "level"));
+  // An earlier valid occurrence survives a later unknown number, has()
+  // included; unknown numbers drop out of repeated closed enums.
+  bytes = std::string("\x38\x01\x38\x03\x88\x01\x05\x88\x01\x04", 10);
+  v = ViewBytes(Defaults::descriptor(), bytes);
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  EXPECT_EQ(Get(v, "level").i, parsed.level());
+  EXPECT_EQ(Get(v, "level").i, 1);
+  EXPECT_TRUE(Has(v, "level"));
+  Value l = Get(v, "levels");
+  ASSERT_EQ(l.kind, Kind::kList);
+  EXPECT_EQ(l.list->size, static_cast<uint32_t>(parsed.levels_size()));
+  EXPECT_EQ(l.list->size, 1u);
+  EXPECT_EQ(ListGet(arena_, *l.list, 0).i, 5);
+  bytes = std::string("\x38\x03", 2);
+  v = ViewBytes(Defaults::descriptor(), bytes);
+  EXPECT_FALSE(Has(v, "level"));
 }
 
 TEST_F(ViewTest, TimestampDurationWrappers) {
@@ -826,53 +845,160 @@ TEST_F(ViewTest, WrongWireTypeIsSkippedLikeProtobuf) {
 TEST_F(ViewTest, RandomBytesNeverCrash) {
   std::mt19937 rng(1234);
   std::vector<const google::protobuf::Descriptor*> types = {
-      AllTypes::descriptor(), Defaults::descriptor(), Bucket::descriptor()};
+      AllTypes::descriptor(), Bucket::descriptor(), Defaults::descriptor()};
+  // Seeds rich in every wire construct, mutated a few bytes at a time.
   AllTypes seed;
   seed.set_f_string("seed");
+  seed.set_f_int64(-1);
+  seed.set_f_double(1.5);
+  seed.set_f_fixed32(7);
   seed.mutable_f_inner()->set_name("x");
+  seed.mutable_f_inner()->mutable_child()->set_a(true);
   seed.add_r_int64(5);
+  seed.add_r_int64(-500);
+  seed.add_r_fixed32(3);
+  seed.add_r_string("s");
+  seed.add_r_inner()->set_b(true);
   (*seed.mutable_m_string_int())["a"] = 1;
-  seed.mutable_w_struct();
-  std::string base = seed.SerializeAsString();
+  (*seed.mutable_m_bool_inner())[true].set_name("t");
+  (*seed.mutable_m_string_value())["v"].mutable_list_value()->add_values();
+  (*seed.mutable_w_struct()->mutable_fields())["k"].set_number_value(1);
+  seed.mutable_w_timestamp()->set_seconds(5);
+  seed.mutable_w_int32()->set_value(3);
+  seed.mutable_w_any()->PackFrom(seed.f_inner());
+  seed.set_o_string("o");
+  Defaults seed2;
+  seed2.mutable_g()->set_gx(1);
+  seed2.add_rg()->set_rx(2);
+  seed2.mutable_nested()->set_level(Defaults::LOW);
+  std::string bases[] = {seed.SerializeAsString(), "",
+                         seed2.SerializeAsString()};
   int errors = 0;
-  for (int iter = 0; iter < 3000; ++iter) {
+  int parsed_ok = 0;
+  // ONUS_FUZZ_ITERS=200000 runs a longer campaign by hand.
+  int iters = 6000;
+  if (const char* e = std::getenv("ONUS_FUZZ_ITERS")) iters = std::atoi(e);
+  for (int iter = 0; iter < iters; ++iter) {
     std::string bytes;
-    if (iter % 2 == 0) {
+    const std::string& base = bases[iter % 3];
+    if (base.empty()) {
       size_t n = rng() % 64;
       for (size_t i = 0; i < n; ++i) bytes.push_back(static_cast<char>(rng()));
     } else {
       bytes = base;
-      for (int k = 0; k < 3; ++k) {
+      int edits = 1 + rng() % 4;
+      for (int k = 0; k < edits; ++k) {
         bytes[rng() % bytes.size()] = static_cast<char>(rng());
       }
+      if (rng() % 4 == 0) bytes.resize(rng() % bytes.size());
     }
+    // An exact-size heap copy, so that a memory checker (valgrind) sees
+    // any read past the end.
+    std::unique_ptr<char[]> buf(new char[bytes.size() + 1]);
+    std::memcpy(buf.get(), bytes.data(), bytes.size());
+    absl::string_view wire(buf.get(), bytes.size());
     Arena arena;
     const MessageType* t = MessageType::For(types[iter % types.size()]);
-    Value root = MessageFromBytes(arena, *t, bytes);
-    for (const FieldInfo* f : t->fields()) {
-      Value x = GetField(arena, *root.msg, *f);
-      errors += x.is_error();
-      HasField(*root.msg, *f);
-      if (x.kind == Kind::kList) {
-        for (uint32_t i = 0; i < x.list->size; ++i) {
-          ListGet(arena, *x.list, i);
+    Value root = MessageFromBytes(arena, *t, wire);
+    // Differential check: whenever protobuf accepts the bytes, every
+    // scalar field and every list size must read the same through the view.
+    std::unique_ptr<google::protobuf::Message> ref(t->prototype()->New());
+    if (ref->ParseFromArray(wire.data(), static_cast<int>(wire.size()))) {
+      ++parsed_ok;
+      const google::protobuf::Reflection* r = ref->GetReflection();
+      for (const FieldInfo* f : t->fields()) {
+        const google::protobuf::FieldDescriptor* fd = f->fd;
+        Value x = GetField(arena, *root.msg, *f);
+        if (f->repeated) {
+          ASSERT_EQ(x.kind, Kind::kList) << fd->full_name();
+          EXPECT_EQ(x.list->size, static_cast<uint32_t>(r->FieldSize(*ref, fd)))
+              << fd->full_name() << " iter " << iter;
+          continue;
         }
-      } else if (x.kind == Kind::kMap) {
-        for (uint32_t i = 0; i < x.map->size; ++i) {
-          MapKeyAt(arena, *x.map, i);
-          MapValueAt(arena, *x.map, i);
+        if (f->is_map || f->message != nullptr) continue;
+        if (fd->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+          // proto2 does not check UTF-8; CEL strings must be valid, so the
+          // view reports such a field as an error instead of a value.
+          std::string want = r->GetString(*ref, fd);
+          if (!wire::ValidUtf8(want.data(),
+                               static_cast<uint32_t>(want.size()))) {
+            EXPECT_THAT(ErrText(x), HasSubstr("invalid UTF-8"));
+            continue;
+          }
         }
-        bool found;
-        MapFind(arena, *x.map, Value::String("a"), &found);
-        MapFind(arena, *x.map, Value::Int(1), &found);
-      } else if (x.kind == Kind::kMessage) {
-        for (const FieldInfo* g : x.msg->type->fields()) {
-          GetField(arena, *x.msg, *g);
+        ASSERT_FALSE(x.is_error())
+            << fd->full_name() << " iter " << iter << " " << ErrText(x)
+            << " bytes " << absl::CHexEscape(bytes);
+        switch (fd->cpp_type()) {
+          case google::protobuf::FieldDescriptor::CPPTYPE_INT32:
+            EXPECT_EQ(x.i, r->GetInt32(*ref, fd)) << fd->full_name();
+            break;
+          case google::protobuf::FieldDescriptor::CPPTYPE_INT64:
+            EXPECT_EQ(x.i, r->GetInt64(*ref, fd)) << fd->full_name();
+            break;
+          case google::protobuf::FieldDescriptor::CPPTYPE_UINT32:
+            EXPECT_EQ(x.u, r->GetUInt32(*ref, fd)) << fd->full_name();
+            break;
+          case google::protobuf::FieldDescriptor::CPPTYPE_UINT64:
+            EXPECT_EQ(x.u, r->GetUInt64(*ref, fd)) << fd->full_name();
+            break;
+          case google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE:
+          case google::protobuf::FieldDescriptor::CPPTYPE_FLOAT: {
+            double want =
+                fd->cpp_type() ==
+                        google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE
+                    ? r->GetDouble(*ref, fd)
+                    : r->GetFloat(*ref, fd);
+            EXPECT_TRUE(x.d == want || (std::isnan(x.d) && std::isnan(want)))
+                << fd->full_name();
+            break;
+          }
+          case google::protobuf::FieldDescriptor::CPPTYPE_BOOL:
+            EXPECT_EQ(x.b, r->GetBool(*ref, fd)) << fd->full_name();
+            break;
+          case google::protobuf::FieldDescriptor::CPPTYPE_ENUM:
+            if (!f->null_enum) {
+              EXPECT_EQ(x.i, r->GetEnumValue(*ref, fd)) << fd->full_name();
+            }
+            break;
+          case google::protobuf::FieldDescriptor::CPPTYPE_STRING:
+            EXPECT_EQ(Str(x), r->GetString(*ref, fd)) << fd->full_name();
+            break;
+          default:
+            break;
         }
+        EXPECT_EQ(HasField(*root.msg, *f), fd->has_presence()
+                                               ? r->HasField(*ref, fd)
+                                               : r->HasField(*ref, fd))
+            << fd->full_name() << " iter " << iter;
       }
     }
+    for (int pass = 0; pass < 2; ++pass)  // second pass: indexed reads
+      for (const FieldInfo* f : t->fields()) {
+        Value x = GetField(arena, *root.msg, *f);
+        errors += x.is_error();
+        HasField(*root.msg, *f);
+        if (x.kind == Kind::kList) {
+          for (uint32_t i = 0; i < x.list->size; ++i) {
+            ListGet(arena, *x.list, i);
+          }
+        } else if (x.kind == Kind::kMap) {
+          for (uint32_t i = 0; i < x.map->size; ++i) {
+            MapKeyAt(arena, *x.map, i);
+            MapValueAt(arena, *x.map, i);
+          }
+          bool found;
+          MapFind(arena, *x.map, Value::String("a"), &found);
+          MapFind(arena, *x.map, Value::Int(1), &found);
+        } else if (x.kind == Kind::kMessage) {
+          for (const FieldInfo* g : x.msg->type->fields()) {
+            GetField(arena, *x.msg, *g);
+          }
+        }
+      }
   }
-  EXPECT_GT(errors, 0);  // the corpus did exercise the error paths
+  EXPECT_GT(errors, 0);       // the corpus did exercise the error paths
+  EXPECT_GT(parsed_ok, 300);  // and the differential check ran often
 }
 
 TEST_F(ViewTest, ToDynamicMessageRoundTrip) {

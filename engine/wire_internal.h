@@ -119,13 +119,16 @@ inline bool SkipValue(const uint8_t** p, const uint8_t* end, uint32_t wt,
 }
 
 // Reads a tag. Field number 0 is invalid on the wire.
+// Like protobuf's parser, a tag is at most 5 bytes and bits above 32 are
+// dropped (so the view accepts exactly the tags protobuf accepts).
 inline bool ReadTag(const uint8_t** p, const uint8_t* end, uint32_t* number,
                     uint32_t* wt) {
+  const uint8_t* start = *p;
   uint64_t t;
-  if (!ReadVarint(p, end, &t)) return false;
-  if (t > 0xffffffffu) return false;
-  *number = static_cast<uint32_t>(t >> 3);
-  *wt = static_cast<uint32_t>(t & 7);
+  if (!ReadVarint(p, end, &t) || *p - start > 5) return false;
+  uint32_t t32 = static_cast<uint32_t>(t);
+  *number = t32 >> 3;
+  *wt = t32 & 7;
   return *number != 0;
 }
 
