@@ -14,7 +14,9 @@ BAZEL="${BAZEL:-bazel}"
 dump_dir="$(tests/conformance/setup.sh)"
 
 "${BAZEL}" build //tests/conformance:runner
-runner="${root}/bazel-bin/tests/conformance/runner"
+# Ask Bazel where it put the binary: the bazel-bin symlink follows whichever
+# configuration the last build on this checkout used (e.g. -c opt).
+runner="$("${BAZEL}" info bazel-bin 2>/dev/null)/tests/conformance/runner"
 
 args=(--data "${dump_dir}" --targets tests/conformance/targets.txt)
 if [[ " $* " != *" --filter"* ]]; then
