@@ -182,7 +182,9 @@ std::string RenderHtml(const onus::v1::Report& report) {
       "th{background:#f3f3f3}.fail{color:#b00}.err{color:#739}"
       ".cards{display:flex;gap:1em}.card{border:1px solid #ccc;"
       "padding:.6em 1.2em;border-radius:6px}.card b{font-size:1.6em;"
-      "display:block}</style></head><body>\n");
+      "display:block}td{max-width:42em;overflow-wrap:anywhere}"
+      ".legend span{display:inline-block;width:.8em;height:.8em;"
+      "margin:0 .3em 0 1em}</style></head><body>\n");
   absl::StrAppend(&h, "<h1>Onus compliance report</h1>\n<p>Snapshot <code>",
                   Esc(report.snapshot_id()), "</code>");
   if (report.has_collected_at()) {
@@ -214,7 +216,11 @@ std::string RenderHtml(const onus::v1::Report& report) {
     absl::StrAppend(&h, "<tr><td>", Esc(name), "</td>",
                     Cells(it->second, "sev-" + Id(name)), "</tr>\n");
   }
-  absl::StrAppend(&h, "</table>\n", Chart(sev_rows), "\n");
+  absl::StrAppend(&h, "</table>\n", Chart(sev_rows),
+                  "\n<p class=\"legend\"><span style=\"background:#3a9d5d\">"
+                  "</span>pass<span style=\"background:#d64545\"></span>fail"
+                  "<span style=\"background:#9b59b6\"></span>error &mdash; "
+                  "bars show failing / evaluated pairs</p>\n");
 
   absl::StrAppend(&h,
                   "<h2>By provider and account</h2>\n<table><tr><th>provider"
