@@ -49,6 +49,11 @@ test: deps
 conformance: deps
 	tests/conformance/run.sh
 
+# The CSPM benchmark (100k and 1M resources) against protobuf baselines and
+# Node peers; slow, so not part of `make test`. Figures: docs/performance.md.
+bench: deps
+	benchmarks/cspm/run.sh
+
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
