@@ -9,9 +9,12 @@
 //
 //   bazel run -c opt //engine:vm_benchmark          (computed goto)
 //   bazel run -c opt //engine:vm_benchmark_switch   (-DONUS_VM_SWITCH)
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "benchmarks/cspm/cspm.pb.h"
@@ -154,6 +157,14 @@ void BM_Rule(benchmark::State& state, int index, bool check) {
   std::unique_ptr<CompiledExpr> expr = CompileRule(rule, desc, check);
   const Program& program = expr->program();
   const MessageType& type = *MessageType::For(desc);
+  // ONUS_BENCH_EXPLAIN=1 prints each rule's bytecode once.
+  static absl::flat_hash_set<std::string>* explained =
+      new absl::flat_hash_set<std::string>();
+  if (getenv("ONUS_BENCH_EXPLAIN") != nullptr &&
+      explained->insert(absl::StrCat(rule.id, check)).second) {
+    fprintf(stderr, "%s (%s):\n%s\n", rule.id, check ? "checked" : "unchecked",
+            expr->Disassemble().c_str());
+  }
   Arena arena;
   Value result;
   for (auto _ : state) {
