@@ -248,6 +248,7 @@ class MessageTypeRegistry {
     for (int i = 0; i < d->field_count(); ++i) {
       const FieldDescriptor* fd = d->field(i);
       std::unique_ptr<FieldInfo> f = MakeFieldInfo(fd);
+      f->owner = mt;
       if (const google::protobuf::OneofDescriptor* o =
               fd->real_containing_oneof()) {
         f->oneof = o->index();
@@ -318,6 +319,7 @@ class MessageTypeRegistry {
     auto it = extensions_.find(ext);
     if (it != extensions_.end()) return it->second;
     FieldInfo* f = MakeFieldInfo(ext).release();  // lives forever
+    f->owner = owner;
     // Extension numbers inside the indexed range use the index like any
     // field; sub-message views are not cached (no slot reserved for them).
     if (f->number <= owner->index_size()) {
@@ -950,9 +952,18 @@ Value ConvertWkt(Arena& arena, const MessageType& type0, const uint8_t* data,
 
 namespace {
 Value GetFieldSlow(Arena& arena, const MessageObj& msg, const FieldInfo& f);
+
+Value WrongType(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
+  return MakeError(
+      arena, ErrorCode::kNoSuchField,
+      absl::StrCat("no such field '", f.fd->name(), "' in message of type ",
+                   msg.type == nullptr ? std::string("<none>")
+                                       : msg.type->descriptor()->full_name()));
+}
 }  // namespace
 
 Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
+  if (f.owner != msg.type) return WrongType(arena, msg, f);
   if (f.is_map) return MapView(arena, msg, f);
   if (f.repeated) return RepeatedView(arena, msg, f);
   // Fast path: an indexed singular field whose last occurrence has the
@@ -1094,11 +1105,13 @@ bool HasFieldImpl(Arena* arena, const MessageObj& msg, const FieldInfo& f,
 }  // namespace
 
 bool HasField(const MessageObj& msg, const FieldInfo& f) {
+  if (f.owner != msg.type) return false;
   bool malformed;
   return HasFieldImpl(nullptr, msg, f, &malformed);
 }
 
 Value TestField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
+  if (f.owner != msg.type) return WrongType(arena, msg, f);
   bool malformed;
   bool r = HasFieldImpl(&arena, msg, f, &malformed);
   if (malformed) return Malformed(arena, f);

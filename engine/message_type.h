@@ -90,6 +90,10 @@ struct FieldInfo {
   // Plain singular sub-message fields: slot of the cached child view in the
   // parent's index, -1 if not cached.
   int child_slot = -1;
+  // The message type this field belongs to (for extensions: the extended
+  // type). Reads check it, so a FieldInfo applied to a message of another
+  // type is an error value, never a wrong read.
+  const MessageType* owner = nullptr;
 };
 
 class MessageType {

@@ -455,6 +455,17 @@ TEST_F(ViewTest, RepeatedOccurrencesOfMessageMerge) {
   EXPECT_EQ(Str(Get(*in.msg, "name")), "x");
 }
 
+TEST_F(ViewTest, FieldOfAnotherTypeIsAnError) {
+  Inner in;
+  in.set_name("x");
+  MessageObj v = View(in);
+  const FieldInfo* f =
+      MessageType::For(AllTypes::descriptor())->FindField("f_int64");
+  EXPECT_THAT(ErrText(GetField(arena_, v, *f)), HasSubstr("no such field"));
+  EXPECT_FALSE(HasField(v, *f));
+  EXPECT_TRUE(TestField(arena_, v, *f).is_error());
+}
+
 TEST_F(ViewTest, Proto2DefaultsAndGroups) {
   Defaults d;
   MessageObj v = View(d);
