@@ -56,11 +56,15 @@ Value ConcatLists(CallContext& ctx, Value a, Value b) {
   if (na == 0) return b;
   if (nb == 0) return a;
   Value* items = ctx.arena->NewArray<Value>(size_t{na} + nb);
+  // Wire-backed elements decode here; a malformed one fails the whole
+  // concatenation rather than hiding inside the result.
   for (uint32_t i = 0; i < na; ++i) {
     items[i] = ElementAt(*ctx.arena, *a.list, i);
+    if (items[i].is_error()) return items[i];
   }
   for (uint32_t i = 0; i < nb; ++i) {
     items[na + i] = ElementAt(*ctx.arena, *b.list, i);
+    if (items[na + i].is_error()) return items[na + i];
   }
   ListObj* l = ctx.arena->New<ListObj>();
   l->size = na + nb;
