@@ -159,12 +159,12 @@ bool Assignable(const Type& param, const Type& arg, Subs& s) {
   if (p.kind == TypeKind::kTypeParam) {
     if (a.kind == TypeKind::kTypeParam && a.name == p.name) return true;
     if (Occurs(p.name, a, s)) return false;
-    s[p.name] = a;
+    s.Bind(p.name, a);
     return true;
   }
   if (a.kind == TypeKind::kTypeParam) {
     if (Occurs(a.name, p, s)) return false;
-    s[a.name] = p;
+    s.Bind(a.name, p);
     return true;
   }
   if (p.is_dyn() || a.is_dyn() || p.is_error() || a.is_error()) return true;
@@ -250,8 +250,19 @@ class Checker {
       : ast_(ast), src_(src), env_(env), diags_(diags) {
     pool_ = env.pool ? env.pool : DescriptorPool::generated_pool();
     for (const auto& [name, type] : env.variables) vars_[name] = type;
-    for (const FunctionDecl& f : StandardFunctions()) AddFunction(f);
-    for (const FunctionDecl& f : env.functions) AddFunction(f);
+    // Only names the environment adds to are copied; the standard table is
+    // shared (building it per Check would dominate small checks).
+    for (const FunctionDecl& f : env.functions) {
+      FunctionDecl& slot = extra_fns_[f.name];
+      if (slot.name.empty()) {
+        slot.name = f.name;
+        if (const FunctionDecl* std_decl = StandardFunction(f.name)) {
+          slot.overloads = std_decl->overloads;
+        }
+      }
+      slot.overloads.insert(slot.overloads.end(), f.overloads.begin(),
+                            f.overloads.end());
+    }
     out_.types.assign(ast.size(), Type::Error());
     out_.refs.assign(ast.size(), Reference{});
   }
@@ -269,11 +280,23 @@ class Checker {
     Type type;
   };
 
-  void AddFunction(const FunctionDecl& f) {
-    FunctionDecl& slot = fns_[f.name];
-    slot.name = f.name;
-    slot.overloads.insert(slot.overloads.end(), f.overloads.begin(),
-                          f.overloads.end());
+  static const absl::flat_hash_map<std::string, const FunctionDecl*>&
+  StandardIndex() {
+    static const auto* index = [] {
+      auto* m = new absl::flat_hash_map<std::string, const FunctionDecl*>();
+      for (const FunctionDecl& f : StandardFunctions()) (*m)[f.name] = &f;
+      return m;
+    }();
+    return *index;
+  }
+  static const FunctionDecl* StandardFunction(const std::string& name) {
+    auto it = StandardIndex().find(name);
+    return it == StandardIndex().end() ? nullptr : it->second;
+  }
+  const FunctionDecl* FindFunction(const std::string& name) const {
+    auto it = extra_fns_.find(name);
+    if (it != extra_fns_.end()) return &it->second;
+    return StandardFunction(name);
   }
 
   void Error(absl::string_view code, ExprId id, Span span, std::string msg,
@@ -547,14 +570,12 @@ class Checker {
         return FieldType(f);
       }
       case TypeKind::kMap: {
-        Subs trial = subs_;
-        if (!Assignable(operand.key(), Type::String(), trial)) {
+        if (!TryAssign(operand.key(), Type::String())) {
           Error("E0104", e->id, e->span,
                 absl::StrCat("cannot select `", e->name, "` on ",
                              operand.ToString(), ": keys are not strings"));
           return Type::Error();
         }
-        subs_ = std::move(trial);
         return operand.value();
       }
       default:
@@ -594,11 +615,11 @@ class Checker {
       if (QualifiedName(e->target, &qn) && !FirstSegmentIsLocal(qn)) {
         for (const std::string& c :
              Candidates(env_.container, absl::StrCat(qn, ".", e->name))) {
-          auto it = fns_.find(c);
-          if (it == fns_.end()) continue;
+          const FunctionDecl* ns_decl = FindFunction(c);
+          if (ns_decl == nullptr) continue;
           std::vector<Type> args;
           for (const Expr* a : e->args) args.push_back(Check(a, depth + 1));
-          return ResolveOverload(e, it->second, false, args);
+          return ResolveOverload(e, *ns_decl, false, args);
         }
       }
     }
@@ -608,25 +629,23 @@ class Checker {
 
     const FunctionDecl* decl = nullptr;
     if (e->target != nullptr) {
-      auto it = fns_.find(e->name);
-      if (it != fns_.end()) decl = &it->second;
+      decl = FindFunction(e->name);
     } else {
       for (const std::string& c : Candidates(env_.container, e->name)) {
-        auto it = fns_.find(c);
-        if (it != fns_.end()) {
-          decl = &it->second;
-          break;
-        }
+        decl = FindFunction(c);
+        if (decl != nullptr) break;
       }
     }
     if (decl == nullptr) {
       std::vector<std::string> names;
-      for (const auto& [name, f] : fns_) {
+      auto add = [&names](const std::string& name) {
         if (!name.empty() && name[0] != '_' && name[0] != '@' &&
             name[0] != '!' && name[0] != '-') {
           names.push_back(name);
         }
-      }
+      };
+      for (const auto& [name, f] : StandardIndex()) add(name);
+      for (const auto& [name, f] : extra_fns_) add(name);
       std::string hint = DidYouMean(e->name, names);
       Error("E0108", e->id, e->span,
             absl::StrCat("undeclared function `", e->name, "`"),
@@ -634,6 +653,33 @@ class Checker {
       return Type::Error();
     }
     return ResolveOverload(e, *decl, e->target != nullptr, args);
+  }
+
+  // Assignable against subs_, keeping the bindings only on success.
+  bool TryAssign(const Type& param, const Type& arg) {
+    size_t mark = subs_.mark();
+    if (Assignable(param, arg, subs_)) return true;
+    subs_.Undo(mark);
+    return false;
+  }
+
+  static bool IsScalar(const Type& t) {
+    switch (t.kind) {
+      case TypeKind::kBool:
+      case TypeKind::kInt:
+      case TypeKind::kUint:
+      case TypeKind::kDouble:
+      case TypeKind::kString:
+      case TypeKind::kBytes:
+      case TypeKind::kTimestamp:
+      case TypeKind::kDuration:
+        return !t.is_wrapper;
+      default:
+        return false;
+    }
+  }
+  static bool ScalarMismatch(const Type& param, const Type& arg) {
+    return IsScalar(param) && IsScalar(arg) && param.kind != arg.kind;
   }
 
   static bool ContainsDyn(const Type& t) {
@@ -669,25 +715,36 @@ class Checker {
     struct Match {
       const OverloadDecl* o;
       Type result;
-      Subs subs;
+      std::vector<std::pair<std::string, Type>> bindings;
       bool loose;  // a declared dyn parameter took a more specific argument
     };
     std::vector<Match> found;
+    std::vector<Type> pruned;
+    for (const Type& a : args) pruned.push_back(Prune(a, subs_));
     for (const OverloadDecl& o : decl.overloads) {
       if (o.receiver != receiver || o.params.size() != args.size()) continue;
+      // Cheap rejection before copying the substitution: a concrete scalar
+      // parameter against a different concrete scalar argument.
+      bool reject = false;
+      for (size_t i = 0; !reject && i < args.size(); ++i) {
+        reject = ScalarMismatch(o.params[i], pruned[i]);
+      }
+      if (reject) continue;
       absl::flat_hash_map<std::string, Type> fresh;
       for (const std::string& tp : o.type_params) fresh[tp] = Fresh();
-      Subs trial = subs_;
+      size_t mark = subs_.mark();
       bool ok = true;
       bool loose = false;
       for (size_t i = 0; ok && i < args.size(); ++i) {
-        ok = Assignable(Instantiate(o.params[i], fresh), args[i], trial);
+        ok = Assignable(Instantiate(o.params[i], fresh), args[i], subs_);
         loose = loose || (ContainsDyn(o.params[i]) &&
-                          !ContainsDyn(Substitute(args[i], trial, false)));
+                          !ContainsDyn(Substitute(args[i], subs_, false)));
       }
-      if (!ok) continue;
-      Type r = Substitute(Instantiate(o.result, fresh), trial, false);
-      found.push_back({&o, std::move(r), std::move(trial), loose});
+      if (ok) {
+        Type r = Substitute(Instantiate(o.result, fresh), subs_, false);
+        found.push_back({&o, std::move(r), subs_.Since(mark), loose});
+      }
+      subs_.Undo(mark);
     }
     // Exact overloads win over catch-all dyn ones (math.greatest(1, 2) is
     // int, not dyn).
@@ -701,12 +758,16 @@ class Checker {
       Type result = found[0].result;
       for (const Match& m : found) {
         ref.overload_ids.push_back(m.o->id);
-        if (Substitute(found[0].result, found[0].subs, true) !=
-            Substitute(m.result, m.subs, true)) {
+        if (Substitute(found[0].result, subs_, true) !=
+            Substitute(m.result, subs_, true)) {
           result = Type::Dyn();
         }
       }
-      if (found.size() == 1) subs_ = std::move(found[0].subs);
+      // Bindings are kept only when one overload was chosen; with several
+      // candidates (dyn arguments) they could contradict each other.
+      if (found.size() == 1) {
+        for (auto& [name, t] : found[0].bindings) subs_.Bind(name, t);
+      }
       return result;
     }
 
@@ -802,9 +863,7 @@ class Checker {
   // The common type of aggregate literal elements: the first element's type
   // when every element is assignable to it, else dyn.
   Type Join(const Type& prev, const Type& cur) {
-    Subs trial = subs_;
-    if (Assignable(prev, cur, trial)) {
-      subs_ = std::move(trial);
+    if (TryAssign(prev, cur)) {
       return MostGeneral(Substitute(prev, subs_, false),
                          Substitute(cur, subs_, false));
     }
@@ -946,15 +1005,12 @@ class Checker {
       fref.name = f->full_name();
       Type want = FieldType(f);
       if (en.optional) want = Type::Optional(want);
-      Subs trial = subs_;
       // google.protobuf.NullValue fields read as null but, like any enum,
       // take an int (NullValue.NULL_VALUE) in a literal.
       bool null_enum = want.kind == TypeKind::kNull &&
                        f->type() == FieldDescriptor::TYPE_ENUM &&
                        Prune(v, subs_).kind == TypeKind::kInt;
-      if (null_enum || Assignable(want, v, trial)) {
-        if (!null_enum) subs_ = std::move(trial);
-      } else {
+      if (!null_enum && !TryAssign(want, v)) {
         Error("E0104", en.id, en.value ? en.value->span : en.span,
               absl::StrCat("field `", en.field, "` of ", desc->full_name(),
                            " expects ", want.ToString(), ", got ",
@@ -998,10 +1054,7 @@ class Checker {
     Type cond = Check(e->loop_condition, depth + 1);
     ExpectBool(e->loop_condition, cond, "loop condition");
     Type step = Check(e->loop_step, depth + 1);
-    Subs trial = subs_;
-    if (Assignable(accu, step, trial)) {
-      subs_ = std::move(trial);
-    } else if (e->loop_step != nullptr) {
+    if (!TryAssign(accu, step) && e->loop_step != nullptr) {
       Error("E0104", e->loop_step->id, e->loop_step->span,
             absl::StrCat("comprehension step has type ",
                          Substitute(step, subs_, true).ToString(),
@@ -1016,9 +1069,7 @@ class Checker {
 
   void ExpectBool(const Expr* e, const Type& t, absl::string_view what) {
     if (e == nullptr) return;
-    Subs trial = subs_;
-    if (Assignable(Type::Bool(), t, trial)) {
-      subs_ = std::move(trial);
+    if (TryAssign(Type::Bool(), t)) {
       return;
     }
     Error("E0104", e->id, e->span,
@@ -1032,7 +1083,9 @@ class Checker {
   DiagnosticList& diags_;
   const DescriptorPool* pool_ = nullptr;
   absl::flat_hash_map<std::string, Type> vars_;
-  absl::flat_hash_map<std::string, FunctionDecl> fns_;
+  // Functions the environment declares (merged with standard overloads of
+  // the same name); everything else comes from StandardIndex().
+  absl::flat_hash_map<std::string, FunctionDecl> extra_fns_;
   std::vector<std::vector<std::pair<std::string, Type>>> scopes_;
   Subs subs_;
   int fresh_ = 0;
