@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "engine/builtins.h"
 #include "engine/bytecode.h"
@@ -104,8 +105,16 @@ class CompilerState {
                    absl::string_view shadowed, int weight, int depth,
                    absl::flat_hash_map<std::string, int>& counts,
                    absl::flat_hash_map<std::string, const lang::Expr*>& nodes);
+  void CountChainsImpl(
+      const lang::Expr* e, absl::string_view root_prefix,
+      absl::string_view shadowed, int weight, int depth,
+      absl::flat_hash_map<std::string, int>& counts,
+      absl::flat_hash_map<std::string, const lang::Expr*>& nodes);
+  // `unconditional_root`: a subtree evaluated on every pass through the
+  // scope even though it sits under && / || (the loop step's predicate).
   void HoistChains(const lang::Expr* scope_root, absl::string_view root_prefix,
-                   absl::string_view shadowed, int depth);
+                   absl::string_view shadowed, int depth,
+                   const lang::Expr* unconditional_root = nullptr);
   int AllocRegs(int n);
   int NewLabel() { return next_label_++; }
   void PlaceLabel(int label);
@@ -132,6 +141,11 @@ class CompilerState {
   std::vector<Local> locals_;       // lower: local name -> register
   // lower: field chains loaded once into a register (key -> register).
   std::vector<std::pair<std::string, int>> hoisted_;
+  // While counting chains: inside a short-circuited operand; chains seen
+  // outside one; the subtree to treat as unconditional.
+  bool counting_conditional_ = false;
+  absl::flat_hash_set<std::string> unconditional_;
+  const lang::Expr* force_unconditional_ = nullptr;
   absl::flat_hash_map<std::string, int> string_consts_;
   std::vector<IrInstr> ir_;
   int next_reg_ = 0;

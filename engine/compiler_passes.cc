@@ -1105,7 +1105,16 @@ void CompilerState::CompileComprehension(const Expr* e, int dst, int depth) {
   const size_t hoist_mark = hoisted_.size();
   const int reg_mark = next_reg_;
   if (options_.fuse) {
-    HoistChains(e->loop_step, absl::StrCat("l", var), e->iter_var, depth + 1);
+    // In `@result && p` / `@result || p` the predicate p runs every
+    // iteration that gets this far (the loop condition saw to that).
+    const Expr* step = e->loop_step;
+    const Expr* always = nullptr;
+    if (Res(step).kind == Resolution::Kind::kNone &&
+        (IsCall(step, "_&&_", 2) || IsCall(step, "_||_", 2)) &&
+        IsAccuIdent(step->args[0], e)) {
+      always = step->args[1];
+    }
+    HoistChains(step, absl::StrCat("l", var), e->iter_var, depth + 1, always);
   }
   CompileStep(e->loop_step, e, accu, depth + 1);
   hoisted_.resize(hoist_mark);
@@ -1168,6 +1177,16 @@ void CompilerState::CountChains(
     const Expr* e, absl::string_view root_prefix, absl::string_view shadowed,
     int weight, int depth, absl::flat_hash_map<std::string, int>& counts,
     absl::flat_hash_map<std::string, const Expr*>& nodes) {
+  const bool saved = counting_conditional_;
+  if (e != nullptr && e == force_unconditional_) counting_conditional_ = false;
+  CountChainsImpl(e, root_prefix, shadowed, weight, depth, counts, nodes);
+  counting_conditional_ = saved;
+}
+
+void CompilerState::CountChainsImpl(
+    const Expr* e, absl::string_view root_prefix, absl::string_view shadowed,
+    int weight, int depth, absl::flat_hash_map<std::string, int>& counts,
+    absl::flat_hash_map<std::string, const Expr*>& nodes) {
   if (e == nullptr || depth > kMaxDepth) return;
   const Resolution& r = Res(e);
   if (r.kind == Resolution::Kind::kAlias) {
@@ -1188,6 +1207,7 @@ void CompilerState::CountChains(
         if (in_scope) {
           counts[key] += weight;
           nodes.emplace(key, e);
+          if (!counting_conditional_) unconditional_.insert(key);
         }
       }
       CountChains(e->operand, root_prefix, shadowed, weight, depth + 1, counts,
@@ -1195,6 +1215,20 @@ void CompilerState::CountChains(
       return;
     }
     case ExprKind::kCall:
+      // Only the first operand of && || ?: always runs.
+      if ((IsCall(e, "_&&_", 2) || IsCall(e, "_||_", 2) ||
+           IsCall(e, "_?_:_", 3))) {
+        CountChains(e->args[0], root_prefix, shadowed, weight, depth + 1,
+                    counts, nodes);
+        const bool saved = counting_conditional_;
+        counting_conditional_ = true;
+        for (size_t i = 1; i < e->args.size(); ++i) {
+          CountChains(e->args[i], root_prefix, shadowed, weight, depth + 1,
+                      counts, nodes);
+        }
+        counting_conditional_ = saved;
+        return;
+      }
       if (e->target != nullptr && !r.namespaced) {
         CountChains(e->target, root_prefix, shadowed, weight, depth + 1, counts,
                     nodes);
@@ -1229,11 +1263,15 @@ void CompilerState::CountChains(
            e->accu_var == shadowed)) {
         return;
       }
-      // Bodies run once per element: count their reads double.
+      // Bodies run once per element (maybe never): count their reads
+      // double, as conditional.
+      const bool saved = counting_conditional_;
+      counting_conditional_ = true;
       CountChains(e->loop_condition, root_prefix, shadowed, 2 * weight,
                   depth + 1, counts, nodes);
       CountChains(e->loop_step, root_prefix, shadowed, 2 * weight, depth + 1,
                   counts, nodes);
+      counting_conditional_ = saved;
       CountChains(e->result, root_prefix, shadowed, weight, depth + 1, counts,
                   nodes);
       return;
@@ -1245,13 +1283,24 @@ void CompilerState::CountChains(
 
 void CompilerState::HoistChains(const Expr* scope_root,
                                 absl::string_view root_prefix,
-                                absl::string_view shadowed, int depth) {
+                                absl::string_view shadowed, int depth,
+                                const Expr* unconditional_root) {
   absl::flat_hash_map<std::string, int> counts;
   absl::flat_hash_map<std::string, const Expr*> nodes;
+  unconditional_.clear();
+  counting_conditional_ = false;
+  force_unconditional_ = unconditional_root;
   CountChains(scope_root, root_prefix, shadowed, 1, depth, counts, nodes);
+  force_unconditional_ = nullptr;
+  // Program scope: hoist what is read twice (a wasted load at most once per
+  // run). Loop scope: only chains every iteration reads anyway, since a
+  // load wasted on a short-circuited path would be paid per element.
+  const bool loop_scope = root_prefix != "v";
   std::vector<std::string> keys;
   for (const auto& [key, n] : counts) {
-    if (n >= 2) keys.push_back(key);
+    if (n >= 2 && (!loop_scope || unconditional_.contains(key))) {
+      keys.push_back(key);
+    }
   }
   // Shorter chains first, so longer ones load from their hoisted prefix.
   std::sort(keys.begin(), keys.end(),

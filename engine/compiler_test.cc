@@ -160,6 +160,38 @@ TEST(CompilerTest, MapAndFilterAppendInPlace) {
   EXPECT_THAT(d, Not(HasSubstr("ADD")));
 }
 
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t pos = text.find(what); pos != std::string::npos;
+       pos = text.find(what, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(CompilerTest, RepeatedFieldChainsAreLoadedOnce) {
+  // Program scope: b.public_access_block is decoded once for 3 reads.
+  std::string d = Dump(
+      "b.public_access_block.block_public_acls && "
+      "b.public_access_block.ignore_public_acls && "
+      "b.public_access_block.block_public_policy");
+  EXPECT_EQ(Count(d, ".public_access_block#6"), 1) << d;
+  EXPECT_EQ(Count(d, ".block_public_policy#3"), 1) << d;
+  // Loop scope: i.cidr is read on every iteration and hoisted; i.protocol
+  // only behind a short circuit, so it stays where it is.
+  d = Dump(
+      "sg.ingress.exists(i, (i.cidr == 'a' || i.cidr == 'b') && "
+      "(i.protocol == '-1' || i.protocol == 'tcp'))");
+  EXPECT_EQ(Count(d, ".cidr#1"), 1) << d;
+  EXPECT_EQ(Count(d, ".protocol#4"), 2) << d;
+  // Without fusing nothing is hoisted.
+  d = Dump(
+      "b.public_access_block.block_public_acls && "
+      "b.public_access_block.ignore_public_acls",
+      true, /*fuse=*/false);
+  EXPECT_EQ(Count(d, ".public_access_block#6"), 2) << d;
+}
+
 TEST(CompilerTest, FuseCanBeTurnedOff) {
   std::string d = Dump("b.public_access_block.block_public_acls == true", true,
                        /*fuse=*/false);
