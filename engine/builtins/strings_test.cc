@@ -68,6 +68,18 @@ TEST_F(StringsTest, RegexCacheIsPerThread) {
   for (int n : ok) EXPECT_EQ(n, 200);
 }
 
+TEST_F(StringsTest, SizeCountsCodePointsAtEveryAlignment) {
+  const std::string pieces[] = {"a", "\xc3\xa9", "\xe2\x82\xac",
+                                "\xf0\x9f\x98\x80"};
+  std::string s;
+  int64_t want = 0;
+  for (int i = 0; i < 200; ++i) {
+    s += pieces[(i * 7) % 4];
+    ++want;
+    ASSERT_EQ(Call("size", {S(s)}).i, want) << i;
+  }
+}
+
 TEST_F(StringsTest, CodePointIndices) {
   Value s =
       S("t\xc3\xa1"
