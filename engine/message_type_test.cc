@@ -311,6 +311,9 @@ TEST_F(ViewTest, InterleavedRepeatedOccurrencesAfterIndex) {
   EXPECT_EQ(Get(v, "r_double").list->size, 0u);
   EXPECT_EQ(Get(v, "m_string_int").map->size, 1u);
   EXPECT_EQ(Get(v, "m_int_string").map->size, 0u);
+  // Views are cached: the same list/map object comes back.
+  EXPECT_EQ(Get(v, "r_int64").list, Get(v, "r_int64").list);
+  EXPECT_EQ(Get(v, "m_string_int").map, Get(v, "m_string_int").map);
   EXPECT_TRUE(Has(v, "r_int64"));
   EXPECT_TRUE(Has(v, "m_string_int"));
   EXPECT_FALSE(Has(v, "r_double"));
