@@ -33,9 +33,10 @@ demo: deps
 # Every suite runs even when an earlier one failed; the summary line and the
 # exit status reflect all of them.
 test: deps
-	@mkdir -p $(OUT) && rm -f $(OUT)/extra_counts.txt $(OUT)/bazel_test.txt
+	@mkdir -p $(OUT) && rm -f $(OUT)/extra_counts.txt $(OUT)/bep.json
 	@set -o pipefail; rc=0; \
-	$(BAZEL) test //... 2>&1 | tee $(OUT)/bazel_test.txt || rc=1; \
+	$(BAZEL) test --keep_going --build_event_json_file=$(OUT)/bep.json //... \
+	  2>&1 | tee $(OUT)/bazel_test.txt || rc=1; \
 	$(BAZEL) build //engine/cli:onus >/dev/null 2>&1 || rc=1; \
 	bazel-bin/engine/cli/onus test policies 2>&1 | tee $(OUT)/policy_tests.txt || rc=1; \
 	tail -n 1 $(OUT)/policy_tests.txt | sed 's/^/policies: /' >> $(OUT)/extra_counts.txt; \
@@ -43,7 +44,7 @@ test: deps
 	  tests/conformance/run.sh 2>&1 | tee $(OUT)/conformance.txt || rc=1; \
 	  grep -E '^conformance: [0-9]+ passed' $(OUT)/conformance.txt >> $(OUT)/extra_counts.txt || rc=1; \
 	fi; \
-	$(PYTHON) .ci/summarize.py bazel-testlogs $(OUT)/extra_counts.txt $(OUT)/bazel_test.txt || rc=1; \
+	$(PYTHON) .ci/summarize.py $(OUT)/bep.json $(OUT)/extra_counts.txt || rc=1; \
 	exit $$rc
 
 conformance: deps

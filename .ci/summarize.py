@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """Prints the one-line test summary of `make test`.
 
-Counts individual test cases from Bazel's JUnit XML reports
-(bazel-testlogs/**/test.xml) and adds the counts of the suites that run
-outside Bazel (each writes a line `<suite>: N passed, N failed, N skipped`
-into a summary file). A Bazel test target that produced no XML (it failed to
-build or crashed before writing) counts as one failure.
+Reads Bazel's build event stream (`--build_event_json_file`) of this very
+invocation, so stale results from earlier runs in bazel-testlogs are never
+counted. For each test target that ran (or was cached), the individual
+GoogleTest cases in its JUnit XML are counted; a test target that produced
+no result (it failed to build, or the build stopped before it) counts as one
+failure. Suites that run outside Bazel append lines of the form
+`<suite>: N passed, N failed, N skipped` to EXTRA_COUNTS_FILE.
 
-Usage: summarize.py TESTLOGS_DIR EXTRA_COUNTS_FILE [TARGET_STATUS_FILE]
+Usage: summarize.py BEP_JSON_FILE EXTRA_COUNTS_FILE
 """
+import json
 import os
 import re
 import sys
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 
@@ -19,8 +23,8 @@ def count_xml(path):
     passed = failed = skipped = 0
     try:
         root = ET.parse(path).getroot()
-    except ET.ParseError:
-        return 0, 1, 0
+    except (ET.ParseError, OSError):
+        return None
     for case in root.iter("testcase"):
         if case.find("failure") is not None or case.find("error") is not None:
             failed += 1
@@ -28,32 +32,66 @@ def count_xml(path):
             skipped += 1
         else:
             passed += 1
-    # A target that failed without any testcase element (crash, timeout).
-    if passed + failed + skipped == 0:
-        suite_failures = sum(int(s.get("failures", "0")) + int(s.get("errors", "0"))
-                             for s in root.iter("testsuite"))
-        if suite_failures:
-            failed = 1
-        else:
-            passed = 1
     return passed, failed, skipped
 
 
-def main():
-    logs, extra = sys.argv[1], sys.argv[2]
-    status_file = sys.argv[3] if len(sys.argv) > 3 else None
+def bazel_counts(bep_path):
+    """(passed, failed, skipped, problems) from one build event stream."""
+    tests = set()       # labels of test targets in this invocation
+    results = {}        # label -> list of (status, xml path)
+    if not os.path.exists(bep_path):
+        return 0, 1, 0, ["no build event file: bazel did not run"]
+    with open(bep_path) as fh:
+        for line in fh:
+            try:
+                ev = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            eid = ev.get("id", {})
+            if "targetConfigured" in eid:
+                kind = ev.get("configured", {}).get("targetKind", "")
+                if kind.endswith("_test rule") or "testSize" in ev.get("configured", {}):
+                    tests.add(eid["targetConfigured"]["label"])
+            elif "testResult" in eid:
+                label = eid["testResult"]["label"]
+                res = ev.get("testResult", {})
+                xml = None
+                for out in res.get("testActionOutput", []):
+                    if out.get("name") == "test.xml":
+                        xml = urllib.parse.unquote(
+                            urllib.parse.urlparse(out.get("uri", "")).path)
+                results.setdefault(label, []).append(
+                    (res.get("status", "NO_STATUS"), xml))
     p = f = s = 0
-    if os.path.isdir(logs):
-        for dirpath, _, files in os.walk(logs, followlinks=True):
-            if "test.xml" in files:
-                a, b, c = count_xml(os.path.join(dirpath, "test.xml"))
-                p, f, s = p + a, f + b, s + c
-    # Targets Bazel reported as failed to build / no status: one failure each.
-    if status_file and os.path.exists(status_file):
-        with open(status_file) as fh:
-            for line in fh:
-                if re.search(r"\b(FAILED TO BUILD|NO STATUS)\b", line):
+    problems = []
+    for label in sorted(tests):
+        if label not in results:
+            f += 1
+            problems.append(f"{label}: no result (failed to build or not run)")
+            continue
+        for status, xml in results[label]:
+            counted = count_xml(xml) if xml else None
+            if counted is None or sum(counted) == 0:
+                # No per-case detail (sh_test, crash before XML): one case.
+                if status == "PASSED":
+                    p += 1
+                else:
                     f += 1
+                    problems.append(f"{label}: {status}")
+                continue
+            a, b, c = counted
+            if status != "PASSED" and b == 0:
+                b = 1  # crashed or timed out after its cases passed
+                problems.append(f"{label}: {status}")
+            p, f, s = p + a, f + b, s + c
+    return p, f, s, problems
+
+
+def main():
+    bep, extra = sys.argv[1], sys.argv[2]
+    p, f, s, problems = bazel_counts(bep)
+    for msg in problems:
+        print("  " + msg)
     if os.path.exists(extra):
         with open(extra) as fh:
             for line in fh:
