@@ -292,8 +292,12 @@ class MessageTypeRegistry {
     MessageType* sub = GetOrCreateLocked(fd->message_type(), work);
     f->message = sub;
     if (f->is_map) {
-      f->map_key = sub->FieldByNumber(1);
-      f->map_value = sub->FieldByNumber(2);
+      // Declared fields only: FieldByNumber may look up extensions, which
+      // takes mu_ (held here).
+      f->map_key =
+          sub->fields_[sub->desc_->FindFieldByNumber(1)->index()].get();
+      f->map_value =
+          sub->fields_[sub->desc_->FindFieldByNumber(2)->index()].get();
     } else if (!f->repeated && f->conv == FieldConv::kNone) {
       // An absent plain message reads as an empty message of its type.
       // Size 0 means the reader never writes an index into it, so one
@@ -367,7 +371,12 @@ const FieldInfo* MessageType::ExtensionFor(const FieldDescriptor* ext) const {
 
 const FieldInfo* MessageType::FieldByNumber(int number) const {
   const FieldDescriptor* fd = desc_->FindFieldByNumber(number);
-  return fd == nullptr ? nullptr : fields_[fd->index()].get();
+  if (fd != nullptr) return fields_[fd->index()].get();
+  // Not a declared field: an extension known to the message's pool, so
+  // callers holding a FieldDescriptor need not special-case extensions.
+  if (desc_->extension_range_count() == 0) return nullptr;
+  return ExtensionFor(
+      desc_->file()->pool()->FindExtensionByNumber(desc_, number));
 }
 
 // ---------------------------------------------------------------------------

@@ -108,6 +108,7 @@ class MessageType {
   const TypeObj* type_value() const { return type_value_; }
   // By proto field name; null if none (dynamic select).
   const FieldInfo* FindField(absl::string_view name) const;
+  // Declared fields, then extensions of this message in its pool.
   const FieldInfo* FieldByNumber(int number) const;
   // proto2 extension of this message by full name
   // ("cel.expr.conformance.proto2.int32_ext"), looked up in the message's

@@ -523,6 +523,8 @@ TEST_F(ViewTest, Extensions) {
   EXPECT_EQ(ei,
             t->ExtensionFor(google::protobuf::DescriptorPool::generated_pool()
                                 ->FindExtensionByName("onus.test2.ext_int")));
+  EXPECT_EQ(t->FieldByNumber(100), ei);
+  EXPECT_EQ(t->FieldByNumber(150), nullptr);
   EXPECT_EQ(GetField(arena_, v, *ei).i, 42);
   EXPECT_TRUE(HasField(v, *ei));
   const FieldInfo* em = t->FindExtension("onus.test2.ext_msg");
