@@ -6,6 +6,11 @@
 
 namespace onus::lang {
 
+const Type& Type::ParamAt(size_t i) const {
+  static const Type* dyn = new Type();
+  return i < params.size() ? params[i] : *dyn;
+}
+
 Type Type::List(Type elem) {
   Type t = Of(TypeKind::kList);
   t.params.push_back(std::move(elem));

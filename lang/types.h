@@ -7,6 +7,7 @@
 #ifndef ONUS_LANG_TYPES_H_
 #define ONUS_LANG_TYPES_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -75,9 +76,12 @@ struct Type {
 
   bool is_dyn() const { return kind == TypeKind::kDyn; }
   bool is_error() const { return kind == TypeKind::kError; }
-  const Type& elem() const { return params[0]; }   // list, optional, type
-  const Type& key() const { return params[0]; }    // map
-  const Type& value() const { return params[1]; }  // map
+  // list, optional, type: the element; map: key and value. A malformed
+  // type built by hand (a list without params) reads as dyn, not a crash.
+  const Type& elem() const { return ParamAt(0); }
+  const Type& key() const { return ParamAt(0); }
+  const Type& value() const { return ParamAt(1); }
+  const Type& ParamAt(size_t i) const;
 
   // "int", "list(int)", "map(string, dyn)", "onus.aws.s3.Bucket",
   // "wrapper(int)", "optional_type(string)", "type(int)", "net.IP".
