@@ -1,5 +1,7 @@
 #include "lang/frontend.h"
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <utility>
@@ -264,6 +266,58 @@ TEST(FrontendTest, InliningBudget) {
   auto l = Load({{"p.onus", text}});
   ASSERT_FALSE(l->Codes().empty());
   EXPECT_EQ(l->Codes()[0], "E0112");
+}
+
+TEST(FrontendTest, DeepHelperChainHitsTheDepthLimit) {
+  // f0 -> f1 -> ... -> f1999: no cycle, but far deeper than allowed.
+  std::string text;
+  for (int i = 0; i < 2000; ++i) {
+    text += "fn f" + std::to_string(i) + "(x) = f" + std::to_string(i + 1) +
+            "(x);\n";
+  }
+  text += "fn f2000(x) = x;\n";
+  text +=
+      "policy p {\n  resource = onus.test.Bucket as b\n  require = f0(true)"
+      "\n}\n";
+  auto l = Load({{"p.onus", text}});
+  ASSERT_EQ(l->Codes(), std::vector<std::string>{"E0111"}) << l->Errors();
+  EXPECT_FALSE(l->Policy("p").ok);
+}
+
+TEST(FrontendTest, LoadsDirectoriesFromDisk) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::path(::testing::TempDir()) / "frontend_disk";
+  fs::remove_all(root);
+  fs::create_directories(root / "policies" / "s3");
+  fs::create_directories(root / "lib");
+  auto write = [](const fs::path& p, const std::string& text) {
+    std::ofstream(p) << text;
+  };
+  write(root / "lib" / "names.onus", "fn prod(n) = n.startsWith('prod-');\n");
+  write(root / "policies" / "s3" / "b.onus",
+        "package s3;\nimport \"../../lib/names.onus\";\npolicy named {\n"
+        "  resource = onus.test.Bucket as b\n  require = prod(b.name)\n}\n");
+  write(root / "policies" / "a.onus",
+        "package top;\npolicy acct {\n  resource = onus.test.Account as a\n"
+        "  require = a.id != ''\n}\n");
+  write(root / "policies" / "notes.txt", "not a policy");
+  (void)onus::test::Bucket::descriptor();
+  DiagnosticList diags;
+  absl::StatusOr<PolicySet> set =
+      LoadPolicyFiles({(root / "policies").string()}, FrontendOptions(), diags);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_TRUE(diags.empty()) << diags.Render();
+  ASSERT_EQ(set->policies.size(), 2u);
+  // Sorted file order: policies/a.onus before policies/s3/b.onus.
+  EXPECT_EQ(set->policies[0].id, "top.acct");
+  EXPECT_TRUE(set->policies[0].account_level);
+  EXPECT_EQ(set->policies[1].id, "s3.named");
+  EXPECT_TRUE(set->policies[1].ok);
+  EXPECT_EQ(set->files.size(), 3u);  // two inputs and one import
+
+  absl::StatusOr<PolicySet> missing = LoadPolicyFiles(
+      {(root / "nope.onus").string()}, FrontendOptions(), diags);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(FrontendTest, PolicyLevelErrors) {
