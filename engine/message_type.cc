@@ -1,5 +1,7 @@
-// Lazy protobuf view: MessageType registry, field reads from wire bytes,
-// well-known type conversion and message construction.
+// Lazy protobuf view: MessageType registry, the field index, field reads
+// from wire bytes, list/map views and well-known type conversion. Message
+// construction is in message_construct.cc, the wire decoder in
+// wire_internal.h / wire.cc.
 #include "engine/message_type.h"
 
 #include <algorithm>
@@ -10,24 +12,18 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
 #include "engine/message_type_internal.h"
 #include "engine/wire_internal.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
-#include "google/protobuf/util/json_util.h"
-#include "lang/status_macros.h"
 
 namespace onus::engine {
 
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-using google::protobuf::Reflection;
 
 namespace {
 
@@ -47,7 +43,6 @@ constexpr uint32_t kIndexShared = 3;     // built eagerly; read-only
 inline bool IndexUsable(uint32_t state) { return (state & 1) != 0; }
 // Hard limits for user-controlled nesting.
 constexpr int kMaxAnyDepth = 32;
-constexpr int kMaxValueDepth = 100;
 
 const ListObj kEmptyList{};
 const MapObj kEmptyMap{};
