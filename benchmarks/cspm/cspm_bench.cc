@@ -538,6 +538,14 @@ int Main() {
     }
     if (threads == 1) break;
   }
+  if (session.ok()) {
+    rows.push_back(TimeRow(
+        "engine_scan", "engine: snapshot scan only (part of the above)", passes,
+        ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
+          ONUS_RETURN_IF_ERROR((*session)->ScanOnly(w.snapshot));
+          return std::optional<FailCounts>();
+        }));
+  }
   std::fflush(stdout);
 
   rows.push_back(

@@ -1,15 +1,17 @@
 // INTEGRATION POINT between the benchmark harness and the Onus engine.
 //
 // The harness times exactly these calls as "engine end to end": from the
-// encoded snapshot (or stream file) to fail counts per rule. Until the engine
-// API is integrated they return absl::UnimplementedError and the harness
-// prints "engine: not available yet" - it never substitutes other numbers.
+// encoded snapshot (or stream file) to fail counts per rule. If the engine
+// cannot run (EngineCompile fails) the harness prints "engine: not available
+// yet" - it never substitutes other numbers.
 //
-// To integrate: compile the rules once (each rule becomes a policy over its
-// group's message type, variable `r`, `require = <cel>`), then evaluate every
-// resource of the snapshot, counting FAIL per rule. ERROR outcomes must not
-// be counted as passes: return an error status if any occur, so a mismatch
-// against the reference is visible rather than hidden.
+// The implementation turns each rule into a policy over its group's message
+// type (package cspm, variable `r`, `require = <cel>`), compiles them once
+// with lang::LoadPolicySources + engine::PolicyPack::Compile, and per run
+// scans the snapshot (engine::Inventory) and calls engine::Evaluate in
+// counts-only mode without evidence. ERROR outcomes are never counted as
+// passes or fails: any ERROR makes the run return an error status, so a
+// mismatch against the reference is visible rather than hidden.
 #ifndef ONUS_BENCHMARKS_CSPM_ENGINE_ADAPTER_H_
 #define ONUS_BENCHMARKS_CSPM_ENGINE_ADAPTER_H_
 
@@ -31,6 +33,11 @@ class EngineSession {
   // `threads` worker threads; returns fail counts indexed like the rules.
   virtual absl::StatusOr<FailCounts> Run(const std::string& snapshot_bytes,
                                          int threads) = 0;
+
+  // Only the engine's first step, the zero-copy scan of the snapshot into
+  // resource views: reported as its own row so the end-to-end time can be
+  // split into scanning and evaluating.
+  virtual absl::Status ScanOnly(const std::string& snapshot_bytes) = 0;
 
   // Same over a length-delimited onus.v1.StreamItem file, reading it
   // incrementally (the 1,000,000-resource peak-memory test).
