@@ -856,7 +856,15 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
 
 // Reads a scalar field of a small WKT message, default when absent.
 inline Value WktField(Arena& arena, const MessageObj& m, int number) {
-  return GetField(arena, m, *m.type->FieldByNumber(number));
+  // Well-known types declare their fields in number order (1, 2, ...), so
+  // the field list is indexed directly instead of a by-number lookup.
+  const std::vector<const FieldInfo*>& fs = m.type->fields();
+  const FieldInfo* f =
+      static_cast<size_t>(number) <= fs.size() &&
+              fs[number - 1]->number == static_cast<uint32_t>(number)
+          ? fs[number - 1]
+          : m.type->FieldByNumber(number);
+  return GetField(arena, m, *f);
 }
 
 constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01
