@@ -270,18 +270,21 @@ absl::StatusOr<FailCounts> HandWrittenPayloads(
   if (threads < 1) threads = 1;
   std::vector<Checker> checkers(threads);
   std::vector<absl::Status> status(threads);
-  std::vector<std::thread> workers;
   const size_t per = (payloads.size() + threads - 1) / threads;
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      const size_t end = std::min(payloads.size(), (t + 1) * per);
-      for (size_t i = t * per; i < end; ++i) {
-        status[t] = checkers[t].Check(payloads[i].group, payloads[i].bytes);
-        if (!status[t].ok()) return;
-      }
-    });
+  auto work = [&](int t) {
+    const size_t end = std::min(payloads.size(), (t + 1) * per);
+    for (size_t i = t * per; i < end; ++i) {
+      status[t] = checkers[t].Check(payloads[i].group, payloads[i].bytes);
+      if (!status[t].ok()) return;
+    }
+  };
+  if (threads == 1) {
+    work(0);  // no thread start-up in the single-thread figure
+  } else {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) workers.emplace_back(work, t);
+    for (std::thread& w : workers) w.join();
   }
-  for (std::thread& w : workers) w.join();
   FailCounts total{};
   for (int t = 0; t < threads; ++t) {
     ONUS_RETURN_IF_ERROR(status[t]);

@@ -433,9 +433,10 @@ void PrintTargets(const std::vector<Row>& rows, int64_t evals, bool stream_run,
                        absl::StrFormat("%.1fx", cel->median_ms / e1->median_ms))
              : "not run (use --node)");
     line(absl::StrCat("--threads=", threads, " >= 1.8x single thread").c_str(),
-         en ? verdict(e1->median_ms >= 1.8 * en->median_ms,
-                      absl::StrFormat("%.2fx", e1->median_ms / en->median_ms))
-            : "not available");
+         en             ? verdict(e1->median_ms >= 1.8 * en->median_ms,
+                                  absl::StrFormat("%.2fx", e1->median_ms / en->median_ms))
+         : threads == 1 ? "not run (use --threads=2)"
+                        : "not available");
   }
   if (stream_run) {
     line("streamed input: peak RSS < 300 MB (1,000,000 resources)",
