@@ -147,6 +147,7 @@ class CompilerState {
   absl::flat_hash_set<std::string> unconditional_;
   const lang::Expr* force_unconditional_ = nullptr;
   absl::flat_hash_map<std::string, int> string_consts_;
+  absl::flat_hash_map<std::string, int> const_index_;  // AddConst dedupe
   std::vector<IrInstr> ir_;
   int next_reg_ = 0;
   int max_reg_ = 0;

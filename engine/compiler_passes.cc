@@ -186,38 +186,39 @@ int CompilerState::AddStringConst(absl::string_view s) {
 }
 
 int CompilerState::AddConst(Value v) {
-  // Reuse identical scalars; aggregates are rare enough to keep apart.
-  for (size_t i = 0; i < program_.constants.size(); ++i) {
-    const Value& c = program_.constants[i];
-    if (c.kind != v.kind || c.flags != v.flags) continue;
-    switch (v.kind) {
-      case Kind::kNull:
-        return static_cast<int>(i);
-      case Kind::kBool:
-        if (c.b == v.b) return static_cast<int>(i);
-        break;
-      case Kind::kInt:
-      case Kind::kUint:
-        if (c.i == v.i) return static_cast<int>(i);
-        break;
-      case Kind::kDouble:
-        if (std::memcmp(&c.d, &v.d, sizeof(double)) == 0) {
-          return static_cast<int>(i);
-        }
-        break;
-      case Kind::kString:
-      case Kind::kBytes:
-        if (c.string_view() == v.string_view()) return static_cast<int>(i);
-        break;
-      case Kind::kType:
-        if (c.type == v.type) return static_cast<int>(i);
-        break;
-      default:
-        break;
+  // Identical scalars, strings and type values share one slot (hashed, so a
+  // huge expression does not make this quadratic); aggregates stay apart.
+  std::string key;
+  switch (v.kind) {
+    case Kind::kNull:
+    case Kind::kBool:
+    case Kind::kInt:
+    case Kind::kUint:
+    case Kind::kDouble:
+    case Kind::kType: {
+      const uint64_t bits = v.kind == Kind::kType
+                                ? reinterpret_cast<uintptr_t>(v.type)
+                                : (v.kind == Kind::kBool ? v.b : v.u);
+      key = absl::StrCat(static_cast<int>(v.kind), ":", v.flags, ":",
+                         v.kind == Kind::kNull ? 0 : bits);
+      break;
     }
+    case Kind::kString:
+    case Kind::kBytes:
+      key = absl::StrCat(static_cast<int>(v.kind), ":", v.flags, ":",
+                         v.string_view());
+      break;
+    default:
+      break;
+  }
+  if (!key.empty()) {
+    auto it = const_index_.find(key);
+    if (it != const_index_.end()) return it->second;
   }
   program_.constants.push_back(v);
-  return static_cast<int>(program_.constants.size() - 1);
+  const int k = static_cast<int>(program_.constants.size() - 1);
+  if (!key.empty()) const_index_[key] = k;
+  return k;
 }
 
 // ---------------------------------------------------------------------------

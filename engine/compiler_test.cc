@@ -219,6 +219,32 @@ TEST(CompilerTest, EveryInstructionHasASpan) {
   EXPECT_THAT(full, HasSubstr("synopsis"));
 }
 
+TEST(CompilerTest, LargeExpressionsCompileOrFailCleanly) {
+  ExprOptions opts;
+  opts.variables = {{"x", lang::Type::Int()}};
+  auto list_of = [](int n) {
+    std::string text = "[";
+    for (int i = 0; i < n; ++i)
+      absl::StrAppend(&text, i ? ", " : "", "x + ", i);
+    return absl::StrCat(text, "]");
+  };
+  // 3,000 distinct constants and registers: fine, and fast.
+  auto e = CompiledExpr::Compile(list_of(3000), opts, nullptr);
+  ASSERT_TRUE(e.ok()) << e.status();
+  Arena arena;
+  Activation act;
+  act.Bind("x", Value::Int(1));
+  Value v = (*e)->Evaluate(act, arena);
+  ASSERT_EQ(v.kind, Kind::kList);
+  EXPECT_EQ(v.list->size, 3000u);
+  EXPECT_EQ(v.list->items[2999].i, 3000);
+  // Past the 16-bit operand limits: a diagnostic, not a crash.
+  lang::DiagnosticList diags;
+  e = CompiledExpr::Compile(list_of(70000), opts, &diags);
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(std::string(e.status().message()), HasSubstr("too large"));
+}
+
 TEST(CompilerTest, PassesAreTimedInOrder) {
   ExprOptions opts;
   opts.check = false;
