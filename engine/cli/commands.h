@@ -18,6 +18,8 @@ int RunTest(const std::vector<std::string>& argv, std::ostream& out,
             std::ostream& err);
 int RunDiff(const std::vector<std::string>& argv, std::ostream& out,
             std::ostream& err);
+int RunImport(const std::vector<std::string>& argv, std::ostream& out,
+              std::ostream& err);
 
 }  // namespace onus::cli
 

@@ -2,11 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/importer.h"
 #include "engine/snapshot_io.h"
 
 namespace onus::cli {
@@ -62,6 +66,132 @@ absl::StatusOr<LoadedInput> LoadInput(const std::string& path) {
         absl::StrCat(path, ": ", valid.message()));
   }
   return InputFromSnapshot(*snapshot);
+}
+
+namespace {
+
+// Appends `from` to `into`; accounts listed in both are kept once.
+void MergeSnapshot(onus::v1::Snapshot from, onus::v1::Snapshot& into) {
+  if (into.id().empty()) into.set_id(from.id());
+  if (!into.has_collected_at())
+    *into.mutable_collected_at() = from.collected_at();
+  if (!into.has_source()) *into.mutable_source() = from.source();
+  for (onus::v1::Account& a : *from.mutable_accounts()) {
+    bool seen =
+        std::any_of(into.accounts().begin(), into.accounts().end(),
+                    [&](const onus::v1::Account& b) {
+                      return b.provider() == a.provider() && b.id() == a.id();
+                    });
+    if (!seen) *into.add_accounts() = std::move(a);
+  }
+  for (onus::v1::Resource& r : *from.mutable_resources()) {
+    *into.add_resources() = std::move(r);
+  }
+}
+
+bool IsSnapshotExtension(const std::string& path) {
+  return engine::FormatFromExtension(path) != engine::SnapshotFormat::kAuto &&
+         !absl::EndsWith(path, ".json");
+}
+
+}  // namespace
+
+absl::StatusOr<LoadedInput> LoadInputs(const std::vector<std::string>& paths,
+                                       absl::string_view input_format,
+                                       std::ostream& err) {
+  bool as_snapshot = input_format == "snapshot";
+  engine::ImportOptions iopts;
+  if (!as_snapshot) {
+    absl::StatusOr<engine::ImportProvider> p =
+        engine::ParseImportProvider(input_format);
+    if (!p.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--input-format: unknown format `", input_format,
+                       "`: use auto, snapshot, aws, gcp or azure"));
+    }
+    iopts.provider = *p;
+  }
+  if (paths.size() == 1 && !std::filesystem::is_directory(paths[0]) &&
+      (as_snapshot || IsSnapshotExtension(paths[0]))) {
+    return LoadInput(paths[0]);
+  }
+
+  // Directories expand to their files, sorted.
+  std::vector<std::string> files;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(p, ec)) {
+      files.push_back(p);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (auto it = std::filesystem::recursive_directory_iterator(p, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator();
+         it.increment(ec)) {
+      std::string f = it->path().string();
+      if (it->is_regular_file(ec) &&
+          ((IsSnapshotExtension(f) &&
+            iopts.provider == engine::ImportProvider::kAuto) ||
+           absl::EndsWith(f, ".json") || absl::EndsWith(f, ".jsonl") ||
+           absl::EndsWith(f, ".ndjson"))) {
+        found.push_back(f);
+      }
+    }
+    if (ec || found.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat(p, ": no snapshot or JSON files to read"));
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+
+  onus::v1::Snapshot merged;
+  engine::Importer importer(iopts);
+  bool imported = false;
+  for (const std::string& f : files) {
+    bool provider =
+        !as_snapshot && iopts.provider != engine::ImportProvider::kAuto;
+    if (!as_snapshot && !provider && !IsSnapshotExtension(f)) {
+      if (!absl::EndsWith(f, ".json")) {
+        provider = true;  // .jsonl, .ndjson, anything unnamed
+      } else {
+        std::ifstream in(f, std::ios::binary);
+        if (!in) return absl::NotFoundError(absl::StrCat(f, ": cannot read"));
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string contents = ss.str();
+        if (engine::LooksLikeProviderJson(contents)) {
+          absl::Status st = importer.AddDocument(f, contents);
+          if (!st.ok()) return st;
+          imported = true;
+          continue;
+        }
+      }
+    }
+    if (provider) {
+      absl::Status st = importer.AddPath(f);
+      if (!st.ok()) return st;
+      imported = true;
+      continue;
+    }
+    absl::StatusOr<onus::v1::Snapshot> snap = engine::LoadSnapshot(f);
+    if (!snap.ok()) return snap.status();
+    MergeSnapshot(*std::move(snap), merged);
+  }
+  if (imported) {
+    absl::StatusOr<onus::v1::Snapshot> snap = importer.Finish();
+    for (const std::string& w : importer.warnings()) {
+      err << "onus: warning: " << w << "\n";
+    }
+    if (!snap.ok()) return snap.status();
+    MergeSnapshot(*std::move(snap), merged);
+  }
+  absl::Status valid = engine::ValidateSnapshot(merged);
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        paths.size() == 1 ? paths[0] : "inputs", ": ", valid.message()));
+  }
+  return InputFromSnapshot(merged);
 }
 
 absl::StatusOr<onus::v1::Severity> ParseSeverity(absl::string_view word) {

@@ -38,6 +38,14 @@ struct LoadedInput {
 absl::StatusOr<LoadedInput> LoadInput(const std::string& path);
 absl::StatusOr<LoadedInput> InputFromSnapshot(
     const onus::v1::Snapshot& snapshot);
+// Several inputs (files or directories) merged into one snapshot.
+// `input_format`: "auto" (snapshots by extension; .json that is not a
+// Snapshot and .jsonl/.ndjson are provider JSON, engine/importer.h),
+// "snapshot", or a provider ("aws", "gcp", "azure"). Import warnings go to
+// `err`. A single binary snapshot keeps the zero-copy path of LoadInput.
+absl::StatusOr<LoadedInput> LoadInputs(const std::vector<std::string>& paths,
+                                       absl::string_view input_format,
+                                       std::ostream& err);
 
 // "info", "low", "medium", "high", "critical".
 absl::StatusOr<onus::v1::Severity> ParseSeverity(absl::string_view word);

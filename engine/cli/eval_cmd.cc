@@ -62,7 +62,8 @@ class Progress {
 int RunEval(const std::vector<std::string>& argv, std::ostream& out,
             std::ostream& err) {
   absl::StatusOr<Args> args = ParseArgs(argv, {{"policies", true, true},
-                                               {"input", true},
+                                               {"input", true, true},
+                                               {"input-format", true},
                                                {"format", true},
                                                {"output", true},
                                                {"fail-on", true},
@@ -77,9 +78,9 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
   }
   std::vector<std::string> policies = args->GetAll("policies");
   if (policies.empty()) policies = {"policies"};
-  std::string input = args->Get("input");
-  if (input.empty() && !args->positional.empty()) input = args->positional[0];
-  if (input.empty()) {
+  std::vector<std::string> inputs = args->GetAll("input");
+  if (inputs.empty() && !args->positional.empty()) inputs = args->positional;
+  if (inputs.empty()) {
     err << "onus eval: --input FILE is required (a snapshot: .textproto, "
            ".json, .pb or .stream)\n";
     return kExitUsage;
@@ -127,7 +128,8 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
     }
     waivers = *std::move(w);
   }
-  absl::StatusOr<LoadedInput> loaded = LoadInput(input);
+  absl::StatusOr<LoadedInput> loaded =
+      LoadInputs(inputs, args->Get("input-format", "auto"), err);
   if (!loaded.ok()) {
     err << "onus eval: " << loaded.status().message() << "\n";
     return kExitUsage;

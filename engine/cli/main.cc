@@ -5,6 +5,8 @@
 //   onus test    run the test cases beside policies, with coverage
 //   onus explain print the bytecode of policies
 //   onus diff    findings new/resolved/unchanged between two snapshots
+//   onus import  provider JSON (AWS CLI, GCP asset export, Azure Resource
+//                Graph) -> snapshot
 //   onus version
 //
 // Exit codes: 0 clean, 1 findings (eval --fail-on, check/test errors, diff
@@ -26,12 +28,15 @@ constexpr char kUsage[] =
     "commands:\n"
     "  eval --policies DIR --input SNAPSHOT [--format text|json|sarif|junit|"
     "csv|html]\n"
+    "       [--input-format auto|snapshot|aws|gcp|azure] (--input repeats)\n"
     "       [--output FILE] [--fail-on SEVERITY] [--waivers FILE] [-j N]\n"
     "       [--policy ID]... [--verbose] [--no-evidence]\n"
     "  check PATH...          compile policies, print diagnostics\n"
     "  test PATH...           run *_test.textproto cases beside policies\n"
     "  explain FILE... [--policy ID]   print bytecode\n"
     "  diff OLD NEW [--policies DIR]   compare findings by fingerprint\n"
+    "  import --output SNAPSHOT [--provider aws|gcp|azure|auto]\n"
+    "         [--account ID] [--region R] PATH...   provider JSON -> snapshot\n"
     "  version\n"
     "\n"
     "exit codes: 0 clean, 1 findings, 2 usage or input error\n";
@@ -52,6 +57,9 @@ int main(int argc, char** argv) {
     return onus::cli::RunExplain(rest, std::cout, std::cerr);
   }
   if (cmd == "diff") return onus::cli::RunDiff(rest, std::cout, std::cerr);
+  if (cmd == "import") {
+    return onus::cli::RunImport(rest, std::cout, std::cerr);
+  }
   if (cmd == "version" || cmd == "--version") {
     std::cout << "onus " << onus::cli::kVersion << " (bytecode v"
               << onus::engine::kBytecodeVersion << ", "
