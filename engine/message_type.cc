@@ -910,17 +910,23 @@ Value ConvertWkt(Arena& arena, const MessageType& type0, const uint8_t* data,
       case FieldConv::kListValue:
         return WktField(arena, m, 1);
       case FieldConv::kValue: {
-        // The kind oneof: the last member on the wire wins.
+        // The kind oneof: the last member on the wire wins. One scan finds
+        // it (Values sit on the hot path of schemaless resources).
         const FieldInfo* best = nullptr;
-        const uint8_t* best_at = nullptr;
-        for (const FieldInfo* f : type->fields()) {
-          const uint8_t* v;
-          int c;
-          Found r = LocateRaw(nullptr, m, *f, &v, &c);
-          if (r == Found::kMalformed) return Malformed(arena, *f);
-          if (r == Found::kFound && v > best_at) {
-            best = f;
-            best_at = v;
+        const std::vector<const FieldInfo*>& fs = type->fields();
+        const uint8_t* p = data;
+        const uint8_t* end = data + size;
+        while (p < end) {
+          uint32_t num, wt;
+          if (!wire::ReadTag(&p, end, &num, &wt)) {
+            return Malformed(arena, *fs[0]);
+          }
+          if (num >= 1 && num <= fs.size() && fs[num - 1]->number == num &&
+              fs[num - 1]->wire_type == wt) {
+            best = fs[num - 1];
+          }
+          if (!wire::SkipValue(&p, end, wt, num)) {
+            return Malformed(arena, best != nullptr ? *best : *fs[0]);
           }
         }
         if (best == nullptr || best->number == 1) return Value::Null();

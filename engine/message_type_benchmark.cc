@@ -10,6 +10,7 @@
 #include "engine/message_type.h"
 #include "engine/value.h"
 #include "google/protobuf/dynamic_message.h"
+#include "google/protobuf/struct.pb.h"
 #include "testdata/view_test.pb.h"
 
 namespace onus::engine {
@@ -127,6 +128,29 @@ void BM_LazyView_MapFind16(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LazyView_MapFind16);
+
+// A schemaless resource (google.protobuf.Struct with 10 keys): fresh view,
+// one lookup of a string value.
+void BM_LazyView_StructLookup(benchmark::State& state) {
+  google::protobuf::Struct st;
+  for (int i = 0; i < 10; ++i) {
+    (*st.mutable_fields())["field" + std::to_string(i)].set_string_value(
+        "some value");
+  }
+  (*st.mutable_fields())["Encrypted"].set_bool_value(true);
+  std::string bytes = st.SerializeAsString();
+  const MessageType* t =
+      MessageType::For(google::protobuf::Struct::descriptor());
+  Value key = Value::String("Encrypted");
+  Arena arena;
+  for (auto _ : state) {
+    Value root = MessageFromBytes(arena, *t, bytes);
+    bool found;
+    benchmark::DoNotOptimize(MapFind(arena, *root.map, key, &found));
+    arena.Reset();
+  }
+}
+BENCHMARK(BM_LazyView_StructLookup);
 
 // Baselines: full parse with the generated class and with DynamicMessage.
 void BM_GeneratedParse_FiveNestedBools(benchmark::State& state) {
