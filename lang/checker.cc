@@ -11,8 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "lang/checker_internal.h"
 #include "lang/stdlib_decls.h"
+#include "re2/re2.h"
 
 namespace onus::lang {
 
@@ -652,7 +654,9 @@ class Checker {
             hint.empty() ? "" : absl::StrCat("did you mean `", hint, "`?"));
       return Type::Error();
     }
-    return ResolveOverload(e, *decl, e->target != nullptr, args);
+    Type result = ResolveOverload(e, *decl, e->target != nullptr, args);
+    if (!result.is_error()) LintConstantArguments(e);
+    return result;
   }
 
   // Assignable against subs_, keeping the bindings only on success.
@@ -810,6 +814,61 @@ class Checker {
           OverloadHelp(decl, receiver, args));
     ref.overload_ids.clear();
     return Type::Error();
+  }
+
+  // Constant arguments that can never work at run time (a malformed
+  // duration, timestamp or regular expression) would make every evaluation
+  // an ERROR; say so at compile time. A warning, not an error: CEL defines
+  // these as evaluation errors and programs stay valid.
+  void LintConstantArguments(const Expr* e) {
+    auto const_string = [](const Expr* a) -> const std::string* {
+      return a != nullptr && a->kind == ExprKind::kConst &&
+                     a->constant.kind == ConstKind::kString
+                 ? &a->constant.string_value
+                 : nullptr;
+    };
+    if (e->target == nullptr && e->args.size() == 1) {
+      const std::string* s = const_string(e->args[0]);
+      if (s == nullptr) return;
+      if (e->name == "duration") {
+        absl::Duration d;
+        // CEL durations are Go-style ("1h30m", "90s", "1.5s") within
+        // +-10000 years.
+        if (!absl::ParseDuration(*s, &d) || d == absl::InfiniteDuration() ||
+            d == -absl::InfiniteDuration()) {
+          Lint(e->args[0], absl::StrCat("invalid duration \"", *s, "\""),
+               "use units h, m, s, ms, us or ns, e.g. \"2160h\" for 90 days");
+        } else if (absl::AbsDuration(d) > absl::Seconds(315576000000)) {
+          Lint(e->args[0],
+               absl::StrCat("duration \"", *s, "\" is out of range"), "");
+        }
+      } else if (e->name == "timestamp") {
+        absl::Time t;
+        std::string err;
+        if (!absl::ParseTime(absl::RFC3339_full, *s, &t, &err)) {
+          Lint(e->args[0], absl::StrCat("invalid timestamp \"", *s, "\""),
+               "timestamps are RFC 3339, e.g. \"2024-01-31T00:00:00Z\"");
+        }
+      }
+      return;
+    }
+    const Expr* pattern = nullptr;
+    if (e->name == "matches") {
+      if (e->target != nullptr && e->args.size() == 1) pattern = e->args[0];
+      if (e->target == nullptr && e->args.size() == 2) pattern = e->args[1];
+    }
+    if (const std::string* s = const_string(pattern)) {
+      RE2 re(*s, RE2::Quiet);
+      if (!re.ok()) {
+        Lint(pattern, absl::StrCat("invalid regular expression: ", re.error()),
+             "patterns use RE2 syntax");
+      }
+    }
+  }
+
+  void Lint(const Expr* at, std::string msg, std::string help) {
+    Report(Severity::kWarning, "W0109", at->id, at->span, std::move(msg),
+           std::move(help), false);
   }
 
   // Lists the overloads closest to the call: same arity and call style,

@@ -185,7 +185,7 @@ TEST(CheckerTest, Overloads) {
   EXPECT_EQ(TypeOf("[1] + [2]"), "list(int)");
   EXPECT_EQ(TypeOf("now + duration('1h')"), "google.protobuf.Timestamp");
   EXPECT_EQ(TypeOf("now - b.creation_date"), "google.protobuf.Duration");
-  EXPECT_EQ(TypeOf("now - b.creation_date > duration('90d')"), "bool");
+  EXPECT_EQ(TypeOf("now - b.creation_date > duration('2160h')"), "bool");
   EXPECT_EQ(TypeOf("1 == 1u"), "bool");
   EXPECT_EQ(TypeOf("1 in [1u, 2u]"), "bool");
   EXPECT_EQ(TypeOf("1.0 in {1: 'a'}"), "bool");
@@ -412,6 +412,32 @@ TEST(CheckerTest, LargeExpressionChecksQuickly) {
   EXPECT_EQ(c->type, "bool");
   EXPECT_LT(took, absl::Seconds(2)) << took;
   std::cerr << "checked 400 terms in " << took << "\n";
+}
+
+TEST(CheckerTest, ConstantArgumentWarnings) {
+  auto d = CheckText("now - b.creation_date > duration('90d')");
+  ASSERT_EQ(d->diags.items().size(), 1u) << d->Errors();
+  EXPECT_EQ(d->diags.items()[0].code, "W0109");
+  EXPECT_EQ(d->diags.items()[0].severity, Severity::kWarning);
+  EXPECT_EQ(d->diags.items()[0].message, "invalid duration \"90d\"");
+  EXPECT_THAT(d->Errors(), HasSubstr("expr.cel:1:34: warning[W0109]"));
+  EXPECT_EQ(d->type, "bool");  // still a valid program
+
+  auto re = CheckText("b.name.matches('(unclosed')");
+  ASSERT_EQ(re->diags.items().size(), 1u);
+  EXPECT_THAT(re->diags.items()[0].message,
+              HasSubstr("invalid regular expression"));
+  auto ts = CheckText("now > timestamp('2024-13-01')");
+  ASSERT_EQ(ts->diags.items().size(), 1u);
+  EXPECT_EQ(ts->diags.items()[0].code, "W0109");
+  auto range = CheckText("duration('100000000000000s')");
+  ASSERT_EQ(range->diags.items().size(), 1u);
+  EXPECT_THAT(range->diags.items()[0].message, HasSubstr("out of range"));
+
+  EXPECT_TRUE(CheckText("duration('2160h') < duration('1.5s') && "
+                        "timestamp('2024-01-31T00:00:00Z') < now && "
+                        "b.name.matches('^prod-[a-z]+$')")
+                  ->diags.empty());
 }
 
 TEST(CheckerTest, DepthLimit) {

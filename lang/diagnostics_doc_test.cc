@@ -24,7 +24,7 @@ TEST(DiagnosticsDocTest, EveryCodeIsDocumented) {
   for (const char* src : {"lang/checker.cc", "lang/frontend.cc"}) {
     std::string text = ReadFile(src);
     ASSERT_FALSE(text.empty()) << src;
-    std::regex code("\"(E01[0-9][0-9])\"");
+    std::regex code("\"([EW]01[0-9][0-9])\"");
     for (auto it = std::sregex_iterator(text.begin(), text.end(), code);
          it != std::sregex_iterator(); ++it) {
       codes.insert((*it)[1].str());
