@@ -40,7 +40,20 @@ std::string Fingerprint(absl::string_view policy_id,
 std::vector<std::pair<absl::string_view, absl::string_view>> DecodeTags(
     const ResourceView& r) {
   std::vector<std::pair<absl::string_view, absl::string_view>> out;
-  for (absl::string_view entry : r.tag_entries) {
+  // Resource.tags is field 6; each entry is a length-delimited map entry.
+  const uint8_t* rp = reinterpret_cast<const uint8_t*>(r.raw.data());
+  const uint8_t* rend = rp + r.raw.size();
+  while (rp < rend) {
+    uint32_t fnum, fwt;
+    if (!wire::ReadTag(&rp, rend, &fnum, &fwt)) break;
+    if (fnum != 6 || fwt != wire::kLengthDelimited) {
+      if (!wire::SkipValue(&rp, rend, fwt, fnum)) break;
+      continue;
+    }
+    uint32_t elen;
+    if (!wire::ReadLength(&rp, rend, &elen)) break;
+    absl::string_view entry(reinterpret_cast<const char*>(rp), elen);
+    rp += elen;
     const uint8_t* p = reinterpret_cast<const uint8_t*>(entry.data());
     const uint8_t* end = p + entry.size();
     absl::string_view key, value;
@@ -66,6 +79,11 @@ std::vector<std::pair<absl::string_view, absl::string_view>> DecodeTags(
 namespace {
 
 using onus::v1::Finding;
+
+int SeveritySlot(onus::v1::Severity s) {
+  int i = static_cast<int>(s);
+  return i >= 0 && i < 6 ? i : 0;
+}
 using onus::v1::Outcome;
 
 struct Counts {
@@ -186,7 +204,7 @@ class Worker : public EvalHost {
         }
       }
       per_policy_[pi].Add(o);
-      severity_[p.meta.severity()].Add(o);
+      severity_[SeveritySlot(p.meta.severity())].Add(o);
       total_.Add(o);
       bool keep = opts_.detail == FindingDetail::kAll ||
                   (opts_.detail == FindingDetail::kNonPassing &&
@@ -237,7 +255,7 @@ class Worker : public EvalHost {
   }
 
   const std::vector<Counts>& per_policy() const { return per_policy_; }
-  const std::map<int, Counts>& by_severity() const { return severity_; }
+  const Counts* by_severity() const { return severity_; }
   const Counts& total() const { return total_; }
 
  private:
@@ -379,7 +397,8 @@ class Worker : public EvalHost {
   EvalBudget budget_template_;
   const ResourceView* current_ = nullptr;
   std::vector<Counts> per_policy_;
-  std::map<int, Counts> severity_;
+  // Indexed by onus.v1.Severity (0..5): no map lookup per pair.
+  Counts severity_[6];
   Counts total_;
 };
 
@@ -509,7 +528,12 @@ absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
     for (size_t i = 0; i < per_policy.size(); ++i) {
       per_policy[i].Merge(w->per_policy()[i]);
     }
-    for (const auto& [s, c] : w->by_severity()) by_severity[s].Merge(c);
+    for (int sev = 0; sev < 6; ++sev) {
+      const Counts& c = w->by_severity()[sev];
+      if (c.pass + c.fail + c.error + c.na + c.waived > 0) {
+        by_severity[sev].Merge(c);
+      }
+    }
   }
   auto* summary = report.mutable_summary();
   total.ToProto(summary->mutable_totals());

@@ -128,6 +128,7 @@ const char* ProviderName(ProviderId p) {
 
 absl::StatusOr<ResourceView> ParseResourceView(absl::string_view bytes) {
   ResourceView r;
+  r.raw = bytes;
   bool ok = ForEachField(bytes, [&](const Field& f) {
     switch (f.number) {
       case resource_fields::kId:
@@ -146,9 +147,6 @@ absl::StatusOr<ResourceView> ParseResourceView(absl::string_view bytes) {
         break;
       case resource_fields::kRegion:
         if (IsBytes(f)) r.region = f.bytes;
-        break;
-      case resource_fields::kTags:
-        if (IsBytes(f)) r.tag_entries.push_back(f.bytes);
         break;
       case resource_fields::kTyped:
         if (!IsBytes(f)) return false;
@@ -206,35 +204,74 @@ absl::StatusOr<Inventory> Inventory::FromSnapshotBytes(
   return inv;
 }
 
+Inventory::Inventory(Inventory&& other) noexcept
+    : header_(std::move(other.header_)),
+      resources_(std::move(other.resources_)) {}
+
+Inventory& Inventory::operator=(Inventory&& other) noexcept {
+  header_ = std::move(other.header_);
+  resources_ = std::move(other.resources_);
+  absl::MutexLock lock(&mu_);
+  indexes_.reset();
+  ready_.store(nullptr);
+  return *this;
+}
+
 void Inventory::Add(ResourceView r) {
-  uint32_t i = static_cast<uint32_t>(resources_.size());
-  r.ordinal = i;
-  by_type_[r.type].push_back(i);
-  by_type_account_[{r.type, r.account}].push_back(i);
-  // First occurrence wins for lookup(); duplicates keep their findings.
-  by_type_id_.try_emplace(std::make_pair(r.type, r.id), i);
-  if (account_seen_.try_emplace(r.account, true).second) {
-    accounts_.push_back(r.account);
-  }
+  r.ordinal = static_cast<uint32_t>(resources_.size());
   resources_.push_back(std::move(r));
+  absl::MutexLock lock(&mu_);
+  indexes_.reset();
+  ready_.store(nullptr);
+}
+
+const Inventory::Indexes& Inventory::indexes() const {
+  if (const Indexes* ready = ready_.load(std::memory_order_acquire)) {
+    return *ready;
+  }
+  absl::MutexLock lock(&mu_);
+  if (indexes_ == nullptr) {
+    auto idx = std::make_unique<Indexes>();
+    absl::flat_hash_map<absl::string_view, bool> seen;
+    for (uint32_t i = 0; i < resources_.size(); ++i) {
+      const ResourceView& r = resources_[i];
+      idx->by_type[r.type].push_back(i);
+      idx->by_type_account[{r.type, r.account}].push_back(i);
+      // First occurrence wins for lookup(); duplicates keep their findings.
+      idx->by_type_id.try_emplace(std::make_pair(r.type, r.id), i);
+      if (seen.try_emplace(r.account, true).second) {
+        idx->accounts.push_back(r.account);
+      }
+    }
+    indexes_ = std::move(idx);
+    ready_.store(indexes_.get(), std::memory_order_release);
+  }
+  return *indexes_;
 }
 
 absl::Span<const uint32_t> Inventory::OfType(absl::string_view type) const {
-  auto it = by_type_.find(type);
-  if (it == by_type_.end()) return {};
+  const auto& m = indexes().by_type;
+  auto it = m.find(type);
+  if (it == m.end()) return {};
   return it->second;
 }
 
 absl::Span<const uint32_t> Inventory::OfTypeInAccount(
     absl::string_view type, absl::string_view account) const {
-  auto it = by_type_account_.find(std::make_pair(type, account));
-  if (it == by_type_account_.end()) return {};
+  const auto& m = indexes().by_type_account;
+  auto it = m.find(std::make_pair(type, account));
+  if (it == m.end()) return {};
   return it->second;
 }
 
 int64_t Inventory::Lookup(absl::string_view type, absl::string_view id) const {
-  auto it = by_type_id_.find(std::make_pair(type, id));
-  return it == by_type_id_.end() ? -1 : static_cast<int64_t>(it->second);
+  const auto& m = indexes().by_type_id;
+  auto it = m.find(std::make_pair(type, id));
+  return it == m.end() ? -1 : static_cast<int64_t>(it->second);
+}
+
+const std::vector<absl::string_view>& Inventory::accounts() const {
+  return indexes().accounts;
 }
 
 absl::StatusOr<StreamReader::Item> StreamReader::Next() {

@@ -6,9 +6,9 @@
 // payload, all as string views into the caller's buffer. Payloads stay
 // undecoded until a policy reads a field (engine/message_type.h).
 //
-// The Inventory indexes resources by type and by (type, id) once, so the
-// policy builtins `resources(T)` and `lookup(T, id)` cost no rescans, and
-// groups them by account for account-level policies.
+// The Inventory indexes resources by (type, account) and by (type, id) on
+// first use, once, so the policy builtins `resources(T)` and `lookup(T, id)`
+// cost no rescans; a run whose policies make no joins never builds them.
 //
 // For inventories too large for one buffer, StreamReader reads the
 // length-delimited StreamItem form (proto/onus/v1/snapshot.proto) one
@@ -16,8 +16,10 @@
 #ifndef ONUS_ENGINE_INVENTORY_H_
 #define ONUS_ENGINE_INVENTORY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 
 namespace onus::engine {
@@ -46,9 +49,10 @@ struct ResourceView {
   ProviderId provider = ProviderId::kUnspecified;
   absl::string_view account;
   absl::string_view region;
-  // Serialized map<string,string> entries of Resource.tags, concatenated as
-  // they appear on the wire (each entry is a length-delimited message).
-  std::vector<absl::string_view> tag_entries;
+  // The whole serialized Resource: tags (and anything else rarely needed)
+  // are decoded from it on demand, so the scan allocates nothing per
+  // resource.
+  absl::string_view raw;
   // Payload: for `typed` the Any's type_url and value bytes; for
   // `schemaless` the serialized google.protobuf.Struct.
   absl::string_view type_url;
@@ -90,22 +94,36 @@ class Inventory {
   // Index of the resource with this type and id, or -1.
   int64_t Lookup(absl::string_view type, absl::string_view id) const;
   // Distinct accounts that own at least one resource, in first-seen order.
-  const std::vector<absl::string_view>& accounts() const { return accounts_; }
+  const std::vector<absl::string_view>& accounts() const;
 
-  // Adds one resource (used by the streaming path and by tests).
+  // Adds one resource (used by the streaming path and by tests). Not safe
+  // to call concurrently with the lookups above.
   void Add(ResourceView r);
 
+  Inventory() = default;
+  Inventory(Inventory&& other) noexcept;
+  Inventory& operator=(Inventory&& other) noexcept;
+
  private:
+  // Built on first use by the lookups (thread-safe), dropped by Add(): a
+  // run whose policies make no joins never pays for them.
+  struct Indexes {
+    absl::flat_hash_map<absl::string_view, std::vector<uint32_t>> by_type;
+    absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>,
+                        std::vector<uint32_t>>
+        by_type_account;
+    absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>,
+                        uint32_t>
+        by_type_id;
+    std::vector<absl::string_view> accounts;
+  };
+  const Indexes& indexes() const;
+
   SnapshotHeaderView header_;
   std::vector<ResourceView> resources_;
-  absl::flat_hash_map<absl::string_view, std::vector<uint32_t>> by_type_;
-  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>,
-                      std::vector<uint32_t>>
-      by_type_account_;
-  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, uint32_t>
-      by_type_id_;
-  std::vector<absl::string_view> accounts_;
-  absl::flat_hash_map<absl::string_view, bool> account_seen_;
+  mutable absl::Mutex mu_;
+  mutable std::unique_ptr<Indexes> indexes_;
+  mutable std::atomic<const Indexes*> ready_{nullptr};
 };
 
 // Reads the length-delimited StreamItem form one item at a time. The views

@@ -57,7 +57,7 @@ TEST(InventoryTest, ScansEnvelopesAndPayloadsWithoutCopying) {
   EXPECT_EQ(r.id, "arn:aws:s3:::b1");
   EXPECT_EQ(r.type, "onus.aws.s3.Bucket");
   EXPECT_EQ(r.payload, std::string("\x0a\x02") + "b1");
-  EXPECT_EQ(r.tag_entries.size(), 1u);
+  EXPECT_EQ(r.raw.size(), MakeSnapshot().resources(1).ByteSizeLong());
   // Views point into the caller's buffer.
   EXPECT_GE(r.id.data(), bytes.data());
   EXPECT_LT(r.id.data(), bytes.data() + bytes.size());
