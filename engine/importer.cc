@@ -10,7 +10,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -205,8 +204,8 @@ constexpr AwsKind kAwsKinds[] = {
      "metric-filter:", "logGroupName+filterName", "", "", false},
     {"MetricAlarms", "onus.aws.cloudwatch.MetricAlarm", "AlarmArn",
      "cloudwatch", "alarm:", "AlarmName", "", "", false},
-    {"Subscriptions", "onus.aws.sns.Subscription", "SubscriptionArn", "sns",
-     "subscription:", "TopicArn+Endpoint", "", "", false},
+    {"Subscriptions", "onus.aws.sns.Subscription", "SubscriptionArn", "sns", "",
+     "TopicArn+Endpoint", "", "", false},
     {"ConfigurationRecorders", "onus.aws.config.ConfigurationRecorder", "",
      "config", "config-recorder/", "name", "", "", false},
 };
@@ -239,13 +238,17 @@ bool ParseArn(absl::string_view s, Arn* out) {
   return true;
 }
 
-// "us-east-1a" -> "us-east-1"; local zones ("us-west-2-lax-1a") keep their
-// prefix as well.
+// A region is the first three parts of a zone: "us-east-1a" -> "us-east-1",
+// and local or Wavelength zones ("us-west-2-lax-1a",
+// "us-east-1-wl1-bos-wlz-1") -> "us-west-2", "us-east-1".
 std::string RegionOfZone(absl::string_view zone) {
-  while (!zone.empty() && absl::ascii_isalpha(zone.back())) {
-    zone.remove_suffix(1);
+  std::vector<absl::string_view> parts = absl::StrSplit(zone, '-');
+  if (parts.size() < 3) return "";
+  absl::string_view last = parts[2];
+  while (!last.empty() && absl::ascii_isalpha(last.back())) {
+    last.remove_suffix(1);
   }
-  return std::string(zone);
+  return absl::StrCat(parts[0], "-", parts[1], "-", last);
 }
 
 // ---------------------------------------------------------------------------
@@ -438,6 +441,15 @@ absl::Status Importer::State::AddAwsElement(const AwsKind* kind,
     }
   }
 
+  // A pending SNS subscription has no ARN of its own; its topic's ARN
+  // still says where it lives.
+  Arn topic;
+  if (!has_arn && ParseArn(Str(data, "TopicArn"), &topic)) {
+    arn = topic;
+    has_arn = true;
+    p.id.clear();
+  }
+  bool own_arn = has_arn && !p.id.empty();
   std::string account = has_arn ? arn.account : "";
   if (account.empty() && kind != nullptr && !kind->account_field.empty()) {
     account = std::string(Str(data, kind->account_field));
@@ -467,7 +479,7 @@ absl::Status Importer::State::AddAwsElement(const AwsKind* kind,
     p.region_defaulted = true;
   }
 
-  if (!has_arn) {
+  if (!own_arn) {
     if (kind == nullptr) {
       p.id = absl::StrCat("aws:", key, "/", p.origin);
     } else {
@@ -484,6 +496,10 @@ absl::Status Importer::State::AddAwsElement(const AwsKind* kind,
       std::string local = absl::StrJoin(parts, "/");
       if (kind->key == "Buckets") {
         p.id = absl::StrCat("arn:aws:s3:::", local);
+      } else if (kind->key == "Subscriptions") {
+        // "PendingConfirmation" instead of an ARN: the topic and endpoint
+        // identify it until it is confirmed.
+        p.id = absl::StrCat(parts[0], ":pending/", parts[1]);
       } else {
         std::string head = absl::StrCat("arn:aws:", kind->service, ":",
                                         kind->global ? "" : p.region, ":");

@@ -139,6 +139,62 @@ TEST(ImporterTest, AwsWithoutAccountNeedsOption) {
   EXPECT_EQ(snap->resources(1).region(), "us-east-1");
 }
 
+TEST(ImporterTest, AwsIdsAccountsAndRegionsWithoutArns) {
+  absl::StatusOr<onus::v1::Snapshot> snap = ImportProviderJson(
+      "mixed.json",
+      R"({"Reservations": [{"OwnerId": "111122223333", "Instances": [
+             {"InstanceId": "i-1", "Placement": {"AvailabilityZone": "us-west-2-lax-1a"}}]}],
+          "Subscriptions": [
+             {"SubscriptionArn": "PendingConfirmation", "Protocol": "email",
+              "Endpoint": "sec@acme.example",
+              "TopicArn": "arn:aws:sns:eu-west-1:444455556666:alerts"}],
+          "Volumes": [{"VolumeId": "vol-1", "AvailabilityZone": "eu-west-1b"}],
+          "logGroups": [{"logGroupName": "/a",
+              "arn": "arn:aws:logs:eu-west-1:444455556666:log-group:/a:*"}]})",
+      {});
+  ASSERT_FALSE(snap.ok());  // the volume names no account, and two are seen
+  EXPECT_THAT(std::string(snap.status().message()),
+              HasSubstr("Volumes[0]: cannot tell the account"));
+  EXPECT_THAT(std::string(snap.status().message()), HasSubstr("several"));
+
+  ImportOptions opts;
+  opts.account = "999988887777";
+  snap = ImportProviderJson("mixed.json",
+                            R"({"Volumes": [{"VolumeId": "vol-1",
+                                 "AvailabilityZone": "eu-west-1b"}],
+                                "Subscriptions": [
+             {"SubscriptionArn": "PendingConfirmation", "Protocol": "email",
+              "Endpoint": "sec@acme.example",
+              "TopicArn": "arn:aws:sns:eu-west-1:444455556666:alerts"}],
+                                "Reservations": [{"OwnerId": "111122223333",
+                                  "Instances": [{"InstanceId": "i-1",
+                                  "Placement": {"AvailabilityZone":
+                                  "us-west-2-lax-1a"}}]}],
+          "logGroups": [{"logGroupName": "/a",
+              "arn": "arn:aws:logs:eu-west-1:444455556666:log-group:/a:*"}]})",
+                            opts);
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  ASSERT_TRUE(ValidateSnapshot(*snap).ok()) << ValidateSnapshot(*snap);
+  const onus::v1::Resource* inst =
+      Find(*snap, "arn:aws:ec2:us-west-2:111122223333:instance/i-1");
+  ASSERT_NE(inst, nullptr) << Ids(*snap);
+  EXPECT_EQ(inst->region(), "us-west-2");
+  const onus::v1::Resource* sub = Find(
+      *snap,
+      "arn:aws:sns:eu-west-1:444455556666:alerts:pending/sec@acme.example");
+  ASSERT_NE(sub, nullptr) << Ids(*snap);
+  EXPECT_EQ(sub->account(), "444455556666");
+  EXPECT_EQ(sub->region(), "eu-west-1");
+  const onus::v1::Resource* vol =
+      Find(*snap, "arn:aws:ec2:eu-west-1:999988887777:volume/vol-1");
+  ASSERT_NE(vol, nullptr) << Ids(*snap);
+  EXPECT_EQ(vol->account(), "999988887777");
+  EXPECT_NE(Find(*snap, "arn:aws:logs:eu-west-1:444455556666:log-group:/a"),
+            nullptr)
+      << Ids(*snap);
+  EXPECT_THAT(snap->accounts(), SizeIs(3));
+}
+
 TEST(ImporterTest, GcpAssetLines) {
   std::vector<std::string> warnings;
   absl::StatusOr<onus::v1::Snapshot> snap = ImportProviderPaths(
