@@ -833,6 +833,23 @@ TEST_F(ViewTest, StringsMustBeValidUtf8) {
   EXPECT_EQ(Str(Get(v, "f_bytes")), "\xff");
 }
 
+TEST(WireTest, AsciiCheckCoversEveryByte) {
+  // The word-at-a-time check must see a high byte at any position of any
+  // length, including the overlapping tail load.
+  for (uint32_t n = 0; n <= 40; ++n) {
+    std::string ascii(n, 'a');
+    EXPECT_TRUE(
+        wire::AllAscii(reinterpret_cast<const uint8_t*>(ascii.data()), n));
+    for (uint32_t i = 0; i < n; ++i) {
+      std::string t = ascii;
+      t[i] = '\xc3';
+      EXPECT_FALSE(
+          wire::AllAscii(reinterpret_cast<const uint8_t*>(t.data()), n))
+          << n << " " << i;
+    }
+  }
+}
+
 TEST_F(ViewTest, MapFindOnArrayMaps) {
   Value keys[] = {Value::Int(1), Value::String("a")};
   Value vals[] = {Value::String("one"), Value::Int(2)};

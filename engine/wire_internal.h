@@ -135,22 +135,34 @@ inline bool ReadTag(const uint8_t** p, const uint8_t* end, uint32_t* number,
 // Full UTF-8 check (no overlong forms, no surrogates, at most U+10FFFF).
 bool ValidUtf8Slow(const uint8_t* p, const uint8_t* end);
 
+// True if all n bytes are ASCII. Branch-light: whole 8-byte words, with
+// the tail covered by one overlapping load (strings here are short).
+inline bool AllAscii(const uint8_t* p, uint32_t n) {
+  if (n >= 8) {
+    const uint8_t* last = p + n - 8;
+    uint64_t acc = 0, w;
+    for (; p < last; p += 8) {
+      std::memcpy(&w, p, 8);
+      acc |= w;
+    }
+    std::memcpy(&w, last, 8);
+    return ((acc | w) & 0x8080808080808080ull) == 0;
+  }
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return ((a | b) & 0x80808080u) == 0;
+  }
+  if (n == 0) return true;
+  return ((p[0] | p[n / 2] | p[n - 1]) & 0x80) == 0;
+}
+
 // CEL strings are Unicode: a string field holding invalid UTF-8 is bad
-// data, not a value. ASCII (the common case) is checked 8 bytes at a time.
+// data, not a value. ASCII (the common case) takes the fast check.
 inline bool ValidUtf8(const char* s, uint32_t n) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(s);
-  const uint8_t* end = p + n;
-  while (end - p >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    if (w & 0x8080808080808080ull) return ValidUtf8Slow(p, end);
-    p += 8;
-  }
-  while (p < end) {
-    if (*p >= 0x80) return ValidUtf8Slow(p, end);
-    ++p;
-  }
-  return true;
+  return AllAscii(p, n) || ValidUtf8Slow(p, p + n);
 }
 
 }  // namespace onus::engine::wire
