@@ -421,9 +421,15 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
         state = kIndexMalformed;
         break;
       }
-    } else if (!wire::ReadTag(&p, end, &num, &wt)) {
-      state = kIndexMalformed;
-      break;
+    } else {
+      // The helpers take a pointer's address; a copy keeps `p` itself in a
+      // register (its address escaping cost a store/reload per tag).
+      const uint8_t* q = p;
+      if (!wire::ReadTag(&q, end, &num, &wt)) {
+        state = kIndexMalformed;
+        break;
+      }
+      p = q;
     }
     if (num <= n) {
       uint32_t off = static_cast<uint32_t>(p - m.data);
@@ -447,10 +453,12 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
         continue;
       }
     }
-    if (!wire::SkipValue(&p, end, wt, num)) {
+    const uint8_t* q = p;
+    if (!wire::SkipValue(&q, end, wt, num)) {
       state = kIndexMalformed;
       break;
     }
+    p = q;
   }
   t[0] = state;
   m.index = t;
