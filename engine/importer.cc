@@ -781,8 +781,13 @@ absl::Status Importer::AddDocument(absl::string_view name,
   absl::StatusOr<Value> whole = ParseValue(name, body);
   if (!whole.ok()) {
     // Newline-delimited JSON (a Cloud Asset Inventory export): one object a
-    // line. A single line that fails is just malformed JSON.
-    if (body.find('\n') == absl::string_view::npos || body.front() != '{') {
+    // line. Only when the first line is a whole object by itself; otherwise
+    // this is one malformed (pretty-printed) document and its own error is
+    // the useful one.
+    size_t eol = body.find('\n');
+    if (eol == absl::string_view::npos || body.front() != '{' ||
+        !ParseValue(name, absl::StripAsciiWhitespace(body.substr(0, eol)))
+             .ok()) {
       return whole.status();
     }
     if (want == ImportProvider::kAws) {
@@ -1039,6 +1044,9 @@ absl::StatusOr<onus::v1::Snapshot> Importer::Finish() {
     st.warnings.push_back(absl::StrCat(
         st.no_region,
         " AWS resource(s) have no region in their JSON; pass --region"));
+  }
+  if (snap.resources_size() == 0) {
+    st.warnings.push_back("no resources found in the input");
   }
   st.pending.clear();
   return snap;

@@ -338,6 +338,9 @@ TEST(ImporterTest, HostileDocuments) {
       {"{\"Users\": [\"alice\"]}", "Users[0]: expected an object"},
       {"{\"name\": \"//x\", \"assetType\": \"a/B\"}\n{not json}\n", "x.json:2"},
       {"{\"Role\": [{}]}", "Role: expected an object, got a list"},
+      // Pretty-printed and broken: the document's error, not line 1's.
+      {"{\n  \"Users\": [\n    {\"UserName\": }\n  ]\n}\n",
+       "x.json: invalid JSON"},
       {"{\"Users\": [{\"Path\": \"/\"}]}", "without `UserName`"},
   };
   for (const Case& c : cases) {
@@ -361,6 +364,7 @@ TEST(ImporterTest, UnknownScalarKeysAreReportedNotDropped) {
   EXPECT_THAT(all, HasSubstr("`DetectorIds`"));
   EXPECT_THAT(all, HasSubstr("`Status`"));
   EXPECT_THAT(all, testing::Not(HasSubstr("NextToken")));
+  EXPECT_THAT(all, HasSubstr("no resources found"));
 }
 
 TEST(ImporterTest, SnapshotJsonIsNotProviderJson) {
