@@ -106,8 +106,14 @@ inline bool SkipValue(const uint8_t** p, const uint8_t* end, uint32_t wt,
       return true;
     }
     case kStartGroup: {
+      // A copy goes to the out-of-line helper so that, once this function
+      // is inlined, the caller's cursor never has its address taken (which
+      // would force it to memory on every field of the hot loops).
+      const uint8_t* q = *p;
       const uint8_t* ce;
-      return SkipGroup(p, end, number, &ce);
+      if (!SkipGroup(&q, end, number, &ce)) return false;
+      *p = q;
+      return true;
     }
     case kFixed32:
       if (end - *p < 4) return false;
