@@ -1,4 +1,5 @@
-// onus eval --policies P --input I [--format F] [--output FILE]
+// onus eval --policies P --input I... [--input-format auto|snapshot|aws|gcp|
+//           azure] [--format F] [--output FILE]
 //           [--fail-on SEVERITY] [--waivers W] [-j N] [--policy ID]...
 #include <atomic>
 #include <chrono>
@@ -82,7 +83,8 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
   if (inputs.empty() && !args->positional.empty()) inputs = args->positional;
   if (inputs.empty()) {
     err << "onus eval: --input FILE is required (a snapshot: .textproto, "
-           ".json, .pb or .stream)\n";
+           ".json, .pb or .stream; or provider JSON, a directory, or several "
+           "--input)\n";
     return kExitUsage;
   }
   absl::StatusOr<engine::report::Format> format =
