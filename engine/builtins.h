@@ -17,6 +17,10 @@
 #include "absl/types/span.h"
 #include "engine/value.h"
 
+namespace google::protobuf {
+class EnumDescriptor;
+}
+
 namespace onus::engine {
 
 class EvalHost;  // engine/host.h
@@ -47,6 +51,23 @@ const Builtin* FindBuiltin(absl::string_view name, bool receiver, int argc);
 
 // Every builtin, for the checker's declarations and documentation.
 absl::Span<const Builtin> AllBuiltins();
+
+// ---- Strong enums (opt-in: ExprOptions / CompileOptions::strong_enums) ----
+// A typed enum value is an extension value (Kind::kOpaque) whose type is the
+// enum's interned TypeObj (kind kOpaque, name = the enum's full name) and
+// whose payload is the number as 8 little-endian bytes, so opaque equality
+// is "same enum type and same number". Implemented in builtins/enums.cc; the
+// compiler calls the builtin "@enum"(type, int|string) to convert and to
+// wrap enum field reads.
+
+// The interned type of a protobuf enum; lives for the process.
+const TypeObj* EnumType(const google::protobuf::EnumDescriptor* desc);
+// The enum behind a type made by EnumType, or null for any other type.
+const google::protobuf::EnumDescriptor* EnumOfType(const TypeObj* type);
+// A typed enum value of `type` (from EnumType) allocated in `arena`.
+Value MakeEnumValue(Arena& arena, const TypeObj* type, int64_t number);
+// True and *number set when `v` is a typed enum value.
+bool EnumValueNumber(const Value& v, int64_t* number);
 
 }  // namespace onus::engine
 

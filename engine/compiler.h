@@ -42,6 +42,11 @@ struct CompileOptions {
   std::vector<std::string> variables;
   bool fold_constants = true;
   bool fuse = true;
+  // Strong enums (CEL's optional typed-enum mode): enum constants, `Enum(x)`
+  // conversions and reads of singular enum fields are typed enum values
+  // (engine/builtins.h) instead of ints. Must match the checker's
+  // CheckerEnv::strong_enums.
+  bool strong_enums = false;
 };
 
 struct PassTiming {

@@ -16,6 +16,10 @@
 #include "lang/ast.h"
 #include "lang/diagnostics.h"
 
+namespace onus::lang {
+struct Reference;
+}
+
 namespace onus::engine::compiler_internal {
 
 // Recursive walks are bounded by the parser's max_depth (250); this is a
@@ -81,6 +85,10 @@ class CompilerState {
                const std::string& name);
   void ResolveCall(const lang::Expr* e, int depth);
   void ResolveStruct(const lang::Expr* e, int depth);
+  // strong enums
+  void ResolveEnumConversion(const lang::Expr* e, const lang::Reference* ref);
+  void EmitEnumCall(int base, int dst, lang::Span span);
+  void WrapEnumField(int field, int dst, lang::Span span);
   static bool QualifiedName(const lang::Expr* e, std::string* out);
 
   // fold

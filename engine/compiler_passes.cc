@@ -238,6 +238,26 @@ std::vector<std::string> CompilerState::Candidates(
   return out;
 }
 
+namespace {
+
+// Strong enums: the value of the enum constant `Enum.VALUE` named `name` with
+// `number`: a typed enum value, or the int when the option is off.
+Value EnumConstantValue(const CompileOptions& options, Arena& arena,
+                        const std::string& name, int64_t number) {
+  if (!options.strong_enums || options.pool == nullptr) {
+    return Value::Int(number);
+  }
+  size_t dot = name.rfind('.');
+  const google::protobuf::EnumDescriptor* en =
+      dot == std::string::npos
+          ? nullptr
+          : options.pool->FindEnumTypeByName(name.substr(0, dot));
+  if (en == nullptr) return Value::Int(number);
+  return MakeEnumValue(arena, EnumType(en), number);
+}
+
+}  // namespace
+
 bool CompilerState::LookupConstant(const std::string& name, Value* out) const {
   for (const TypeNameEntry& t : kBuiltinTypeNames) {
     if (name == t.name) {
@@ -263,7 +283,7 @@ bool CompilerState::LookupConstant(const std::string& name, Value* out) const {
     if (const auto* en =
             options_.pool->FindEnumTypeByName(name.substr(0, dot))) {
       if (const auto* ev = en->FindValueByName(name.substr(dot + 1))) {
-        *out = Value::Int(ev->number());
+        *out = EnumConstantValue(options_, *program_.arena, name, ev->number());
         return true;
       }
     }
@@ -380,7 +400,8 @@ void CompilerState::ResolveExpr(const Expr* e, int depth) {
             return;
           case Reference::Kind::kEnumConstant:
             Res(e).kind = Resolution::Kind::kConst;
-            Res(e).constant = Value::Int(ref->enum_value);
+            Res(e).constant = EnumConstantValue(options_, *program_.arena,
+                                                ref->name, ref->enum_value);
             return;
           case Reference::Kind::kTypeName: {
             Value v;
@@ -412,7 +433,8 @@ void CompilerState::ResolveExpr(const Expr* e, int depth) {
               return;
             case Reference::Kind::kEnumConstant:
               Res(e).kind = Resolution::Kind::kConst;
-              Res(e).constant = Value::Int(ref->enum_value);
+              Res(e).constant = EnumConstantValue(options_, *program_.arena,
+                                                  ref->name, ref->enum_value);
               return;
             case Reference::Kind::kTypeName: {
               Value v;
@@ -525,11 +547,46 @@ void CompilerState::ResolveCall(const Expr* e, int depth) {
     }
     r.fn = FindBuiltin(r.call_name, false, nargs);
   }
+  if (r.fn == nullptr && options_.strong_enums && nargs == 1) {
+    ResolveEnumConversion(e, ref);
+  }
   if (r.fn == nullptr && checked_ != nullptr) {
     Error(e, "E0302",
           absl::StrCat("function '", r.call_name, "' with ",
                        nargs + (e->target && !r.namespaced ? 1 : 0),
                        " argument(s) has no runtime implementation"));
+  }
+}
+
+// Strong enums: `Enum(x)` / `pkg.Msg.Enum(x)` names an enum type (the
+// checker's reference, or the container candidates when unchecked); lowered
+// to "@enum"(type, x).
+void CompilerState::ResolveEnumConversion(const Expr* e, const Reference* ref) {
+  if (options_.pool == nullptr) return;
+  std::vector<std::string> names;
+  if (ref != nullptr) {
+    if (ref->kind != Reference::Kind::kFunction) return;
+    names.push_back(ref->name);
+  } else {
+    std::string ns;
+    if (e->target == nullptr) {
+      names = Candidates(e->name);
+    } else if (QualifiedName(e->target, &ns) &&
+               !IsLocal(ns.substr(0, ns.find('.')))) {
+      names = Candidates(absl::StrCat(ns, ".", e->name));
+    }
+  }
+  for (const std::string& n : names) {
+    if (n.empty()) continue;
+    const google::protobuf::EnumDescriptor* en =
+        options_.pool->FindEnumTypeByName(n[0] == '.' ? n.substr(1) : n);
+    if (en == nullptr) continue;
+    Resolution& r = Res(e);
+    r.fn = FindBuiltin("@enum", false, 2);
+    r.enum_type = EnumType(en);
+    r.namespaced = e->target != nullptr;  // the target is the enum's scope
+    r.call_name = "@enum";
+    return;
   }
 }
 
@@ -724,6 +781,9 @@ void CompilerState::FoldExpr(const Expr* e, int depth) {
     v = vm_internal::ApplyOp(o->op, ctx, a, b);
   } else if (Res(e).fn != nullptr) {
     std::vector<Value> args;
+    if (Res(e).enum_type != nullptr) {
+      args.push_back(Value::Type(Res(e).enum_type));
+    }
     if (e->target != nullptr && !Res(e).namespaced) {
       args.push_back(ConstOf(e->target));
     }
@@ -853,6 +913,7 @@ void CompilerState::CompileInto(const Expr* e, int dst, int depth) {
         Emit(Op::kOPT_SELECT, dst, src, AddStringConst(e->name), 0, e->span);
       } else if (r.field >= 0) {
         Emit(Op::kFIELD, dst, src, r.field, 0, e->span);
+        WrapEnumField(r.field, dst, e->span);
       } else {
         Emit(Op::kSELECT, dst, src, AddStringConst(e->name), 0, e->span);
       }
@@ -903,6 +964,35 @@ void CompilerState::CompileInto(const Expr* e, int dst, int depth) {
       break;
   }
   next_reg_ = mark;
+}
+
+// Strong enums: dst := "@enum"(r[base], r[base + 1]).
+void CompilerState::EmitEnumCall(int base, int dst, lang::Span span) {
+  CallRef call;
+  call.fn = FindBuiltin("@enum", false, 2);
+  call.name = "@enum";
+  call.receiver = false;
+  call.argc = 2;
+  program_.calls.push_back(call);
+  Emit(Op::kCALL, dst, base, static_cast<int>(program_.calls.size() - 1), 2,
+       span);
+}
+
+// Strong enums: a singular enum field reads as an int; make it a typed enum
+// value of the field's enum (repeated and map enum fields stay ints).
+void CompilerState::WrapEnumField(int field, int dst, lang::Span span) {
+  if (!options_.strong_enums) return;
+  const FieldInfo* fi = program_.fields[field].field;
+  if (fi == nullptr || fi->conv != FieldConv::kEnum || fi->fd == nullptr ||
+      fi->fd->is_repeated() || fi->fd->enum_type() == nullptr ||
+      fi->fd->enum_type()->full_name() == "google.protobuf.NullValue") {
+    return;
+  }
+  const int base = AllocRegs(2);
+  Emit(Op::kLOAD_CONST, base,
+       AddConst(Value::Type(EnumType(fi->fd->enum_type()))), 0, 0, span);
+  Emit(Op::kMOVE, base + 1, dst, 0, 0, span);
+  EmitEnumCall(base, dst, span);
 }
 
 void CompilerState::CompileCall(const Expr* e, int dst, int depth) {
@@ -974,6 +1064,15 @@ void CompilerState::CompileCall(const Expr* e, int dst, int depth) {
     }
     const int b = CompileOperand(rhs, depth + 1);
     Emit(o->op, dst, a, b, 0, e->span);
+    return;
+  }
+  if (r.enum_type != nullptr && e->args.size() == 1) {
+    // Strong enums: "@enum"(type, x).
+    const int base = AllocRegs(2);
+    Emit(Op::kLOAD_CONST, base, AddConst(Value::Type(r.enum_type)), 0, 0,
+         e->span);
+    CompileInto(e->args[0], base + 1, depth + 1);
+    EmitEnumCall(base, dst, e->span);
     return;
   }
   // Builtin call: arguments in consecutive registers, receiver first.

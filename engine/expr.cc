@@ -44,6 +44,7 @@ absl::StatusOr<std::unique_ptr<CompiledExpr>> CompiledExpr::Compile(
     env.container = options.container;
     env.pool = options.pool;
     env.variables = options.variables;
+    env.strong_enums = options.strong_enums;
     ONUS_ASSIGN_OR_RETURN(
         lang::CheckedAst c,
         lang::Check(*out->ast_, *parsed.root, *out->source_, env, d));
@@ -57,6 +58,7 @@ absl::StatusOr<std::unique_ptr<CompiledExpr>> CompiledExpr::Compile(
   copts.container = options.container;
   copts.fold_constants = options.fold_constants;
   copts.fuse = options.fuse;
+  copts.strong_enums = options.strong_enums;
   for (const auto& v : options.variables) copts.variables.push_back(v.first);
   absl::StatusOr<Program> program =
       engine::Compile(*out->ast_, *parsed.root, checked.get(), out->source_,

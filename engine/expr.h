@@ -45,6 +45,10 @@ struct ExprOptions {
   bool fold_constants = true;
   bool fuse = true;
   std::string source_name = "<expr>";
+  // CEL strong enums (opt-in; default: enums are ints, as in policies):
+  // enum constants, `Enum(int|string)` conversions and singular enum fields
+  // are typed enum values; see CompileOptions::strong_enums.
+  bool strong_enums = false;
 };
 
 // Variable values by name. Values (and what they point to) live in an arena

@@ -111,12 +111,23 @@ absl::Status StoreValue(Arena& arena, Message* m, const FieldDescriptor* fd,
         add ? r->AddEnumValue(m, fd, 0) : r->SetEnumValue(m, fd, 0);
         return absl::OkStatus();
       }
-      if (v.kind != Kind::kInt) return KindError(fd->full_name(), v);
-      if (v.i < std::numeric_limits<int32_t>::min() ||
-          v.i > std::numeric_limits<int32_t>::max()) {
+      int64_t number = v.i;
+      // Strong enums: a typed enum value (opaque named after the enum, 8-byte
+      // little-endian payload; engine/builtins.h) of this field's enum.
+      if (v.kind == Kind::kOpaque && v.opaque->size == 8 &&
+          v.opaque->type != nullptr && v.opaque->type->name != nullptr &&
+          fd->enum_type()->full_name() == v.opaque->type->name) {
+        uint64_t u = 0;
+        for (int i = 7; i >= 0; --i) u = (u << 8) | v.opaque->data[i];
+        number = static_cast<int64_t>(u);
+      } else if (v.kind != Kind::kInt) {
+        return KindError(fd->full_name(), v);
+      }
+      if (number < std::numeric_limits<int32_t>::min() ||
+          number > std::numeric_limits<int32_t>::max()) {
         return RangeError(fd);
       }
-      int32_t x = static_cast<int32_t>(v.i);
+      int32_t x = static_cast<int32_t>(number);
       // Closed (proto2) enums cannot hold unknown numbers.
       if (fd->file()->syntax() ==
               google::protobuf::FileDescriptor::SYNTAX_PROTO2 &&

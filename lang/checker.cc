@@ -380,7 +380,8 @@ class Checker {
             r->ref.kind = Reference::Kind::kEnumConstant;
             r->ref.name = c;
             r->ref.enum_value = ev->number();
-            r->type = Type::Int();
+            r->type =
+                env_.strong_enums ? Type::Opaque(en->full_name()) : Type::Int();
             return true;
           }
         }
@@ -569,6 +570,9 @@ class Checker {
         ref.kind = Reference::Kind::kField;
         ref.field = f;
         ref.name = f->full_name();
+        if (const EnumDescriptor* en = StrongEnumField(f)) {
+          return Type::Opaque(en->full_name());
+        }
         return FieldType(f);
       }
       case TypeKind::kMap: {
@@ -625,9 +629,28 @@ class Checker {
         }
       }
     }
+    if (env_.strong_enums) {
+      Type t;
+      if (CheckEnumConversion(e, depth, &t)) return t;
+    }
     std::vector<Type> args;
     if (e->target != nullptr) args.push_back(Check(e->target, depth + 1));
     for (const Expr* a : e->args) args.push_back(Check(a, depth + 1));
+    // Strong enums: int(e) gives the enum's number, string(e) its name
+    // (the number when the enum does not declare it).
+    if (env_.strong_enums && e->target == nullptr &&
+        (e->name == "int" || e->name == "string") && args.size() == 1) {
+      Type a = Prune(args[0], subs_);
+      if (a.kind == TypeKind::kOpaque &&
+          pool_->FindEnumTypeByName(a.name) != nullptr) {
+        Reference& ref = out_.refs[e->id];
+        ref.kind = Reference::Kind::kFunction;
+        ref.name = e->name;
+        const bool to_int = e->name == "int";
+        ref.overload_ids = {to_int ? "enum_to_int64" : "enum_to_string"};
+        return to_int ? Type::Int() : Type::String();
+      }
+    }
 
     const FunctionDecl* decl = nullptr;
     if (e->target != nullptr) {
@@ -657,6 +680,71 @@ class Checker {
     Type result = ResolveOverload(e, *decl, e->target != nullptr, args);
     if (!result.is_error()) LintConstantArguments(e);
     return result;
+  }
+
+  // Strong enums: the enum of a singular enum field (not NullValue, which
+  // reads as null), else null.
+  const EnumDescriptor* StrongEnumField(const FieldDescriptor* f) const {
+    if (!env_.strong_enums || f->is_repeated() ||
+        f->type() != FieldDescriptor::TYPE_ENUM ||
+        f->enum_type()->full_name() == "google.protobuf.NullValue") {
+      return nullptr;
+    }
+    return f->enum_type();
+  }
+
+  // Strong enums: `Enum(x)` or `pkg.Msg.Enum(x)` naming an enum type (by the
+  // container's candidates) converts an int or a value name to the enum.
+  bool CheckEnumConversion(const Expr* e, int depth, Type* out) {
+    std::string name = e->name;
+    if (e->target != nullptr) {
+      std::string qn;
+      if (!QualifiedName(e->target, &qn) || FirstSegmentIsLocal(qn)) {
+        return false;
+      }
+      name = absl::StrCat(qn, ".", e->name);
+    } else if (FirstSegmentIsLocal(name)) {
+      return false;
+    }
+    const EnumDescriptor* en = nullptr;
+    for (const std::string& c : Candidates(env_.container, name)) {
+      en = pool_->FindEnumTypeByName(c);
+      if (en != nullptr) break;
+    }
+    if (en == nullptr) return false;
+    Reference& ref = out_.refs[e->id];
+    ref.kind = Reference::Kind::kFunction;
+    ref.name = en->full_name();
+    ref.overload_ids.clear();
+    if (e->args.size() != 1) {
+      Error("E0103", e->id, e->span,
+            absl::StrCat("enum conversion `", en->full_name(),
+                         "` takes one argument (an int or a value name), got ",
+                         e->args.size()));
+      *out = Type::Error();
+      return true;
+    }
+    Type a = Prune(Check(e->args[0], depth + 1), subs_);
+    if (a.is_error()) {
+      *out = Type::Error();
+      return true;
+    }
+    if (a.kind == TypeKind::kInt && !a.is_wrapper) {
+      ref.overload_ids.push_back("int64_to_enum");
+    } else if (a.kind == TypeKind::kString && !a.is_wrapper) {
+      ref.overload_ids.push_back("string_to_enum");
+    } else if (a.is_dyn() || a.kind == TypeKind::kTypeParam) {
+      ref.overload_ids = {"int64_to_enum", "string_to_enum"};
+    } else {
+      Error("E0103", e->id, e->span,
+            absl::StrCat("no matching overload for `", en->full_name(),
+                         "` applied to (", a.ToString(),
+                         "): an enum converts from int or string"));
+      *out = Type::Error();
+      return true;
+    }
+    *out = Type::Opaque(en->full_name());
+    return true;
   }
 
   // Assignable against subs_, keeping the bindings only on success.
@@ -1069,6 +1157,11 @@ class Checker {
       bool null_enum = want.kind == TypeKind::kNull &&
                        f->type() == FieldDescriptor::TYPE_ENUM &&
                        Prune(v, subs_).kind == TypeKind::kInt;
+      // Strong enums: the field also takes a value of its own enum type.
+      if (const EnumDescriptor* fe = StrongEnumField(f); fe && !en.optional) {
+        Type pv = Prune(v, subs_);
+        null_enum |= pv.kind == TypeKind::kOpaque && pv.name == fe->full_name();
+      }
       if (!null_enum && !TryAssign(want, v)) {
         Error("E0104", en.id, en.value ? en.value->span : en.span,
               absl::StrCat("field `", en.field, "` of ", desc->full_name(),

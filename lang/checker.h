@@ -65,6 +65,11 @@ struct CheckerEnv {
   int max_depth = 1000;
   // Optional, indexed by ExprId (may be shorter than the Ast).
   const std::vector<SpanOrigin>* origins = nullptr;
+  // CEL strong enums (opt-in; default false: enums are ints). Enum
+  // constants and singular enum fields are typed as the enum (an opaque type
+  // named by the enum's full name); `Enum(int)` / `Enum(string)` convert,
+  // `int(e)` converts back; repeated and map enum fields stay ints.
+  bool strong_enums = false;
 };
 
 absl::StatusOr<CheckedAst> Check(const Ast& ast, const Expr& root,

@@ -449,5 +449,45 @@ TEST(CheckerTest, DepthLimit) {
   EXPECT_EQ(c->diags.items().size(), 1u);
 }
 
+// Strong enums (CheckerEnv::strong_enums): enum constants, singular enum
+// fields and conversions are typed as the enum; legacy mode keeps ints.
+TEST(CheckerTest, StrongEnums) {
+  CheckerEnv legacy = BucketEnv();
+  legacy.container = "onus.test";
+  CheckerEnv strong = legacy;
+  strong.strong_enums = true;
+  const std::string kEnum = "onus.test.Bucket.Versioning";
+
+  EXPECT_EQ(TypeOf("Bucket.Versioning.ENABLED", legacy), "int");
+  EXPECT_EQ(TypeOf("b.versioning", legacy), "int");
+  EXPECT_EQ(TypeOf("b.versioning == 1", legacy), "bool");
+  EXPECT_EQ(ErrorCode("Bucket.Versioning(1)", legacy), "E0108");
+
+  EXPECT_EQ(TypeOf("Bucket.Versioning.ENABLED", strong), kEnum);
+  EXPECT_EQ(TypeOf("b.versioning", strong), kEnum);
+  EXPECT_EQ(TypeOf("type(b.versioning)", strong), "type(" + kEnum + ")");
+  EXPECT_EQ(TypeOf("b.versioning == Bucket.Versioning.SUSPENDED", strong),
+            "bool");
+  EXPECT_EQ(TypeOf("Bucket.Versioning(2)", strong), kEnum);
+  EXPECT_EQ(TypeOf("onus.test.Bucket.Versioning('ENABLED')", strong), kEnum);
+  EXPECT_EQ(TypeOf("Bucket.Versioning(x)", strong), kEnum);
+  EXPECT_EQ(TypeOf("int(b.versioning)", strong), "int");
+  EXPECT_EQ(TypeOf("string(b.versioning)", strong), "string");
+  EXPECT_EQ(TypeOf("Bucket{versioning: Bucket.Versioning.ENABLED}", strong),
+            "onus.test.Bucket");
+  EXPECT_EQ(TypeOf("Bucket{versioning: 1}", strong), "onus.test.Bucket");
+
+  auto c = CheckText("Bucket.Versioning(1)", strong);
+  EXPECT_THAT(c->Dump(), HasSubstr("~" + kEnum + "^int64_to_enum"));
+  // An enum is not an int in strong mode.
+  EXPECT_EQ(ErrorCode("b.versioning == 1", strong), "E0103");
+  EXPECT_EQ(ErrorCode("Bucket.Versioning(1.5)", strong), "E0103");
+  EXPECT_EQ(ErrorCode("Bucket.Versioning(1, 2)", strong), "E0103");
+  EXPECT_EQ(ErrorCode("Bucket{versioning: Bucket.Versioning.ENABLED}.name + "
+                      "Bucket.Versioning.ENABLED",
+                      strong),
+            "E0103");
+}
+
 }  // namespace
 }  // namespace onus::lang

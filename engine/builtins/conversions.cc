@@ -278,6 +278,11 @@ Value IntFn(CallContext& ctx, const Value* args, uint32_t) {
     }
     case Kind::kTimestamp:
       return Value::Int(v.i);
+    case Kind::kOpaque: {
+      int64_t n;  // a typed enum (strong enums) converts back to its number
+      if (EnumValueNumber(v, &n)) return Value::Int(n);
+      return NoOverload(ctx, "int", args, 1);
+    }
     default:
       return NoOverload(ctx, "int", args, 1);
   }

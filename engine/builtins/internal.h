@@ -77,6 +77,7 @@ absl::Span<const Builtin> RegexBuiltins();
 absl::Span<const Builtin> OptionalBuiltins();
 absl::Span<const Builtin> MapInsertBuiltins();
 absl::Span<const Builtin> HostBuiltins();  // resources(), lookup()
+absl::Span<const Builtin> EnumBuiltins();  // @enum (strong enums)
 
 }  // namespace onus::engine::builtins_internal
 

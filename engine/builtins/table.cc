@@ -20,11 +20,11 @@ struct Table {
 
   Table() {
     using namespace builtins_internal;  // NOLINT: family tables only
-    for (auto span :
-         {OperatorBuiltins(), ConversionBuiltins(), StringBuiltins(),
-          StringExtBuiltins(), TimeBuiltins(), MathExtBuiltins(),
-          EncoderBuiltins(), NetBuiltins(), JsonBuiltins(), RegexBuiltins(),
-          OptionalBuiltins(), MapInsertBuiltins(), HostBuiltins()}) {
+    for (auto span : {OperatorBuiltins(), ConversionBuiltins(),
+                      StringBuiltins(), StringExtBuiltins(), TimeBuiltins(),
+                      MathExtBuiltins(), EncoderBuiltins(), NetBuiltins(),
+                      JsonBuiltins(), RegexBuiltins(), OptionalBuiltins(),
+                      MapInsertBuiltins(), HostBuiltins(), EnumBuiltins()}) {
       all.insert(all.end(), span.begin(), span.end());
     }
     for (size_t i = 0; i < all.size(); ++i) {

@@ -10,7 +10,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/builtins.h"
 #include "engine/expr.h"
 #include "engine/message_type.h"
 #include "engine/value.h"
@@ -79,8 +81,11 @@ absl::StatusOr<Type> PrimitiveKind(int number) {
   }
 }
 
+// strong_enums: the enums/strong_* sections test CEL's optional typed-enum
+// mode, where an enum type is its own (opaque) type rather than int.
 absl::StatusOr<Type> ToLangType(const pb::Message& t,
-                                const pb::DescriptorPool* pool, int depth) {
+                                const pb::DescriptorPool* pool, int depth,
+                                bool strong_enums = false) {
   if (depth > kMaxDepth) {
     return absl::InvalidArgumentError("type nested too deeply");
   }
@@ -110,16 +115,17 @@ absl::StatusOr<Type> ToLangType(const pb::Message& t,
   }
   if (n == "list_type") {
     const pb::Message& l = Sub(t, k);
-    ONUS_ASSIGN_OR_RETURN(
-        Type e, ToLangType(Sub(l, F(l, "elem_type")), pool, depth + 1));
+    ONUS_ASSIGN_OR_RETURN(Type e, ToLangType(Sub(l, F(l, "elem_type")), pool,
+                                             depth + 1, strong_enums));
     return Type::List(std::move(e));
   }
   if (n == "map_type") {
     const pb::Message& m = Sub(t, k);
+    ONUS_ASSIGN_OR_RETURN(Type key, ToLangType(Sub(m, F(m, "key_type")), pool,
+                                               depth + 1, strong_enums));
     ONUS_ASSIGN_OR_RETURN(
-        Type key, ToLangType(Sub(m, F(m, "key_type")), pool, depth + 1));
-    ONUS_ASSIGN_OR_RETURN(
-        Type value, ToLangType(Sub(m, F(m, "value_type")), pool, depth + 1));
+        Type value,
+        ToLangType(Sub(m, F(m, "value_type")), pool, depth + 1, strong_enums));
     return Type::Map(std::move(key), std::move(value));
   }
   if (n == "message_type") {
@@ -130,15 +136,19 @@ absl::StatusOr<Type> ToLangType(const pb::Message& t,
       if (name == "google.protobuf.Duration") return Type::Duration();
       return Type::Message(d);
     }
-    // Enums are ints in Onus (CEL's legacy enum semantics).
-    if (pool->FindEnumTypeByName(name) != nullptr) return Type::Int();
+    // Enums are ints in Onus (CEL's legacy enum semantics) unless the test
+    // runs with strong enums.
+    if (pool->FindEnumTypeByName(name) != nullptr) {
+      return strong_enums ? Type::Opaque(name) : Type::Int();
+    }
     return absl::InvalidArgumentError(absl::StrCat("unknown type ", name));
   }
   if (n == "type_param") return Type::Param(r->GetString(t, k));
   if (n == "type") {
     const pb::Message& of = Sub(t, k);
     if (OneofCase(of, "type_kind") == nullptr) return Type::TypeOf(Type::Dyn());
-    ONUS_ASSIGN_OR_RETURN(Type inner, ToLangType(of, pool, depth + 1));
+    ONUS_ASSIGN_OR_RETURN(Type inner,
+                          ToLangType(of, pool, depth + 1, strong_enums));
     return Type::TypeOf(std::move(inner));
   }
   if (n == "abstract_type") {
@@ -148,8 +158,8 @@ absl::StatusOr<Type> ToLangType(const pb::Message& t,
     const pb::FieldDescriptor* params = F(a, "parameter_types");
     if (name == "optional_type" && ar->FieldSize(a, params) == 1) {
       ONUS_ASSIGN_OR_RETURN(
-          Type inner,
-          ToLangType(ar->GetRepeatedMessage(a, params, 0), pool, depth + 1));
+          Type inner, ToLangType(ar->GetRepeatedMessage(a, params, 0), pool,
+                                 depth + 1, strong_enums));
       return Type::Optional(std::move(inner));
     }
     return absl::InvalidArgumentError(
@@ -188,7 +198,8 @@ const engine::TypeObj* TypeByName(const std::string& name,
 }
 
 absl::StatusOr<Value> ToEngineValue(const pb::Message& v, Arena& arena,
-                                    pb::MessageFactory* factory, int depth) {
+                                    pb::MessageFactory* factory, int depth,
+                                    bool strong_enums = false) {
   if (depth > kMaxDepth) {
     return absl::InvalidArgumentError("value nested too deeply");
   }
@@ -209,7 +220,15 @@ absl::StatusOr<Value> ToEngineValue(const pb::Message& v, Arena& arena,
   }
   if (n == "enum_value") {
     const pb::Message& e = Sub(v, k);
-    return Value::Int(e.GetReflection()->GetInt32(e, F(e, "value")));
+    int32_t number = e.GetReflection()->GetInt32(e, F(e, "value"));
+    if (!strong_enums) return Value::Int(number);
+    std::string type = e.GetReflection()->GetString(e, F(e, "type"));
+    const pb::EnumDescriptor* d =
+        v.GetDescriptor()->file()->pool()->FindEnumTypeByName(type);
+    if (d == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown enum ", type));
+    }
+    return engine::MakeEnumValue(arena, engine::EnumType(d), number);
   }
   if (n == "type_value") {
     std::string name = r->GetString(v, k);
@@ -229,7 +248,7 @@ absl::StatusOr<Value> ToEngineValue(const pb::Message& v, Arena& arena,
       ONUS_ASSIGN_OR_RETURN(
           Value item,
           ToEngineValue(l.GetReflection()->GetRepeatedMessage(l, vf, i), arena,
-                        factory, depth + 1));
+                        factory, depth + 1, strong_enums));
       items.push_back(item);
     }
     return engine::MakeList(arena, items.data(),
@@ -242,11 +261,12 @@ absl::StatusOr<Value> ToEngineValue(const pb::Message& v, Arena& arena,
     std::vector<Value> keys, values;
     for (int i = 0; i < size; ++i) {
       const pb::Message& e = m.GetReflection()->GetRepeatedMessage(m, ef, i);
-      ONUS_ASSIGN_OR_RETURN(Value key, ToEngineValue(Sub(e, F(e, "key")), arena,
-                                                     factory, depth + 1));
-      ONUS_ASSIGN_OR_RETURN(
-          Value value,
-          ToEngineValue(Sub(e, F(e, "value")), arena, factory, depth + 1));
+      ONUS_ASSIGN_OR_RETURN(Value key,
+                            ToEngineValue(Sub(e, F(e, "key")), arena, factory,
+                                          depth + 1, strong_enums));
+      ONUS_ASSIGN_OR_RETURN(Value value,
+                            ToEngineValue(Sub(e, F(e, "value")), arena, factory,
+                                          depth + 1, strong_enums));
       keys.push_back(key);
       values.push_back(value);
     }
@@ -344,14 +364,24 @@ class ResultConverter {
         r->SetString(out, F(*out, "type_value"),
                      v.type->name != nullptr ? v.type->name : "");
         return absl::OkStatus();
+      case Kind::kOpaque: {
+        int64_t number;  // strong enums: enum_value { type value }
+        if (!engine::EnumValueNumber(v, &number)) break;
+        pb::Message* e = r->MutableMessage(out, F(*out, "enum_value"));
+        e->GetReflection()->SetString(e, F(*e, "type"), v.opaque->type->name);
+        e->GetReflection()->SetInt32(e, F(*e, "value"),
+                                     static_cast<int32_t>(number));
+        return absl::OkStatus();
+      }
       case Kind::kError:
         return absl::InvalidArgumentError(
             absl::StrCat("error value inside the result: ", v.err->text()));
       default:
-        return absl::UnimplementedError(
-            absl::StrCat("result kind ", engine::KindName(v.kind),
-                         " has no cel.expr.Value form"));
+        break;
     }
+    return absl::UnimplementedError(
+        absl::StrCat("result kind ", engine::KindName(v.kind),
+                     " has no cel.expr.Value form"));
   }
 
  private:
@@ -402,6 +432,13 @@ absl::StatusOr<lang::FunctionDecl> ToFunctionDecl(
   return decl;
 }
 
+// The enums file's strong_proto2 / strong_proto3 sections test CEL's
+// optional strong-enum mode; every other test runs with the default (enums
+// are ints), as implementations run the suite.
+bool StrongEnums(const TestCase& t) {
+  return t.file == "enums" && absl::StartsWith(t.section, "strong_");
+}
+
 class EngineBackend : public Backend {
  public:
   EngineBackend(Suite* suite, const BackendOptions& options)
@@ -418,14 +455,15 @@ class EngineBackend : public Backend {
     // Diagnostics then read "expr:1:5: error[...]": the report already
     // names the test.
     opts.source_name = "expr";
+    opts.strong_enums = StrongEnums(t);
     for (const pb::Message* decl : t.type_env) {
       // Function declarations only matter to check_only tests (CheckOnly).
       if (!decl->GetReflection()->HasField(*decl, F(*decl, "ident"))) continue;
       std::string name =
           decl->GetReflection()->GetString(*decl, F(*decl, "name"));
       const pb::Message& ident = Sub(*decl, F(*decl, "ident"));
-      absl::StatusOr<Type> type =
-          ToLangType(Sub(ident, F(ident, "type")), suite_->pool(), 0);
+      absl::StatusOr<Type> type = ToLangType(
+          Sub(ident, F(ident, "type")), suite_->pool(), 0, opts.strong_enums);
       if (!type.ok()) {
         return {Verdict::kSkip, absl::StrCat("declaration of ", name, ": ",
                                              type.status().message())};
@@ -487,7 +525,8 @@ class EngineBackend : public Backend {
                 absl::StrCat("binding ", name, ": only values supported")};
       }
       absl::StatusOr<Value> v =
-          ToEngineValue(Sub(*expr_value, kind), arena, suite_->factory(), 0);
+          ToEngineValue(Sub(*expr_value, kind), arena, suite_->factory(), 0,
+                        opts.strong_enums);
       if (!v.ok()) {
         return {Verdict::kSkip,
                 absl::StrCat("binding ", name, ": ", v.status().message())};
@@ -538,7 +577,8 @@ class EngineBackend : public Backend {
   // typed_result: the deduced type must equal the checker's result type.
   std::optional<Outcome> CompareType(const TestCase& t, const Type& got,
                                      std::string* details) {
-    absl::StatusOr<Type> want = ToLangType(*t.deduced_type, suite_->pool(), 0);
+    absl::StatusOr<Type> want =
+        ToLangType(*t.deduced_type, suite_->pool(), 0, StrongEnums(t));
     if (!want.ok()) {
       return Outcome{Verdict::kSkip,
                      absl::StrCat("expected type: ", want.status().message())};
@@ -566,6 +606,7 @@ class EngineBackend : public Backend {
     env.container = opts.container;
     env.pool = opts.pool;
     env.variables = opts.variables;
+    env.strong_enums = opts.strong_enums;
     for (const pb::Message* decl : t.type_env) {
       const pb::FieldDescriptor* fn = F(*decl, "function");
       if (!decl->GetReflection()->HasField(*decl, fn)) continue;

@@ -25,12 +25,19 @@ class EngineBackendTest : public ::testing::Test {
 
   // Runs one SimpleTest given in text format.
   Outcome Run(const std::string& test_text) {
-    auto file = testing::Parse(
-        *suite_, "cel.expr.conformance.test.SimpleTestFile",
-        "name: 't' section { name: 's' test { name: 'n' " + test_text + " } }");
+    return RunIn("t", "s", test_text);
+  }
+
+  // Runs one SimpleTest as if it were in file `file`, section `section`.
+  Outcome RunIn(const std::string& file_name, const std::string& section,
+                const std::string& test_text) {
+    auto file =
+        testing::Parse(*suite_, "cel.expr.conformance.test.SimpleTestFile",
+                       "name: '" + file_name + "' section { name: '" + section +
+                           "' test { name: 'n' " + test_text + " } }");
     if (file == nullptr) return {Verdict::kFail, "bad test text"};
     size_t before = suite_->tests().size();
-    absl::Status s = suite_->AddFile("t", file->SerializeAsString(), 1);
+    absl::Status s = suite_->AddFile(file_name, file->SerializeAsString(), 1);
     EXPECT_TRUE(s.ok()) << s;
     if (!s.ok() || suite_->tests().size() != before + 1) {
       return {Verdict::kFail, "not loaded"};
@@ -177,6 +184,61 @@ TEST_F(EngineBackendTest, BudgetStopsLongEvaluations) {
   Outcome o = Run(big);
   EXPECT_EQ(o.verdict, Verdict::kFail);
   EXPECT_THAT(o.reason, StartsWith("eval error: "));
+}
+
+// Strong enums only in the enums file's strong_* sections; everywhere else
+// enums are ints. Results, bindings and types convert both ways.
+TEST_F(EngineBackendTest, StrongEnumsOnlyInStrongSections) {
+  const std::string kConst = "expr: 'cel.expr.Type.PrimitiveType.INT64' ";
+  const std::string kTyped =
+      "value { enum_value { type: 'cel.expr.Type.PrimitiveType' value: 2 } }";
+  const std::string kInt = "value { int64_value: 2 }";
+  EXPECT_EQ(RunIn("enums", "strong_x", kConst + kTyped).verdict, Verdict::kPass)
+      << last_details_;
+  EXPECT_EQ(RunIn("enums", "strong_x", kConst + kInt).verdict, Verdict::kFail);
+  EXPECT_EQ(RunIn("enums", "legacy_x", kConst + kInt).verdict, Verdict::kPass);
+  EXPECT_EQ(RunIn("enums", "legacy_x", kConst + kTyped).verdict,
+            Verdict::kFail);
+  EXPECT_EQ(RunIn("other", "strong_x", kConst + kInt).verdict, Verdict::kPass);
+
+  // Field reads, types and conversions.
+  EXPECT_EQ(RunIn("enums", "strong_x",
+                  "expr: 'cel.expr.Type{primitive: "
+                  "cel.expr.Type.PrimitiveType(1)}.primitive' value { "
+                  "enum_value { type: 'cel.expr.Type.PrimitiveType' value: 1 "
+                  "} }")
+                .verdict,
+            Verdict::kPass)
+      << last_details_;
+  EXPECT_EQ(RunIn("enums", "strong_x",
+                  "expr: 'type(cel.expr.Type.PrimitiveType.BOOL)' value { "
+                  "type_value: 'cel.expr.Type.PrimitiveType' }")
+                .verdict,
+            Verdict::kPass)
+      << last_details_;
+  EXPECT_EQ(RunIn("enums", "strong_x",
+                  "expr: 'cel.expr.Type.PrimitiveType(5000000000)' "
+                  "eval_error { errors { message: 'range' } }")
+                .verdict,
+            Verdict::kPass)
+      << last_details_;
+
+  // A bound enum_value is a typed enum in strong sections, an int elsewhere.
+  const std::string kBound =
+      "bindings { key: 'x' value { value { enum_value { type: "
+      "'cel.expr.Type.PrimitiveType' value: 3 } } } } ";
+  EXPECT_EQ(RunIn("enums", "strong_x",
+                  "expr: 'x == cel.expr.Type.PrimitiveType.UINT64 && int(x) "
+                  "== 3' disable_check: true " +
+                      kBound)
+                .verdict,
+            Verdict::kPass)
+      << last_details_;
+  EXPECT_EQ(
+      RunIn("enums", "legacy_x", "expr: 'x == 3' disable_check: true " + kBound)
+          .verdict,
+      Verdict::kPass)
+      << last_details_;
 }
 
 }  // namespace
