@@ -62,6 +62,7 @@ format:
 # (its own output base config, so it does not evict the normal cache).
 lint:
 	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
+	$(BAZEL) build //engine/cli:onus && bazel-bin/engine/cli/onus fmt --check policies
 	$(BAZEL) build --copt=-Werror //...
 
 clean:

@@ -16,10 +16,15 @@ int RunExplain(const std::vector<std::string>& argv, std::ostream& out,
                std::ostream& err);
 int RunTest(const std::vector<std::string>& argv, std::ostream& out,
             std::ostream& err);
+int RunFmt(const std::vector<std::string>& argv, std::ostream& out,
+           std::ostream& err);
 int RunDiff(const std::vector<std::string>& argv, std::ostream& out,
             std::ostream& err);
 int RunImport(const std::vector<std::string>& argv, std::ostream& out,
               std::ostream& err);
+// engine/cli/serve_cmd.cc: the gRPC evaluation service.
+int RunServe(const std::vector<std::string>& argv, std::ostream& out,
+             std::ostream& err);
 
 }  // namespace onus::cli
 

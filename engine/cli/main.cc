@@ -7,6 +7,7 @@
 //   onus diff    findings new/resolved/unchanged between two snapshots
 //   onus import  provider JSON (AWS CLI, GCP asset export, Azure Resource
 //                Graph) -> snapshot
+//   onus serve   the gRPC evaluation service (docs/api.md)
 //   onus version
 //
 // Exit codes: 0 clean, 1 findings (eval --fail-on, check/test errors, diff
@@ -35,8 +36,12 @@ constexpr char kUsage[] =
     "  test PATH...           run *_test.textproto cases beside policies\n"
     "  explain FILE... [--policy ID]   print bytecode\n"
     "  diff OLD NEW [--policies DIR]   compare findings by fingerprint\n"
+    "  fmt [-w | --check] FILE|DIR...  canonical formatting of .onus files\n"
     "  import --output SNAPSHOT [--provider aws|gcp|azure|auto]\n"
     "         [--account ID] [--region R] PATH...   provider JSON -> snapshot\n"
+    "  serve --policies DIR [--listen HOST:PORT] [--tokens FILE]\n"
+    "        [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]\n"
+    "        [--plaintext] [--port-file FILE]   gRPC service (docs/api.md)\n"
     "  version\n"
     "\n"
     "exit codes: 0 clean, 1 findings, 2 usage or input error\n";
@@ -57,9 +62,11 @@ int main(int argc, char** argv) {
     return onus::cli::RunExplain(rest, std::cout, std::cerr);
   }
   if (cmd == "diff") return onus::cli::RunDiff(rest, std::cout, std::cerr);
+  if (cmd == "fmt") return onus::cli::RunFmt(rest, std::cout, std::cerr);
   if (cmd == "import") {
     return onus::cli::RunImport(rest, std::cout, std::cerr);
   }
+  if (cmd == "serve") return onus::cli::RunServe(rest, std::cout, std::cerr);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "onus " << onus::cli::kVersion << " (bytecode v"
               << onus::engine::kBytecodeVersion << ", "
