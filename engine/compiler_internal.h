@@ -45,6 +45,9 @@ struct Resolution {
   const Builtin* fn = nullptr;
   bool namespaced = false;
   std::string call_name;  // the function's full name
+  // Strong enums: the call is the conversion `Enum(x)`, lowered to
+  // "@enum"(type, x) with this enum type as the first argument.
+  const TypeObj* enum_type = nullptr;
 };
 
 // One lowered instruction or a label definition (label >= 0). Jump
