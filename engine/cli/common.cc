@@ -152,20 +152,29 @@ absl::StatusOr<LoadedInput> LoadInputs(const std::vector<std::string>& paths,
     bool provider =
         !as_snapshot && iopts.provider != engine::ImportProvider::kAuto;
     if (!as_snapshot && !provider && !IsSnapshotExtension(f)) {
-      if (!absl::EndsWith(f, ".json")) {
-        provider = true;  // .jsonl, .ndjson, anything unnamed
+      if (absl::EndsWith(f, ".jsonl") || absl::EndsWith(f, ".ndjson")) {
+        provider = true;
       } else {
+        // .json or no telling extension: JSON that is not a Snapshot is
+        // provider JSON; anything else (binary, text format) a snapshot.
         std::ifstream in(f, std::ios::binary);
         if (!in) return absl::NotFoundError(absl::StrCat(f, ": cannot read"));
         std::stringstream ss;
         ss << in.rdbuf();
         std::string contents = ss.str();
-        if (engine::LooksLikeProviderJson(contents)) {
+        absl::string_view body = absl::StripLeadingAsciiWhitespace(contents);
+        bool json = !body.empty() && (body[0] == '{' || body[0] == '[');
+        if (json && engine::LooksLikeProviderJson(contents)) {
           absl::Status st = importer.AddDocument(f, contents);
           if (!st.ok()) return st;
           imported = true;
           continue;
         }
+        absl::StatusOr<onus::v1::Snapshot> snap =
+            engine::ParseSnapshot(contents, engine::SnapshotFormat::kAuto, f);
+        if (!snap.ok()) return snap.status();
+        MergeSnapshot(*std::move(snap), merged);
+        continue;
       }
     }
     if (provider) {

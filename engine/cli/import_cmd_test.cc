@@ -114,6 +114,27 @@ TEST(ImportCmdTest, EvalMergesASnapshotWithProviderJson) {
   ASSERT_TRUE(in.ok()) << in.status();
   // 11 AWS + 4 GCP resources.
   EXPECT_EQ(in->inventory->resources().size(), 15u);
+  // Files without a telling extension are sniffed: binary snapshot bytes
+  // stay a snapshot, JSON that is not a Snapshot is provider JSON.
+  std::string noext = Tmp("snapshot_without_extension");
+  {
+    std::ifstream from(snap, std::ios::binary);
+    std::ofstream to(noext, std::ios::binary);
+    to << from.rdbuf();
+  }
+  std::string provider_noext = Tmp("users_without_extension");
+  {
+    std::ifstream from(D("aws/iam_list_users.json"), std::ios::binary);
+    std::ofstream to(provider_noext, std::ios::binary);
+    to << from.rdbuf();
+  }
+  in = LoadInputs({noext}, "auto", std::cerr);
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(in->inventory->resources().size(), 11u);
+  in = LoadInputs({provider_noext}, "auto", std::cerr);
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(in->inventory->resources().size(), 2u);
+
   // The same snapshot twice repeats every id: an input error, not a merge.
   in = LoadInputs({snap, snap}, "auto", std::cerr);
   EXPECT_FALSE(in.ok());
