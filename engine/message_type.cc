@@ -693,9 +693,10 @@ inline Value MessageValue(Arena& arena, const MessageType& type,
   return Value::Message(o);
 }
 
-// Decodes one element (of a singular or repeated field) at p.
-Value DecodeAt(Arena& arena, const FieldInfo& f, const uint8_t* p,
-               const uint8_t* end) {
+// Decodes one element (of a singular or repeated field) at p. Out of line:
+// it is the tail of GetField's fast path for non-trivial values.
+ABSL_ATTRIBUTE_NOINLINE Value DecodeAt(Arena& arena, const FieldInfo& f,
+                                       const uint8_t* p, const uint8_t* end) {
   if (f.type == FieldDescriptor::TYPE_MESSAGE ||
       f.type == FieldDescriptor::TYPE_GROUP) {
     const uint8_t* d;
@@ -994,7 +995,8 @@ inline const void** ViewCache(const MessageObj& msg, const FieldInfo& f) {
                                         2 * msg.type->index_size() + 2);
 }
 
-Value WrongType(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
+ABSL_ATTRIBUTE_NOINLINE Value WrongType(Arena& arena, const MessageObj& msg,
+                                        const FieldInfo& f) {
   return MakeError(
       arena, ErrorCode::kNoSuchField,
       absl::StrCat("no such field '", f.fd->name(), "' in message of type ",
@@ -1003,58 +1005,74 @@ Value WrongType(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
 }
 }  // namespace
 
+namespace {
+
+// Out of line so that GetField's fast path stays a small leaf function (no
+// register saves or stack frame): views of repeated and map fields, cached
+// in the index like sub-messages (element offsets recorded once per
+// resource, not once per rule).
+ABSL_ATTRIBUTE_NOINLINE Value GetViewField(Arena& arena, const MessageObj& msg,
+                                           const FieldInfo& f) {
+  const void** cache = ViewCache(msg, f);
+  if (cache != nullptr && cache[f.child_slot] != nullptr) {
+    return f.is_map
+               ? Value::Map(static_cast<const MapObj*>(cache[f.child_slot]))
+               : Value::List(static_cast<const ListObj*>(cache[f.child_slot]));
+  }
+  Value v = f.is_map ? MapView(arena, msg, f) : RepeatedView(arena, msg, f);
+  if (v.kind == Kind::kMap || v.kind == Kind::kList) {
+    cache = ViewCache(msg, f);  // the view may have built the index
+    if (cache != nullptr) {
+      cache[f.child_slot] = v.kind == Kind::kMap
+                                ? static_cast<const void*>(v.map)
+                                : static_cast<const void*>(v.list);
+    }
+  }
+  return v;
+}
+
+// Plain sub-messages are cached in the parent's index, so that every policy
+// reading x.sub.* on one resource shares one view (and one index pass over
+// x.sub). Shared (eager) indexes are never written.
+ABSL_ATTRIBUTE_NOINLINE Value GetChildField(Arena& arena, const MessageObj& msg,
+                                            const FieldInfo& f, uint32_t e) {
+  const void** cache = ViewCache(msg, f);
+  if (cache != nullptr && cache[f.child_slot] != nullptr) {
+    return Value::Message(static_cast<const MessageObj*>(cache[f.child_slot]));
+  }
+  Value v = DecodeAt(arena, f, msg.data + ((e >> 4) - 1), msg.data + msg.size);
+  if (v.kind == Kind::kMessage && cache != nullptr) {
+    cache[f.child_slot] = v.msg;
+  }
+  return v;
+}
+
+// First read of a message: builds the index, then reads.
+ABSL_ATTRIBUTE_NOINLINE Value GetFieldFirst(Arena& arena, const MessageObj& msg,
+                                            const FieldInfo& f) {
+  if (msg.size == 0) return f.default_value;
+  BuildIndex(&arena, msg);
+  if (msg.index == nullptr) return GetFieldSlow(arena, msg, f);  // too big
+  return GetField(arena, msg, f);  // once: the index now exists
+}
+
+}  // namespace
+
 Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
   if (f.owner != msg.type) return WrongType(arena, msg, f);
-  if (f.is_map || f.repeated) {
-    // List and map views are cached in the index like sub-messages: the
-    // element offsets are recorded once per resource, not once per rule.
-    const void** cache = ViewCache(msg, f);
-    if (cache != nullptr && cache[f.child_slot] != nullptr) {
-      return f.is_map
-                 ? Value::Map(static_cast<const MapObj*>(cache[f.child_slot]))
-                 : Value::List(
-                       static_cast<const ListObj*>(cache[f.child_slot]));
-    }
-    Value v = f.is_map ? MapView(arena, msg, f) : RepeatedView(arena, msg, f);
-    if (v.kind == Kind::kMap || v.kind == Kind::kList) {
-      cache = ViewCache(msg, f);  // the view may have built the index
-      if (cache != nullptr) {
-        cache[f.child_slot] = v.kind == Kind::kMap
-                                  ? static_cast<const void*>(v.map)
-                                  : static_cast<const void*>(v.list);
-      }
-    }
-    return v;
-  }
+  if (f.is_map || f.repeated) return GetViewField(arena, msg, f);
   // Fast path: an indexed singular field whose last occurrence has the
   // expected wire type. This is the common case, and the one the VM's
   // ~100 ns per rule budget depends on.
   if (f.index_slot > 0) {
     const uint32_t* idx = msg.index;
-    if (idx == nullptr) {
-      if (msg.size == 0) return f.default_value;
-      BuildIndex(&arena, msg);
-      idx = msg.index;
-    }
-    if (idx != nullptr && IndexUsable(idx[0])) {
+    if (idx == nullptr) return GetFieldFirst(arena, msg, f);
+    if (IndexUsable(idx[0])) {
       uint32_t e = idx[f.index_slot];
       if (e == 0) return f.default_value;
-      // Plain sub-messages are cached in the parent's index, so that every
-      // policy reading x.sub.* on one resource shares one view (and one
-      // index pass over x.sub). Shared (eager) indexes are never written.
       if (f.child_slot >= 0 && (e & 15) == wire::kLengthDelimited &&
           f.oneof < 0) {
-        const void** cache = ViewCache(msg, f);
-        if (cache != nullptr && cache[f.child_slot] != nullptr) {
-          return Value::Message(
-              static_cast<const MessageObj*>(cache[f.child_slot]));
-        }
-        Value v =
-            DecodeAt(arena, f, msg.data + ((e >> 4) - 1), msg.data + msg.size);
-        if (v.kind == Kind::kMessage && cache != nullptr) {
-          cache[f.child_slot] = v.msg;
-        }
-        return v;
+        return GetChildField(arena, msg, f, e);
       }
       // Bit 3 (several occurrences) only matters for messages (merge).
       if ((e & 7) == f.wire_type && f.oneof < 0 &&
@@ -1088,7 +1106,8 @@ Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
 
 namespace {
 
-Value GetFieldSlow(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
+ABSL_ATTRIBUTE_NOINLINE Value GetFieldSlow(Arena& arena, const MessageObj& msg,
+                                           const FieldInfo& f) {
   if (f.is_map) return MapView(arena, msg, f);
   if (f.repeated) return RepeatedView(arena, msg, f);
   const uint8_t* val;
