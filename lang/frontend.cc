@@ -808,9 +808,26 @@ class PolicyChecker {
         local.Add(std::move(d));
       }
     }
-    // A helper used many times reports its own errors once.
+    // A helper used many times reports its own errors once. An error
+    // located outside the policy block (in a helper body, possibly in
+    // another file) gets a note saying which policy expression uses it.
     for (const Diagnostic& d : local.items()) {
-      if (reported_.insert(DiagKey(d)).second) diags_.Add(d);
+      if (!reported_.insert(DiagKey(d)).second) continue;
+      diags_.Add(d);
+      bool inside = d.source == p.source.get() &&
+                    d.span.begin >= p.decl->span.begin &&
+                    d.span.end <= p.decl->span.end;
+      if (d.severity == Severity::kError && !inside) {
+        Diagnostic note;
+        note.severity = Severity::kNote;
+        note.code = d.code;
+        note.source = p.source.get();
+        note.span = root->span;
+        note.message =
+            absl::StrCat("in the helper used by `", what ? what : "message",
+                         "` of policy `", p.id, "`");
+        diags_.Add(std::move(note));
+      }
     }
     return local.has_errors();
   }

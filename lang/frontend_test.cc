@@ -173,7 +173,13 @@ policy p {
 }
 )"}},
                 extra);
-  ASSERT_EQ(l->Codes(), std::vector<std::string>{"E0102"}) << l->Errors();
+  // One error (not one per use) plus a note naming the policy.
+  ASSERT_EQ(l->Codes(), (std::vector<std::string>{"E0102", "E0102"}))
+      << l->Errors();
+  EXPECT_EQ(l->diags.error_count(), 1);
+  EXPECT_EQ(l->diags.items()[1].severity, Severity::kNote);
+  EXPECT_THAT(l->Errors(), HasSubstr("p.onus:4:13: note[E0102]: in the helper "
+                                     "used by `require` of policy `p`"));
   EXPECT_THAT(l->Errors(), HasSubstr("lib.onus:1:17: error[E0102]: unknown "
                                      "field `nme` on onus.test.Bucket"));
   EXPECT_THAT(l->Errors(), HasSubstr("did you mean `name`?"));
