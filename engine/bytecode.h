@@ -109,6 +109,9 @@ struct CallRef {
 struct MessageLiteral {
   const MessageType* type = nullptr;
   std::vector<const FieldInfo*> fields;
+  // Per field: `?f: v` (v is an optional; none leaves the field unset).
+  // Empty when no field is optional.
+  std::vector<bool> optional;
 };
 
 struct Program {

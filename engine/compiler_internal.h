@@ -132,6 +132,8 @@ class CompilerState {
   void Emit(Op op, int a, int b, int c, int x, lang::Span span);
   int AddConst(Value v);
   int AddStringConst(absl::string_view s);
+  // [n, optional positions...] for MAKE_LIST_OPT / MAKE_MAP_OPT.
+  int AddLayout(int n, const std::vector<int>& optional);
   const Resolution& Res(const lang::Expr* e) const { return res_[e->id]; }
   Resolution& Res(const lang::Expr* e) { return res_[e->id]; }
   void Error(const lang::Expr* e, absl::string_view code, std::string message,

@@ -185,6 +185,14 @@ int CompilerState::AddStringConst(absl::string_view s) {
   return k;
 }
 
+int CompilerState::AddLayout(int n, const std::vector<int>& optional) {
+  std::vector<Value> items;
+  items.push_back(Value::Int(n));
+  for (int i : optional) items.push_back(Value::Int(i));
+  return AddConst(MakeList(*program_.arena, items.data(),
+                           static_cast<uint32_t>(items.size())));
+}
+
 int CompilerState::AddConst(Value v) {
   // Identical scalars, strings and type values share one slot (hashed, so a
   // huge expression does not make this quadratic); aggregates stay apart.
@@ -271,6 +279,10 @@ bool CompilerState::LookupConstant(const std::string& name, Value* out) const {
   }
   if (name == "type") {
     *out = Value::Type(TypeOfType());
+    return true;
+  }
+  if (name == "optional_type") {
+    *out = Value::Type(BuiltinType(Kind::kOptional));
     return true;
   }
   if (options_.pool == nullptr) return false;
@@ -626,11 +638,13 @@ void CompilerState::ResolveStruct(const Expr* e, int depth) {
       continue;
     }
     if (en.optional) {
-      Error(e, "E0305", "optional message fields (`?f: v`) are not supported");
+      lit.optional.resize(e->entries.size(), false);
+      lit.optional[lit.fields.size()] = true;
     }
     lit.fields.push_back(f);
     ResolveExpr(en.value, depth + 1);
   }
+  if (!lit.optional.empty()) lit.optional.resize(lit.fields.size());
   Res(e).field = static_cast<int>(program_.messages.size());
   program_.messages.push_back(std::move(lit));
 }
@@ -644,6 +658,44 @@ absl::Status CompilerState::Resolve() {
 // Pass 2: fold constants. Only pure operators and builtins over constant
 // operands; a result that is an error stays unfolded so it is raised at run
 // time with its instruction's span (and absorbed by && / || as CEL says).
+
+// Constants must survive serialisation (engine/program_serde.h): scalars,
+// strings, bytes, timestamps, durations, type values, and lists/maps of
+// those. Optionals, messages and opaque values stay run-time values.
+static bool Serialisable(const Value& v, int depth = 0) {
+  if (depth > 32) return false;
+  switch (v.kind) {
+    case Kind::kNull:
+    case Kind::kBool:
+    case Kind::kInt:
+    case Kind::kUint:
+    case Kind::kDouble:
+    case Kind::kString:
+    case Kind::kBytes:
+    case Kind::kTimestamp:
+    case Kind::kDuration:
+      return true;
+    case Kind::kType:
+      return v.type != nullptr && v.type->name != nullptr;
+    case Kind::kList:
+      if (v.list->rep != ListRep::kArray) return false;
+      for (uint32_t i = 0; i < v.list->size; ++i) {
+        if (!Serialisable(v.list->items[i], depth + 1)) return false;
+      }
+      return true;
+    case Kind::kMap:
+      if (v.map->rep != MapRep::kArray) return false;
+      for (uint32_t i = 0; i < v.map->size; ++i) {
+        if (!Serialisable(v.map->keys[i], depth + 1) ||
+            !Serialisable(v.map->values[i], depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    default:
+      return false;
+  }
+}
 
 bool CompilerState::IsConst(const Expr* e) const {
   const Resolution& r = Res(e);
@@ -793,7 +845,7 @@ void CompilerState::FoldExpr(const Expr* e, int depth) {
   } else {
     return;
   }
-  if (!v.is_error()) SetConst(e, v);
+  if (!v.is_error() && Serialisable(v)) SetConst(e, v);
 }
 
 absl::Status CompilerState::Fold() {
@@ -923,27 +975,32 @@ void CompilerState::CompileInto(const Expr* e, int dst, int depth) {
       CompileCall(e, dst, depth);
       break;
     case ExprKind::kList: {
-      if (!e->optional_indices.empty()) {
-        Error(e, "E0305", "optional list elements (`?x`) are not supported");
-        return;
-      }
       const int n = static_cast<int>(e->args.size());
       const int base = AllocRegs(n);
       for (int i = 0; i < n; ++i) CompileInto(e->args[i], base + i, depth + 1);
-      Emit(Op::kMAKE_LIST, dst, base, n, 0, e->span);
+      if (e->optional_indices.empty()) {
+        Emit(Op::kMAKE_LIST, dst, base, n, 0, e->span);
+      } else {
+        std::vector<int> optional(e->optional_indices.begin(),
+                                  e->optional_indices.end());
+        Emit(Op::kMAKE_LIST_OPT, dst, base, AddLayout(n, optional), 0, e->span);
+      }
       break;
     }
     case ExprKind::kMap: {
       const int n = static_cast<int>(e->entries.size());
       const int base = AllocRegs(2 * n);
+      std::vector<int> optional;
       for (int i = 0; i < n; ++i) {
-        if (e->entries[i].optional) {
-          Error(e, "E0305", "optional map entries (`?k: v`) are not supported");
-        }
+        if (e->entries[i].optional) optional.push_back(i);
         CompileInto(e->entries[i].key, base + 2 * i, depth + 1);
         CompileInto(e->entries[i].value, base + 2 * i + 1, depth + 1);
       }
-      Emit(Op::kMAKE_MAP, dst, base, n, 0, e->span);
+      if (optional.empty()) {
+        Emit(Op::kMAKE_MAP, dst, base, n, 0, e->span);
+      } else {
+        Emit(Op::kMAKE_MAP_OPT, dst, base, AddLayout(n, optional), 0, e->span);
+      }
       break;
     }
     case ExprKind::kStruct: {

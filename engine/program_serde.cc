@@ -251,8 +251,10 @@ absl::Status ProgramToProto(const Program& p, onus::v1::Program* out) {
   }
   for (const MessageLiteral& m : p.messages) {
     std::vector<std::string> numbers;
-    for (const FieldInfo* f : m.fields)
-      numbers.push_back(absl::StrCat(f->number));
+    for (size_t i = 0; i < m.fields.size(); ++i) {
+      const bool opt = i < m.optional.size() && m.optional[i];
+      numbers.push_back(absl::StrCat(opt ? "?" : "", m.fields[i]->number));
+    }
     out->add_names(absl::StrCat(kMsgTag, m.type->descriptor()->full_name(), ":",
                                 absl::StrJoin(numbers, ",")));
   }
@@ -358,6 +360,11 @@ absl::StatusOr<Program> ProgramFromProto(
       for (absl::string_view num :
            absl::StrSplit(n.substr(colon + 1), ',', absl::SkipEmpty())) {
         int number = 0;
+        const bool opt = absl::ConsumePrefix(&num, "?");
+        if (opt) {
+          m.optional.resize(m.fields.size() + 1, false);
+          m.optional.back() = true;
+        }
         const FieldInfo* f = absl::SimpleAtoi(num, &number)
                                  ? m.type->FieldByNumber(number)
                                  : nullptr;
@@ -367,6 +374,7 @@ absl::StatusOr<Program> ProgramFromProto(
         }
         m.fields.push_back(f);
       }
+      if (!m.optional.empty()) m.optional.resize(m.fields.size(), false);
       p.messages.push_back(std::move(m));
     } else {
       return absl::InvalidArgumentError(
@@ -425,6 +433,24 @@ absl::Status VerifyProgram(const Program& p) {
         if (ok && (in.op == Op::kSELECT || in.op == Op::kHAS ||
                    in.op == Op::kOPT_SELECT)) {
           ok = p.constants[in.c].kind == Kind::kString;
+        }
+        if (ok && (in.op == Op::kMAKE_LIST_OPT || in.op == Op::kMAKE_MAP_OPT)) {
+          // Layout [n, positions...]: ints, n registers (pairs for maps)
+          // from rB, positions below n.
+          const Value& l = p.constants[in.c];
+          ok = l.kind == Kind::kList && l.list->rep == ListRep::kArray &&
+               l.list->size >= 1;
+          for (uint32_t i = 0; ok && i < l.list->size; ++i) {
+            ok = l.list->items[i].kind == Kind::kInt &&
+                 l.list->items[i].i >= 0 && l.list->items[i].i <= kMaxOperand;
+          }
+          if (ok) {
+            const uint32_t count = static_cast<uint32_t>(l.list->items[0].i);
+            ok = block(in.b, in.op == Op::kMAKE_MAP_OPT ? 2 * count : count);
+            for (uint32_t i = 1; ok && i < l.list->size; ++i) {
+              ok = static_cast<uint32_t>(l.list->items[i].i) < count;
+            }
+          }
         }
         break;
       case OperandFormat::kABF:

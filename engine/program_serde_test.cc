@@ -61,6 +61,8 @@ TEST_F(ProgramSerdeTest, RoundTripKeepsCodeTablesAndResults) {
       "onus.bench.cspm.IngressRule{cidr: 'x', from_port: 1}.from_port + 1",
       "type(r) == onus.bench.cspm.SecurityGroup && type(1) == int",
       "duration('1h') > duration('1m')",
+      "[1, ?optional.of(2)] == [1, 2] && {?'a': optional.none()} == {} && "
+      "onus.bench.cspm.IngressRule{?cidr: optional.of('x')}.cidr == 'x'",
   };
   for (bool check : {true, false}) {
     for (const char* text : kExprs) {

@@ -156,6 +156,23 @@ Value OptSelect(Arena& arena, Value v, absl::string_view name) {
   return MakeOptional(arena, true, got);
 }
 
+// `c[k]`, with optional chaining: on an optional, a missing key or index
+// gives optional.none() instead of an error.
+Value IndexValue(CallContext& ctx, Value c, Value k) {
+  if (c.kind != Kind::kOptional) return Index(ctx, c, k);
+  if (k.is_error()) return k;
+  if (!c.opt->has_value) return c;
+  Value got = Index(ctx, c.opt->value, k);
+  if (got.is_error()) {
+    if (got.err->code == ErrorCode::kNoSuchKey ||
+        got.err->code == ErrorCode::kOutOfRange) {
+      return MakeOptional(*ctx.arena, false, Value());
+    }
+    return got;
+  }
+  return MakeOptional(*ctx.arena, true, got);
+}
+
 // Appends to a comprehension accumulator in amortised O(1): the register's
 // Value::aux records log2(capacity)+1 of an items buffer this VM owns, so
 // `@result + [x]` does not copy the list every iteration.
@@ -251,7 +268,7 @@ Value ApplyOp(Op op, CallContext& ctx, Value a, Value b) {
       return In(ctx, a, b);
     case Op::kINDEX:
     case Op::kINDEX_CONST:
-      return Index(ctx, a, b);
+      return IndexValue(ctx, a, b);
     case Op::kAND:
       return AndValues(arena, a, b);
     case Op::kOR:
@@ -309,10 +326,77 @@ Value BuildMap(CallContext& ctx, const Value* kv, uint32_t n) {
   return MakeMap(arena, keys, values, n);
 }
 
+namespace {
+
+// Unwraps an optional element: *keep = false for none.
+Value UnwrapOptional(Arena& arena, Value v, bool* keep) {
+  *keep = true;
+  if (v.is_error()) return v;
+  if (v.kind != Kind::kOptional) {
+    return MakeError(arena, ErrorCode::kNoMatchingOverload,
+                     absl::StrCat("optional entry needs an optional value, "
+                                  "got ",
+                                  TypeNameOf(v)));
+  }
+  if (!v.opt->has_value) {
+    *keep = false;
+    return v;
+  }
+  return v.opt->value;
+}
+
+bool IsOptionalPosition(Value layout, uint32_t i) {
+  for (uint32_t j = 1; j < layout.list->size; ++j) {
+    if (layout.list->items[j].i == static_cast<int64_t>(i)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Value BuildListOpt(CallContext& ctx, const Value* items, Value layout) {
+  Arena& arena = *ctx.arena;
+  const uint32_t n = static_cast<uint32_t>(layout.list->items[0].i);
+  Value* out = arena.NewArray<Value>(n);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    Value v = items[i];
+    bool keep = true;
+    if (IsOptionalPosition(layout, i)) v = UnwrapOptional(arena, v, &keep);
+    if (v.is_error()) return v;
+    if (keep) out[m++] = v;
+  }
+  return MakeList(arena, out, m);
+}
+
+Value BuildMapOpt(CallContext& ctx, const Value* kv, Value layout) {
+  Arena& arena = *ctx.arena;
+  const uint32_t n = static_cast<uint32_t>(layout.list->items[0].i);
+  Value* out = arena.NewArray<Value>(2 * n);
+  uint32_t m = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    Value k = kv[2 * i];
+    Value v = kv[2 * i + 1];
+    bool keep = true;
+    if (k.is_error()) return k;
+    if (IsOptionalPosition(layout, i)) v = UnwrapOptional(arena, v, &keep);
+    if (v.is_error()) return v;
+    if (keep) {
+      out[2 * m] = k;
+      out[2 * m + 1] = v;
+      ++m;
+    }
+  }
+  return BuildMap(ctx, out, m);
+}
+
 Value SelectByName(Arena& arena, Value v, absl::string_view name) {
   switch (v.kind) {
     case Kind::kError:
       return v;
+    case Kind::kOptional:
+      // Optional chaining: `o.f` on an optional is `o.?f` on its value.
+      return OptSelect(arena, v, name);
     case Kind::kMessage: {
       const FieldInfo* f = v.msg->type->FindField(name);
       if (f == nullptr) {
@@ -343,6 +427,9 @@ Value HasByName(Arena& arena, Value v, absl::string_view name) {
   switch (v.kind) {
     case Kind::kError:
       return v;
+    case Kind::kOptional:
+      if (!v.opt->has_value) return Value::Bool(false);
+      return HasByName(arena, v.opt->value, name);
     case Kind::kMessage: {
       const FieldInfo* f = v.msg->type->FindField(name);
       if (f == nullptr) {
@@ -675,7 +762,7 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
       VM_NEXT();
     }
     VM_CASE(INDEX) {
-      r[ip->a] = Index(ctx, r[ip->b], r[ip->c]);
+      r[ip->a] = IndexValue(ctx, r[ip->b], r[ip->c]);
       VM_NEXT();
     }
     VM_CASE(SIZE) {
@@ -711,7 +798,7 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
       VM_NEXT();
     }
     VM_CASE(INDEX_CONST) {
-      r[ip->a] = Index(ctx, r[ip->b], K[ip->c]);
+      r[ip->a] = IndexValue(ctx, r[ip->b], K[ip->c]);
       VM_NEXT();
     }
     VM_CASE(CONTAINS_KEY_CONST) {
@@ -726,20 +813,49 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
       r[ip->a] = vm_internal::BuildMap(ctx, r + ip->b, ip->c);
       VM_NEXT();
     }
+    VM_CASE(MAKE_LIST_OPT) {
+      r[ip->a] = vm_internal::BuildListOpt(ctx, r + ip->b, K[ip->c]);
+      VM_NEXT();
+    }
+    VM_CASE(MAKE_MAP_OPT) {
+      r[ip->a] = vm_internal::BuildMapOpt(ctx, r + ip->b, K[ip->c]);
+      VM_NEXT();
+    }
     VM_CASE(NEW_MESSAGE) {
       const MessageLiteral& m = program.messages[ip->c];
-      const uint32_t n = static_cast<uint32_t>(m.fields.size());
+      uint32_t n = static_cast<uint32_t>(m.fields.size());
       Value out = Value();
       bool failed = false;
-      for (uint32_t i = 0; i < n; ++i) {
-        if (r[ip->b + i].is_error()) {
-          out = r[ip->b + i];
+      const FieldInfo* const* fields = m.fields.data();
+      Value* values = r + ip->b;
+      if (!m.optional.empty()) {
+        // `?f: v`: none leaves f unset, of(x) sets it to x.
+        const FieldInfo** fs = arena.NewArray<const FieldInfo*>(n);
+        Value* vs = arena.NewArray<Value>(n);
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < n && !failed; ++i) {
+          bool keep = true;
+          Value v = values[i];
+          if (m.optional[i]) v = vm_internal::UnwrapOptional(arena, v, &keep);
+          if (v.is_error()) {
+            out = v;
+            failed = true;
+          } else if (keep) {
+            fs[kept] = m.fields[i];
+            vs[kept++] = v;
+          }
+        }
+        fields = fs;
+        values = vs;
+        n = kept;
+      }
+      for (uint32_t i = 0; i < n && !failed; ++i) {
+        if (values[i].is_error()) {
+          out = values[i];
           failed = true;
-          break;
         }
       }
-      if (!failed)
-        out = NewMessage(arena, *m.type, m.fields.data(), r + ip->b, n);
+      if (!failed) out = NewMessage(arena, *m.type, fields, values, n);
       r[ip->a] = out;
       VM_NEXT();
     }

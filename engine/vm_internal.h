@@ -25,6 +25,11 @@ Value BuildMap(CallContext& ctx, const Value* kv, uint32_t n);
 // `[a, b, ...]`: the first error element is the result.
 Value BuildList(CallContext& ctx, const Value* items, uint32_t n);
 
+// List/map literals with optional elements/entries (`[?x]`, `{?k: v}`):
+// `layout` is a constant list [n, optional positions...].
+Value BuildListOpt(CallContext& ctx, const Value* items, Value layout);
+Value BuildMapOpt(CallContext& ctx, const Value* kv, Value layout);
+
 // Selection by name on a message (field) or map (key).
 Value SelectByName(Arena& arena, Value v, absl::string_view name);
 Value HasByName(Arena& arena, Value v, absl::string_view name);

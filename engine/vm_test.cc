@@ -272,6 +272,25 @@ TEST_F(VmTest, UnboundVariableIsAnErrorValue) {
   EXPECT_EQ(v.i, 2);
 }
 
+TEST_F(VmTest, OptionalsChainAndOptionalEntries) {
+  // Selection and indexing on an optional chain: missing -> none.
+  ExpectBool("!{'a': {'b': 1}}.?a.c.hasValue()", true);
+  ExpectBool("{'a': {'b': 1}}.?a.b.orValue(0) == 1", true);
+  ExpectBool("{'a': [1, 2]}.?a[5].orValue(-1) == -1", true);
+  ExpectBool("!has({}.?x.y)", true);
+  // [?x], {?k: v}, T{?f: v}: none drops the element/entry/field.
+  ExpectBool("[1, ?optional.none(), ?optional.of(3)] == [1, 3]", true);
+  ExpectBool(
+      "{'a': 1, ?'b': optional.none(), ?'c': optional.of(2)} == "
+      "{'a': 1, 'c': 2}",
+      true);
+  ExpectBool(
+      "onus.bench.cspm.Versioning{?status: optional.of('On'), "
+      "?mfa_delete: optional.none()}.status == 'On'",
+      true);
+  ExpectBool("type(optional.of(1)) == optional_type", true);
+}
+
 TEST_F(VmTest, CallsBuiltins) {
   ExpectBool("'hello'.startsWith('he') && size('héllo') == 5", true);
   ExpectBool("'abc'.matches('^a.c$')", true);
