@@ -1088,6 +1088,12 @@ bool LooksLikeProviderJson(absl::string_view contents) {
     return k == "id" || k == "collectedAt" || k == "collected_at" ||
            k == "source" || k == "accounts" || k == "resources";
   };
+  // The first key settles most documents without a second full parse.
+  size_t q = body.find('"');
+  size_t e = q == absl::string_view::npos ? q : body.find('"', q + 1);
+  if (e == absl::string_view::npos) return true;
+  absl::string_view first = body.substr(q + 1, e - q - 1);
+  if (!snapshot_key(first)) return true;
   Value v;
   if (CheckDepth("", body).ok() &&
       google::protobuf::util::JsonStringToMessage(
@@ -1099,12 +1105,8 @@ bool LooksLikeProviderJson(absl::string_view contents) {
     }
     return false;
   }
-  // Malformed: go by the first key ("id" also starts Azure rows).
-  size_t q = body.find('"');
-  size_t e = q == absl::string_view::npos ? q : body.find('"', q + 1);
-  if (e == absl::string_view::npos) return true;
-  absl::string_view first = body.substr(q + 1, e - q - 1);
-  return first == "id" || !snapshot_key(first);
+  // Malformed: "id" also starts Azure rows, the other keys only Snapshots.
+  return first == "id";
 }
 
 }  // namespace onus::engine
