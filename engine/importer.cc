@@ -929,7 +929,8 @@ absl::StatusOr<onus::v1::Snapshot> Importer::Finish() {
           "`: its JSON does not name one",
           aws_accounts.size() > 1 ? " and the import holds several accounts"
                                   : "",
-          "; pass --account"));
+          "; pass --account (onus import) or add the output of `aws sts "
+          "get-caller-identity`"));
     }
   }
 
