@@ -1,0 +1,81 @@
+// A loaded policy bundle of the evaluation service: the compiled pack, the
+// sources it came from (for its digest and for per-request selections) and
+// a small cache of selected packs.
+#ifndef ONUS_ENGINE_SERVICE_BUNDLE_INTERNAL_H_
+#define ONUS_ENGINE_SERVICE_BUNDLE_INTERNAL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/policy_pack.h"
+#include "onus/v1/service.pb.h"
+
+namespace onus::engine::service_internal {
+
+using SourceList = std::vector<std::pair<std::string, std::string>>;
+struct CompileResult;
+
+class Bundle {
+ public:
+  uint64_t version() const { return version_; }
+  const std::string& digest_hex() const { return digest_hex_; }
+  const std::string& digest_raw() const { return digest_raw_; }
+  absl::Time loaded_at() const { return loaded_at_; }
+  const PolicyPack& pack() const { return *pack_; }
+  void FillRef(onus::v1::BundleRef* ref) const;
+
+  // The pack restricted to `sel` (the full pack for an empty selector).
+  // Selected packs are compiled from the stored sources once and cached
+  // (a bounded number of distinct selections). INVALID_ARGUMENT when the
+  // selector matches no policy.
+  absl::StatusOr<std::shared_ptr<const PolicyPack>> Select(
+      const onus::v1::PolicySelector& sel) const;
+
+ private:
+  friend struct CompileResult;
+  friend CompileResult CompileBundle(const std::vector<std::string>&,
+                                     const SourceList&, uint64_t);
+  uint64_t version_ = 0;
+  std::string digest_hex_, digest_raw_;
+  absl::Time loaded_at_;
+  SourceList sources_;               // every file, imports included
+  std::vector<std::string> inputs_;  // files that define policies
+  std::shared_ptr<const PolicyPack> pack_;
+  mutable absl::Mutex mu_;
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<const PolicyPack>>
+      selected_ ABSL_GUARDED_BY(mu_);
+};
+
+struct CompileResult {
+  // Null when there were errors (then `diagnostics` says why) or `status`
+  // is not OK (I/O or internal failure).
+  std::shared_ptr<Bundle> bundle;
+  std::vector<onus::v1::Diagnostic> diagnostics;
+  std::vector<onus::v1::PolicyMetadata> policies;
+  absl::Status status;
+  int errors = 0;
+};
+
+// Compiles either `paths` (files/directories on disk) or, when `paths` is
+// empty, the in-memory `sources`; imports of in-memory sources resolve only
+// among themselves (a request never reads the server's file system).
+CompileResult CompileBundle(const std::vector<std::string>& paths,
+                            const SourceList& sources, uint64_t version);
+
+// True when policy `meta` passes `sel` (empty selector: every policy).
+bool SelectorMatches(const onus::v1::PolicySelector& sel,
+                     const onus::v1::PolicyMetadata& meta);
+
+// Lower-case hex SHA-256 of sorted, length-prefixed (name, text) pairs.
+std::string DigestSources(SourceList sources, std::string* raw);
+
+}  // namespace onus::engine::service_internal
+
+#endif  // ONUS_ENGINE_SERVICE_BUNDLE_INTERNAL_H_

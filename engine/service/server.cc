@@ -1,0 +1,824 @@
+#include "engine/service/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <openssl/crypto.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "engine/evaluator.h"
+#include "engine/inventory.h"
+#include "engine/service/bundle_internal.h"
+#include "engine/waivers.h"
+#include "lang/status_macros.h"
+#include "onus/v1/service.grpc.pb.h"
+
+namespace onus::engine {
+
+using service_internal::Bundle;
+using service_internal::CompileBundle;
+using service_internal::CompileResult;
+
+// ---------------------------------------------------------------- tokens
+
+absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text,
+                                             absl::string_view file_name) {
+  TokenTable t;
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_no;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<absl::string_view> parts =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (parts.size() != 2) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_name, ":", line_no, ": expected `TOKEN ROLE`, got ",
+                       parts.size(), " field(s)"));
+    }
+    Role role;
+    if (parts[1] == "evaluate") {
+      role = Role::kEvaluate;
+    } else if (parts[1] == "admin") {
+      role = Role::kAdmin;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_name, ":", line_no, ": unknown role `", parts[1],
+                       "` (expected evaluate or admin)"));
+    }
+    if (parts[0].size() < 16) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          file_name, ":", line_no,
+          ": token shorter than 16 characters (too easy to guess)"));
+    }
+    t.entries_.emplace_back(std::string(parts[0]), role);
+  }
+  if (t.entries_.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file_name,
+                     ": no tokens (an empty file would lock "
+                     "every caller out)"));
+  }
+  return t;
+}
+
+absl::StatusOr<TokenTable> TokenTable::Load(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return Parse(ss.str(), path);
+}
+
+Role TokenTable::Lookup(absl::string_view token) const {
+  // Compare against every entry whatever matches, so timing reveals
+  // neither which token nor how much of it matched. Lengths are not
+  // secret.
+  Role found = Role::kNone;
+  for (const auto& [t, role] : entries_) {
+    bool eq = t.size() == token.size() &&
+              CRYPTO_memcmp(t.data(), token.data(), t.size()) == 0;
+    if (eq) found = role;
+  }
+  return found;
+}
+
+bool IsLoopbackAddress(absl::string_view listen) {
+  if (absl::StartsWith(listen, "unix:")) return true;
+  absl::string_view host = listen;
+  if (absl::StartsWith(host, "[")) {
+    size_t close = host.find(']');
+    if (close == absl::string_view::npos) return false;
+    host = host.substr(1, close - 1);
+  } else {
+    size_t colon = host.rfind(':');
+    if (colon != absl::string_view::npos) host = host.substr(0, colon);
+  }
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()),
+                      std::string(s.message()));
+}
+
+std::string JsonEscape(absl::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+FindingDetail ToDetail(onus::v1::EvaluateOptions::Detail d) {
+  switch (d) {
+    case onus::v1::EvaluateOptions::ALL:
+      return FindingDetail::kAll;
+    case onus::v1::EvaluateOptions::COUNTS_ONLY:
+      return FindingDetail::kCountsOnly;
+    default:
+      return FindingDetail::kNonPassing;
+  }
+}
+
+void AddCounts(const onus::v1::OutcomeCounts& a, onus::v1::OutcomeCounts* b) {
+  b->set_pass(b->pass() + a.pass());
+  b->set_fail(b->fail() + a.fail());
+  b->set_error(b->error() + a.error());
+  b->set_not_applicable(b->not_applicable() + a.not_applicable());
+  b->set_waived(b->waived() + a.waived());
+}
+
+// Envelope checks the wire scanner cannot phrase in terms of the request.
+absl::Status ValidateResource(const onus::v1::Resource& r,
+                              absl::string_view where) {
+  if (r.id().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": field `id` is empty"));
+  }
+  if (r.type().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " (id \"", r.id(), "\"): field `type` is empty"));
+  }
+  if (r.payload_case() == onus::v1::Resource::PAYLOAD_NOT_SET) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, " (id \"", r.id(), "\"): no payload (`typed` or `schemaless`)"));
+  }
+  if (r.has_typed() &&
+      r.typed().type_url() != absl::StrCat("type.googleapis.com/", r.type())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " (id \"", r.id(),
+                     "\"): field `typed.type_url` is \"", r.typed().type_url(),
+                     "\", expected \"type.googleapis.com/", r.type(), "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- service
+
+struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
+  ServerOptions options;
+  absl::Time started_at = absl::Now();
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+
+  mutable absl::Mutex bundle_mu;
+  std::shared_ptr<const Bundle> bundle ABSL_GUARDED_BY(bundle_mu);
+  // Serialises LoadBundle calls so versions are assigned in swap order.
+  absl::Mutex load_mu;
+  uint64_t next_version ABSL_GUARDED_BY(load_mu) = 1;
+
+  std::mutex log_mu;
+  std::once_flag shutdown_once;
+
+  std::shared_ptr<const Bundle> Current() const {
+    absl::MutexLock lock(&bundle_mu);
+    return bundle;
+  }
+
+  // One JSON line per call, written when the call returns.
+  struct CallLog {
+    Impl* impl;
+    const char* method;
+    grpc::ServerContext* ctx;
+    absl::Time start = absl::Now();
+    uint64_t resources = 0, findings = 0, bundle_version = 0;
+    grpc::Status Finish(grpc::Status s) {
+      if (impl->options.log == nullptr) return s;
+      absl::Status as(static_cast<absl::StatusCode>(s.error_code()),
+                      s.error_message());
+      std::string line = absl::StrFormat(
+          "{\"time\":\"%s\",\"method\":\"%s\",\"peer\":\"%s\","
+          "\"status\":\"%s\",\"message\":\"%s\",\"duration_ms\":%.3f,"
+          "\"resources\":%d,\"findings\":%d,\"bundle_version\":%d}\n",
+          absl::FormatTime(absl::RFC3339_full, absl::Now(),
+                           absl::UTCTimeZone()),
+          method, JsonEscape(ctx->peer()), absl::StatusCodeToString(as.code()),
+          JsonEscape(s.error_message()),
+          absl::ToDoubleMilliseconds(absl::Now() - start), resources, findings,
+          bundle_version);
+      std::lock_guard<std::mutex> lock(impl->log_mu);
+      *impl->options.log << line << std::flush;
+      return s;
+    }
+  };
+
+  absl::Status Authorize(grpc::ServerContext* ctx, Role need) const {
+    if (options.tokens == nullptr) {
+      if (need == Role::kAdmin) {
+        return absl::PermissionDeniedError(
+            "LoadBundle needs an admin token; the server runs without "
+            "--tokens");
+      }
+      return absl::OkStatus();
+    }
+    const auto& md = ctx->client_metadata();
+    auto it = md.find("authorization");
+    if (it == md.end()) {
+      return absl::UnauthenticatedError(
+          "missing bearer token (metadata `authorization: Bearer TOKEN`)");
+    }
+    absl::string_view value(it->second.data(), it->second.size());
+    if (!absl::ConsumePrefix(&value, "Bearer ")) {
+      return absl::UnauthenticatedError(
+          "`authorization` metadata must be `Bearer TOKEN`");
+    }
+    Role role = options.tokens->Lookup(value);
+    if (role == Role::kNone) return absl::UnauthenticatedError("invalid token");
+    if (static_cast<int>(role) < static_cast<int>(need)) {
+      return absl::PermissionDeniedError(
+          "this token's role is `evaluate`; the call needs `admin`");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Time DeadlineOf(grpc::ServerContext* ctx) const {
+    auto d = ctx->deadline();
+    if (d == std::chrono::system_clock::time_point::max()) {
+      return absl::Now() + options.limits.default_deadline;
+    }
+    return absl::FromChrono(d);
+  }
+
+  struct PreparedOptions {
+    std::shared_ptr<const PolicyPack> pack;
+    std::unique_ptr<Waivers> waivers;
+    EvalOptions eval;
+  };
+
+  absl::StatusOr<PreparedOptions> Prepare(const Bundle& b,
+                                          const onus::v1::EvaluateOptions& o,
+                                          absl::Time deadline) const {
+    PreparedOptions p;
+    ONUS_ASSIGN_OR_RETURN(p.pack, b.Select(o.selection()));
+    if (!o.waivers().waivers().empty()) {
+      absl::StatusOr<Waivers> w = Waivers::FromProto(o.waivers());
+      if (!w.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("options.waivers: ", w.status().message()));
+      }
+      p.waivers = std::make_unique<Waivers>(*std::move(w));
+      p.eval.waivers = p.waivers.get();
+    }
+    p.eval.threads = options.limits.threads_per_call;
+    p.eval.detail = ToDetail(o.detail());
+    p.eval.instruction_budget = options.limits.instruction_budget;
+    p.eval.deadline = deadline;
+    p.eval.evidence = !o.disable_evidence();
+    p.eval.engine_version = options.version;
+    return p;
+  }
+
+  absl::Status CheckDeadline(absl::Time deadline, uint64_t resources) const {
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("evaluation did not finish before the deadline (",
+                       resources, " resource(s) in the request)"));
+    }
+    return absl::OkStatus();
+  }
+
+  // --- Evaluate
+
+  grpc::Status Evaluate(grpc::ServerContext* ctx,
+                        const onus::v1::EvaluateRequest* req,
+                        onus::v1::EvaluateResponse* resp) override {
+    CallLog log{this, "Evaluate", ctx};
+    return log.Finish(ToGrpc(DoEvaluate(ctx, *req, resp, &log)));
+  }
+
+  absl::Status DoEvaluate(grpc::ServerContext* ctx,
+                          const onus::v1::EvaluateRequest& req,
+                          onus::v1::EvaluateResponse* resp, CallLog* log) {
+    ONUS_RETURN_IF_ERROR(Authorize(ctx, Role::kEvaluate));
+    std::shared_ptr<const Bundle> b = Current();
+    log->bundle_version = b->version();
+    uint64_t n = req.snapshot().resources_size() + req.resources_size();
+    log->resources = n;
+    if (static_cast<int64_t>(n) > options.limits.max_resources_per_request) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("request carries ", n, " resources; the limit is ",
+                       options.limits.max_resources_per_request,
+                       " (split the inventory or use EvaluateStream)"));
+    }
+    for (int i = 0; i < req.snapshot().resources_size(); ++i) {
+      ONUS_RETURN_IF_ERROR(
+          ValidateResource(req.snapshot().resources(i),
+                           absl::StrCat("snapshot.resources[", i, "]")));
+    }
+    for (int i = 0; i < req.resources_size(); ++i) {
+      ONUS_RETURN_IF_ERROR(ValidateResource(
+          req.resources(i), absl::StrCat("resources[", i, "]")));
+    }
+    absl::Time deadline = DeadlineOf(ctx);
+    ONUS_ASSIGN_OR_RETURN(PreparedOptions prep,
+                          Prepare(*b, req.options(), deadline));
+    // Resources of a Snapshot are field 5; appending serialized inline
+    // resources as more field-5 records avoids copying the snapshot.
+    std::string bytes = req.snapshot().SerializeAsString();
+    for (const onus::v1::Resource& r : req.resources()) {
+      onus::v1::Snapshot one;
+      *one.add_resources() = r;
+      one.AppendToString(&bytes);
+    }
+    absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+    if (!inv.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("snapshot: ", inv.status().message()));
+    }
+    absl::StatusOr<onus::v1::Report> report =
+        engine::Evaluate(*prep.pack, *inv, prep.eval);
+    if (!report.ok()) return report.status();
+    ONUS_RETURN_IF_ERROR(CheckDeadline(deadline, n));
+    report->mutable_summary()->set_bundle_digest(b->digest_raw());
+    log->findings = report->findings_size();
+    *resp->mutable_report() = *std::move(report);
+    b->FillRef(resp->mutable_bundle());
+    return absl::OkStatus();
+  }
+
+  // --- EvaluateStream
+
+  struct StreamState {
+    onus::v1::SnapshotHeader header;
+    bool have_header = false;
+    // Per account: serialized Snapshot records (field 5) of its resources.
+    std::vector<std::string> order;
+    absl::flat_hash_map<std::string, std::pair<std::string, uint64_t>> pending;
+    absl::flat_hash_map<std::string, bool> done;
+    onus::v1::RunSummary summary;
+    uint64_t resources = 0, findings = 0;
+  };
+
+  using WriteFn = std::function<bool(const onus::v1::EvaluateStreamResponse&)>;
+
+  // Evaluates one account's resources (per-resource and account-level
+  // policies) and writes its findings, then an AccountDone.
+  absl::Status FlushAccount(StreamState& st, const std::string& account,
+                            const Bundle& b, const PreparedOptions& prep,
+                            const WriteFn& write, absl::Time deadline) {
+    auto it = st.pending.find(account);
+    std::string records;
+    uint64_t count = 0;
+    if (it != st.pending.end()) {
+      records = std::move(it->second.first);
+      count = it->second.second;
+      st.pending.erase(it);
+    }
+    st.done[account] = true;
+    onus::v1::Snapshot head;
+    head.set_id(st.header.id());
+    *head.mutable_collected_at() = st.header.collected_at();
+    *head.mutable_source() = st.header.source();
+    for (const onus::v1::Account& a : st.header.accounts()) {
+      if (a.id() == account) *head.add_accounts() = a;
+    }
+    std::string bytes = head.SerializeAsString() + records;
+    absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+    if (!inv.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("account \"", account, "\": ", inv.status().message()));
+    }
+    ONUS_ASSIGN_OR_RETURN(onus::v1::Report report,
+                          engine::Evaluate(*prep.pack, *inv, prep.eval));
+    ONUS_RETURN_IF_ERROR(CheckDeadline(deadline, st.resources));
+    onus::v1::EvaluateStreamResponse msg;
+    b.FillRef(msg.mutable_bundle());
+    for (onus::v1::Finding& f : *report.mutable_findings()) {
+      *msg.mutable_finding() = std::move(f);
+      if (!write(msg)) {
+        return absl::CancelledError("client went away");
+      }
+      ++st.findings;
+    }
+    onus::v1::EvaluateStreamResponse done;
+    b.FillRef(done.mutable_bundle());
+    done.mutable_account_done()->set_account(account);
+    done.mutable_account_done()->set_resources(count);
+    *done.mutable_account_done()->mutable_counts() = report.summary().totals();
+    if (!write(done)) return absl::CancelledError("client went away");
+    // Totals over all accounts.
+    auto* s = &st.summary;
+    AddCounts(report.summary().totals(), s->mutable_totals());
+    s->set_resources_evaluated(s->resources_evaluated() +
+                               report.summary().resources_evaluated());
+    if (s->by_policy_size() == 0) {
+      *s->mutable_by_policy() = report.summary().by_policy();
+    } else {
+      for (int i = 0;
+           i < s->by_policy_size() && i < report.summary().by_policy_size();
+           ++i) {
+        AddCounts(report.summary().by_policy(i).counts(),
+                  s->mutable_by_policy(i)->mutable_counts());
+      }
+    }
+    for (const auto& w : report.summary().expired_waivers()) {
+      bool seen = false;
+      for (const auto& have : s->expired_waivers()) seen |= have.id() == w.id();
+      if (!seen) *s->add_expired_waivers() = w;
+    }
+    return absl::OkStatus();
+  }
+
+  grpc::Status EvaluateStream(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<onus::v1::EvaluateStreamResponse,
+                               onus::v1::EvaluateStreamRequest>* stream)
+      override {
+    CallLog log{this, "EvaluateStream", ctx};
+    StreamState st;
+    grpc::Status s = ToGrpc(DoStream(ctx, stream, &st, &log));
+    log.resources = st.resources;
+    log.findings = st.findings;
+    return log.Finish(s);
+  }
+
+  absl::Status DoStream(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<onus::v1::EvaluateStreamResponse,
+                               onus::v1::EvaluateStreamRequest>* stream,
+      StreamState* stp, CallLog* log) {
+    StreamState& st = *stp;
+    ONUS_RETURN_IF_ERROR(Authorize(ctx, Role::kEvaluate));
+    std::shared_ptr<const Bundle> b = Current();
+    log->bundle_version = b->version();
+    absl::Time deadline = DeadlineOf(ctx);
+    absl::Time started = absl::Now();
+    onus::v1::EvaluateStreamRequest req;
+    std::unique_ptr<PreparedOptions> prep;
+    uint64_t item = 0;
+    WriteFn write = [stream](const onus::v1::EvaluateStreamResponse& m) {
+      return stream->Write(m);
+    };
+    while (stream->Read(&req)) {
+      ++item;
+      if (prep == nullptr) {
+        ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
+                              Prepare(*b, req.options(), deadline));
+        prep = std::make_unique<PreparedOptions>(std::move(p));
+      }
+      const onus::v1::StreamItem& it = req.item();
+      switch (it.item_case()) {
+        case onus::v1::StreamItem::kHeader:
+          if (st.have_header || st.resources > 0) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "item ", item, ": a header must be the first item"));
+          }
+          st.header = it.header();
+          st.have_header = true;
+          break;
+        case onus::v1::StreamItem::kResource: {
+          const onus::v1::Resource& r = it.resource();
+          ONUS_RETURN_IF_ERROR(
+              ValidateResource(r, absl::StrCat("item ", item, " resource")));
+          if (st.done.contains(r.account())) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "item ", item, " resource (id \"", r.id(), "\"): account \"",
+                r.account(), "\" was already marked complete"));
+          }
+          if (static_cast<int64_t>(++st.resources) >
+              options.limits.max_resources_per_request) {
+            return absl::ResourceExhaustedError(
+                absl::StrCat("stream carries more than ",
+                             options.limits.max_resources_per_request,
+                             " resources (the per-request limit)"));
+          }
+          auto& slot = st.pending[r.account()];
+          if (slot.second == 0 && slot.first.empty()) {
+            st.order.push_back(r.account());
+          }
+          onus::v1::Snapshot one;
+          *one.add_resources() = r;
+          one.AppendToString(&slot.first);
+          ++slot.second;
+          break;
+        }
+        case onus::v1::StreamItem::kAccountComplete: {
+          const auto& ac = it.account_complete();
+          if (st.done.contains(ac.account())) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("item ", item, ": account \"", ac.account(),
+                             "\" marked complete twice"));
+          }
+          auto p = st.pending.find(ac.account());
+          uint64_t got = p == st.pending.end() ? 0 : p->second.second;
+          if (ac.resource_count() != 0 && ac.resource_count() != got) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("item ", item, ": account \"", ac.account(),
+                             "\" complete with ", ac.resource_count(),
+                             " resource(s), but the stream carried ", got));
+          }
+          ONUS_RETURN_IF_ERROR(
+              FlushAccount(st, ac.account(), *b, *prep, write, deadline));
+          break;
+        }
+        default:
+          return absl::InvalidArgumentError(
+              absl::StrCat("item ", item, ": field `item` is not set"));
+      }
+      if (ctx->IsCancelled()) return absl::CancelledError("client cancelled");
+    }
+    if (prep == nullptr) {
+      ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
+                            Prepare(*b, onus::v1::EvaluateOptions(), deadline));
+      prep = std::make_unique<PreparedOptions>(std::move(p));
+    }
+    // Accounts never marked complete, then accounts of the header with no
+    // resources (their account-level policies still run).
+    for (const std::string& a : st.order) {
+      if (st.done.contains(a)) continue;
+      ONUS_RETURN_IF_ERROR(FlushAccount(st, a, *b, *prep, write, deadline));
+    }
+    for (const onus::v1::Account& a : st.header.accounts()) {
+      if (st.done.contains(a.id())) continue;
+      ONUS_RETURN_IF_ERROR(
+          FlushAccount(st, a.id(), *b, *prep, write, deadline));
+    }
+    onus::v1::EvaluateStreamResponse last;
+    b->FillRef(last.mutable_bundle());
+    *last.mutable_summary() = std::move(st.summary);
+    last.mutable_summary()->set_policies(prep->pack->policies().size());
+    last.mutable_summary()->set_bundle_digest(b->digest_raw());
+    auto ts = [](absl::Time t, google::protobuf::Timestamp* out) {
+      int64_t s = absl::ToUnixSeconds(t);
+      out->set_seconds(s);
+      out->set_nanos(static_cast<int32_t>(
+          absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
+    };
+    ts(started, last.mutable_summary()->mutable_started());
+    ts(absl::Now(), last.mutable_summary()->mutable_finished());
+    if (!stream->Write(last)) return absl::CancelledError("client went away");
+    return absl::OkStatus();
+  }
+
+  // --- Check / ListPolicies / GetInfo / LoadBundle
+
+  static absl::Status SourcesFromRequest(
+      const google::protobuf::RepeatedPtrField<onus::v1::SourceFile>& in,
+      int max_sources, service_internal::SourceList* out) {
+    if (in.empty()) {
+      return absl::InvalidArgumentError("sources: no source files");
+    }
+    if (in.size() > max_sources) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "sources: ", in.size(), " files; the limit is ", max_sources));
+    }
+    absl::flat_hash_map<std::string, bool> seen;
+    for (int i = 0; i < in.size(); ++i) {
+      if (in[i].name().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("sources[", i, "]: field `name` is empty"));
+      }
+      if (!seen.emplace(in[i].name(), true).second) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "sources[", i, "]: duplicate name \"", in[i].name(), "\""));
+      }
+      out->emplace_back(in[i].name(), in[i].text());
+    }
+    return absl::OkStatus();
+  }
+
+  grpc::Status Check(grpc::ServerContext* ctx,
+                     const onus::v1::CheckRequest* req,
+                     onus::v1::CheckResponse* resp) override {
+    CallLog log{this, "Check", ctx};
+    absl::Status s = [&]() -> absl::Status {
+      ONUS_RETURN_IF_ERROR(Authorize(ctx, Role::kEvaluate));
+      std::shared_ptr<const Bundle> b = Current();
+      log.bundle_version = b->version();
+      b->FillRef(resp->mutable_bundle());
+      service_internal::SourceList sources;
+      ONUS_RETURN_IF_ERROR(SourcesFromRequest(
+          req->sources(), options.limits.max_sources, &sources));
+      CompileResult r = CompileBundle({}, sources, 0);
+      for (auto& d : r.diagnostics) *resp->add_diagnostics() = std::move(d);
+      for (auto& p : r.policies) *resp->add_policies() = std::move(p);
+      resp->set_ok(r.status.ok() && r.errors == 0);
+      // Bad policies are the answer, not a failed call; only a compiler
+      // that could not run at all fails the call.
+      if (!r.status.ok() && resp->diagnostics().empty()) return r.status;
+      return absl::OkStatus();
+    }();
+    return log.Finish(ToGrpc(s));
+  }
+
+  grpc::Status ListPolicies(grpc::ServerContext* ctx,
+                            const onus::v1::ListPoliciesRequest* req,
+                            onus::v1::ListPoliciesResponse* resp) override {
+    CallLog log{this, "ListPolicies", ctx};
+    absl::Status s = Authorize(ctx, Role::kEvaluate);
+    if (s.ok()) {
+      std::shared_ptr<const Bundle> b = Current();
+      log.bundle_version = b->version();
+      for (const CompiledPolicy& p : b->pack().policies()) {
+        if (service_internal::SelectorMatches(req->selection(), p.meta)) {
+          *resp->add_policies() = p.meta;
+        }
+      }
+      b->FillRef(resp->mutable_bundle());
+    }
+    return log.Finish(ToGrpc(s));
+  }
+
+  grpc::Status GetInfo(grpc::ServerContext* ctx,
+                       const onus::v1::GetInfoRequest*,
+                       onus::v1::GetInfoResponse* resp) override {
+    CallLog log{this, "GetInfo", ctx};
+    absl::Status s = Authorize(ctx, Role::kEvaluate);
+    if (s.ok()) {
+      std::shared_ptr<const Bundle> b = Current();
+      log.bundle_version = b->version();
+      resp->set_version(options.version);
+      b->FillRef(resp->mutable_bundle());
+      resp->mutable_started_at()->set_seconds(absl::ToUnixSeconds(started_at));
+      resp->set_max_resources_per_request(
+          options.limits.max_resources_per_request);
+      resp->set_max_message_bytes(options.limits.max_message_bytes);
+      resp->set_instruction_budget(options.limits.instruction_budget);
+    }
+    return log.Finish(ToGrpc(s));
+  }
+
+  grpc::Status LoadBundle(grpc::ServerContext* ctx,
+                          const onus::v1::LoadBundleRequest* req,
+                          onus::v1::LoadBundleResponse* resp) override {
+    CallLog log{this, "LoadBundle", ctx};
+    absl::Status s = Authorize(ctx, Role::kAdmin);
+    if (!s.ok()) return log.Finish(ToGrpc(s));
+    service_internal::SourceList sources;
+    s = SourcesFromRequest(req->sources(), options.limits.max_sources,
+                           &sources);
+    if (!s.ok()) return log.Finish(ToGrpc(s));
+    absl::MutexLock load_lock(&load_mu);
+    CompileResult r = CompileBundle({}, sources, next_version);
+    for (auto& d : r.diagnostics) *resp->add_diagnostics() = std::move(d);
+    if (r.bundle == nullptr) {
+      std::shared_ptr<const Bundle> b = Current();
+      log.bundle_version = b->version();
+      resp->set_loaded(false);
+      b->FillRef(resp->mutable_bundle());
+      std::string first;
+      for (const auto& d : resp->diagnostics()) {
+        if (d.severity() != onus::v1::Diagnostic::ERROR) continue;
+        first = absl::StrFormat("; first: %s:%d:%d: %s", d.file(), d.line(),
+                                d.column(), d.message());
+        break;
+      }
+      std::string msg =
+          r.status.ok()
+              ? absl::StrCat("bundle not loaded: ", r.errors,
+                             " error(s) in the sources", first)
+              : absl::StrCat("bundle not loaded: ", r.status.message(), first);
+      return log.Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, msg,
+                                     resp->SerializeAsString()));
+    }
+    ++next_version;
+    {
+      absl::MutexLock lock(&bundle_mu);
+      bundle = r.bundle;
+    }
+    log.bundle_version = r.bundle->version();
+    resp->set_loaded(true);
+    r.bundle->FillRef(resp->mutable_bundle());
+    return log.Finish(grpc::Status::OK);
+  }
+};
+
+// ---------------------------------------------------------------- server
+
+EvaluationServer::EvaluationServer(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+EvaluationServer::~EvaluationServer() { Shutdown(absl::ZeroDuration()); }
+
+int EvaluationServer::port() const { return impl_->port; }
+
+uint64_t EvaluationServer::bundle_version() const {
+  return impl_->Current()->version();
+}
+
+void EvaluationServer::Shutdown(absl::Duration grace) {
+  std::call_once(impl_->shutdown_once, [&] {
+    impl_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    impl_->server->Wait();
+  });
+}
+
+void EvaluationServer::Wait() { impl_->server->Wait(); }
+
+absl::StatusOr<std::unique_ptr<EvaluationServer>> EvaluationServer::Start(
+    const ServerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  bool tls = !options.tls_cert_pem.empty() || !options.tls_key_pem.empty();
+  if (tls && (options.tls_cert_pem.empty() || options.tls_key_pem.empty())) {
+    return absl::InvalidArgumentError(
+        "TLS needs both a certificate and a key (--tls-cert, --tls-key)");
+  }
+  if (!tls && !options.tls_client_ca_pem.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  if (tls && options.plaintext) {
+    return absl::InvalidArgumentError("choose TLS or --plaintext, not both");
+  }
+  if (!tls && !options.plaintext) {
+    return absl::InvalidArgumentError(
+        "no TLS certificate: pass --tls-cert/--tls-key, or --plaintext to "
+        "serve without encryption");
+  }
+  if (options.plaintext && !options.allow_remote_plaintext &&
+      !IsLoopbackAddress(options.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing plaintext on non-loopback address ", options.listen,
+        " (use TLS, or --allow-remote-plaintext behind a trusted proxy)"));
+  }
+
+  CompileResult r =
+      CompileBundle(options.policy_paths, options.policy_sources, 1);
+  if (r.bundle == nullptr) {
+    std::string msg = r.status.ok()
+                          ? absl::StrCat(r.errors, " error(s) in the policies")
+                          : std::string(r.status.message());
+    for (const auto& d : r.diagnostics) {
+      if (d.severity() != onus::v1::Diagnostic::ERROR) continue;
+      absl::StrAppend(&msg, "\n", d.file(), ":", d.line(), ":", d.column(),
+                      ": error[", d.code(), "]: ", d.message());
+    }
+    return absl::InvalidArgumentError(msg);
+  }
+  {
+    absl::MutexLock lock(&impl->bundle_mu);
+    impl->bundle = r.bundle;
+  }
+  {
+    absl::MutexLock lock(&impl->load_mu);
+    impl->next_version = 2;
+  }
+
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (tls) {
+    grpc::SslServerCredentialsOptions ssl(
+        options.tls_client_ca_pem.empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    ssl.pem_root_certs = options.tls_client_ca_pem;
+    ssl.pem_key_cert_pairs.push_back(
+        {options.tls_key_pem, options.tls_cert_pem});
+    creds = grpc::SslServerCredentials(ssl);
+  } else {
+    creds = grpc::InsecureServerCredentials();
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, creds, &impl->port);
+  builder.RegisterService(impl.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<int64_t>(options.limits.max_message_bytes, INT32_MAX)));
+  builder.SetMaxSendMessageSize(static_cast<int>(
+      std::min<int64_t>(options.limits.max_message_bytes, INT32_MAX)));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.limits.max_concurrent_streams);
+  impl->server = builder.BuildAndStart();
+  if (impl->server == nullptr || impl->port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen,
+                     " (address in use, or not a valid host:port?)"));
+  }
+  return std::unique_ptr<EvaluationServer>(
+      new EvaluationServer(std::move(impl)));
+}
+
+}  // namespace onus::engine

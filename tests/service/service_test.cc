@@ -1,0 +1,686 @@
+// The evaluation service end to end: a real server on a free loopback port,
+// real gRPC clients, every method and error code.
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/service/test_util.h"
+
+namespace onus::engine::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+int CountOutcome(const onus::v1::Report& r, onus::v1::Outcome o) {
+  int n = 0;
+  for (const auto& f : r.findings()) n += f.outcome() == o;
+  return n;
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = StartOrDie(LoopbackOptions());
+    ASSERT_NE(server_, nullptr);
+    stub_ = Connect(server_->port());
+  }
+  std::unique_ptr<EvaluationServer> server_;
+  std::unique_ptr<onus::v1::Evaluator::Stub> stub_;
+};
+
+TEST_F(ServiceTest, EvaluateSnapshotReportsFindingsAndBundle) {
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  onus::v1::EvaluateRequest req;
+  *req.mutable_snapshot() = MakeSnapshot(6);
+  onus::v1::EvaluateResponse resp;
+  grpc::Status s = stub_->Evaluate(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  // 2 unversioned buckets per account + account 222 without a trail.
+  EXPECT_EQ(resp.report().summary().totals().fail(), 5u);
+  EXPECT_EQ(resp.report().summary().totals().pass(), 12u * 2 - 4 + 1);
+  EXPECT_EQ(CountOutcome(resp.report(), onus::v1::FAIL), 5);
+  // Default detail: passing pairs are only counted.
+  EXPECT_EQ(CountOutcome(resp.report(), onus::v1::PASS), 0);
+  EXPECT_EQ(resp.bundle().version(), 1u);
+  EXPECT_THAT(resp.bundle().digest(), SizeIs(64));
+  EXPECT_EQ(resp.bundle().policies(), 3u);
+  EXPECT_THAT(resp.report().summary().bundle_digest(), SizeIs(32));
+}
+
+TEST_F(ServiceTest, EvaluateInlineResourcesWithSelectionAndDetail) {
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  onus::v1::EvaluateRequest req;
+  for (int i = 0; i < 3; ++i) *req.add_resources() = Bucket("111", i, i == 1);
+  req.mutable_options()->mutable_selection()->add_ids("aws.s3.versioning");
+  req.mutable_options()->set_detail(onus::v1::EvaluateOptions::ALL);
+  onus::v1::EvaluateResponse resp;
+  grpc::Status s = stub_->Evaluate(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(resp.report().findings_size(), 3);
+  for (const auto& f : resp.report().findings()) {
+    EXPECT_EQ(f.policy_id(), "aws.s3.versioning");
+  }
+  EXPECT_EQ(CountOutcome(resp.report(), onus::v1::FAIL), 2);
+  EXPECT_EQ(CountOutcome(resp.report(), onus::v1::PASS), 1);
+}
+
+TEST_F(ServiceTest, SelectionBySeverityFrameworkAndPackage) {
+  struct Case {
+    std::function<void(onus::v1::PolicySelector*)> set;
+    std::vector<std::string> ids;
+  };
+  std::vector<Case> cases = {
+      {[](auto* s) { s->set_min_severity(onus::v1::HIGH); },
+       {"aws.s3.versioning", "aws.account.multi_region_trail"}},
+      {[](auto* s) { s->add_frameworks("cis-aws-7.0:"); },
+       {"aws.s3.versioning"}},
+      {[](auto* s) { s->add_packages("aws.s3"); },
+       {"aws.s3.versioning", "aws.s3.named"}},
+      {[](auto* s) { s->add_ids("aws.*.named"); }, {"aws.s3.named"}},
+  };
+  for (const Case& c : cases) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    onus::v1::EvaluateRequest req;
+    *req.mutable_snapshot() = MakeSnapshot(2);
+    c.set(req.mutable_options()->mutable_selection());
+    onus::v1::EvaluateResponse resp;
+    ASSERT_TRUE(stub_->Evaluate(&ctx, req, &resp).ok());
+    std::vector<std::string> got;
+    for (const auto& p : resp.report().policies()) got.push_back(p.id());
+    std::sort(got.begin(), got.end());
+    std::vector<std::string> want = c.ids;
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want);
+    // ListPolicies applies the same selector.
+    grpc::ClientContext lctx;
+    Bound(&lctx);
+    onus::v1::ListPoliciesRequest lreq;
+    c.set(lreq.mutable_selection());
+    onus::v1::ListPoliciesResponse lresp;
+    ASSERT_TRUE(stub_->ListPolicies(&lctx, lreq, &lresp).ok());
+    EXPECT_EQ(lresp.policies_size(), static_cast<int>(want.size()));
+  }
+}
+
+TEST_F(ServiceTest, InvalidArgumentNamesResourceAndField) {
+  {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    onus::v1::EvaluateRequest req;
+    *req.add_resources() = Bucket("111", 0, true);
+    *req.add_resources() = Bucket("111", 1, true);
+    req.mutable_resources(1)->clear_type();
+    onus::v1::EvaluateResponse resp;
+    grpc::Status s = stub_->Evaluate(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(),
+                AllOf(HasSubstr("resources[1]"), HasSubstr("bucket-111-1"),
+                      HasSubstr("`type`")));
+  }
+  {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    onus::v1::EvaluateRequest req;
+    *req.mutable_snapshot() = MakeSnapshot(1);
+    req.mutable_options()->mutable_selection()->add_ids("no.such.policy");
+    onus::v1::EvaluateResponse resp;
+    grpc::Status s = stub_->Evaluate(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(), HasSubstr("options.selection"));
+  }
+  {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    onus::v1::EvaluateRequest req;
+    *req.mutable_snapshot() = MakeSnapshot(1);
+    auto* w = req.mutable_options()->mutable_waivers()->add_waivers();
+    w->set_id("w1");  // no policy, no expiry
+    onus::v1::EvaluateResponse resp;
+    grpc::Status s = stub_->Evaluate(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(), HasSubstr("options.waivers"));
+  }
+}
+
+TEST_F(ServiceTest, GetInfoAndListPolicies) {
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  onus::v1::GetInfoResponse info;
+  ASSERT_TRUE(stub_->GetInfo(&ctx, {}, &info).ok());
+  EXPECT_EQ(info.bundle().version(), 1u);
+  EXPECT_GT(info.bundle().loaded_at().seconds(), 1'700'000'000);
+  EXPECT_EQ(info.max_resources_per_request(), 1'000'000u);
+  grpc::ClientContext lctx;
+  Bound(&lctx);
+  onus::v1::ListPoliciesResponse list;
+  ASSERT_TRUE(stub_->ListPolicies(&lctx, {}, &list).ok());
+  ASSERT_EQ(list.policies_size(), 3);
+  EXPECT_EQ(list.bundle().digest(), info.bundle().digest());
+  bool found = false;
+  for (const auto& p : list.policies()) {
+    if (p.id() == "aws.s3.versioning") {
+      found = true;
+      EXPECT_EQ(p.severity(), onus::v1::HIGH);
+      EXPECT_EQ(p.resource_type(), "onus.aws.s3.Bucket");
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(ServiceTest, CheckReturnsDiagnosticsAsDataAndChangesNothing) {
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  onus::v1::CheckRequest req;
+  auto* src = req.add_sources();
+  src->set_name("bad.onus");
+  src->set_text(
+      "package t;\n"
+      "policy p {\n"
+      "  title = \"t\"\n"
+      "  severity = low\n"
+      "  owner = customer\n"
+      "  service = [iaas]\n"
+      "  domain = logging\n"
+      "  resource = onus.aws.s3.Bucket as b\n"
+      "  require = b.versionin.status == \"Enabled\"\n"
+      "}\n");
+  onus::v1::CheckResponse resp;
+  grpc::Status s = stub_->Check(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(resp.ok());
+  ASSERT_GE(resp.diagnostics_size(), 1);
+  const auto& d = resp.diagnostics(0);
+  EXPECT_EQ(d.severity(), onus::v1::Diagnostic::ERROR);
+  EXPECT_EQ(d.file(), "bad.onus");
+  EXPECT_EQ(d.line(), 9u);
+  EXPECT_EQ(d.column(), 15u);
+  EXPECT_THAT(d.code(), ::testing::StartsWith("E"));
+  EXPECT_THAT(d.message(), HasSubstr("versionin"));
+  EXPECT_THAT(d.help(), HasSubstr("versioning"));
+  EXPECT_EQ(resp.bundle().version(), 1u);
+
+  // A good source checks clean, lists its policy, loads nothing.
+  grpc::ClientContext ctx2;
+  Bound(&ctx2);
+  onus::v1::CheckRequest good;
+  good.add_sources()->set_name("s3.onus");
+  good.mutable_sources(0)->set_text(kS3Policies);
+  onus::v1::CheckResponse resp2;
+  ASSERT_TRUE(stub_->Check(&ctx2, good, &resp2).ok());
+  EXPECT_TRUE(resp2.ok());
+  EXPECT_EQ(resp2.policies_size(), 2);
+  EXPECT_EQ(server_->bundle_version(), 1u);
+
+  // Imports never read the server's disk.
+  grpc::ClientContext ctx3;
+  Bound(&ctx3);
+  onus::v1::CheckRequest imp;
+  imp.add_sources()->set_name("i.onus");
+  imp.mutable_sources(0)->set_text("package i;\nimport \"/etc/passwd\";\n");
+  onus::v1::CheckResponse resp3;
+  grpc::Status s3 = stub_->Check(&ctx3, imp, &resp3);
+  ASSERT_TRUE(s3.ok()) << s3.error_message();
+  EXPECT_FALSE(resp3.ok());
+
+  grpc::ClientContext ctx4;
+  Bound(&ctx4);
+  onus::v1::CheckResponse resp4;
+  EXPECT_EQ(stub_->Check(&ctx4, {}, &resp4).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(ServiceLimits, TooManyResourcesIsResourceExhausted) {
+  ServerOptions o = LoopbackOptions();
+  o.limits.max_resources_per_request = 5;
+  auto server = StartOrDie(o);
+  ASSERT_NE(server, nullptr);
+  auto stub = Connect(server->port());
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  onus::v1::EvaluateRequest req;
+  *req.mutable_snapshot() = MakeSnapshot(3);  // 7 resources
+  onus::v1::EvaluateResponse resp;
+  grpc::Status s = stub->Evaluate(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("limit is 5"));
+
+  // The same limit holds for streams.
+  grpc::ClientContext sctx;
+  Bound(&sctx);
+  auto stream = stub->EvaluateStream(&sctx);
+  onus::v1::EvaluateStreamRequest item;
+  for (int i = 0; i < 6; ++i) {
+    *item.mutable_item()->mutable_resource() = Bucket("111", i, true);
+    if (!stream->Write(item)) break;
+  }
+  stream->WritesDone();
+  onus::v1::EvaluateStreamResponse out;
+  while (stream->Read(&out)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST(ServiceLimits, MessageSizeLimit) {
+  ServerOptions o = LoopbackOptions();
+  o.limits.max_message_bytes = 64 << 10;
+  auto server = StartOrDie(o);
+  ASSERT_NE(server, nullptr);
+  auto stub = Connect(server->port());
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  onus::v1::EvaluateRequest req;
+  *req.mutable_snapshot() = MakeSnapshot(2000);
+  onus::v1::EvaluateResponse resp;
+  EXPECT_EQ(stub->Evaluate(&ctx, req, &resp).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST(ServiceLimits, ServerDeadlineIsHonouredInsideTheVm) {
+  ServerOptions o = LoopbackOptions();
+  // Expensive per resource: 10^4 comprehension steps.
+  o.policy_sources = {{"slow.onus", R"onus(
+package slow;
+policy nested {
+  title    = "slow"
+  severity = low
+  owner    = customer
+  service  = [iaas]
+  domain   = logging
+  resource = onus.aws.s3.Bucket as b
+  require  = [1,2,3,4,5,6,7,8,9,10].all(i, [1,2,3,4,5,6,7,8,9,10].all(j,
+               [1,2,3,4,5,6,7,8,9,10].all(k, [1,2,3,4,5,6,7,8,9,10].all(l,
+               b.name != "x" || i + j + k + l > 0))))
+}
+)onus"}};
+  o.limits.instruction_budget = 1'000'000'000;
+  o.limits.default_deadline = absl::Milliseconds(200);
+  auto server = StartOrDie(o);
+  ASSERT_NE(server, nullptr);
+  auto stub = Connect(server->port());
+  grpc::ClientContext ctx;  // no client deadline: the server's default
+  onus::v1::EvaluateRequest req;
+  *req.mutable_snapshot() = MakeSnapshot(3000);
+  onus::v1::EvaluateResponse resp;
+  absl::Time start = absl::Now();
+  grpc::Status s = stub->Evaluate(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("deadline"));
+  // The VM stopped: far less time than the full evaluation would take.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST(ServiceTransport, PlaintextOnlyOnLoopbackUnlessAllowed) {
+  ServerOptions o = LoopbackOptions();
+  o.listen = "0.0.0.0:0";
+  absl::StatusOr<std::unique_ptr<EvaluationServer>> s =
+      EvaluationServer::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(), HasSubstr("refusing plaintext"));
+  o.listen = "127.0.0.1:0";
+  o.plaintext = false;
+  s = EvaluationServer::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.status().message(), HasSubstr("--plaintext"));
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:7070"));
+  EXPECT_TRUE(IsLoopbackAddress("[::1]:7070"));
+  EXPECT_TRUE(IsLoopbackAddress("localhost:1"));
+  EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:7070"));
+  EXPECT_FALSE(IsLoopbackAddress("[::]:7070"));
+  EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:7070"));
+}
+
+TEST(ServiceStart, PolicyErrorsFailStartWithLocations) {
+  ServerOptions o = LoopbackOptions();
+  o.policy_sources = {{"x.onus", "package x;\npolicy p { require = 1 }\n"}};
+  absl::StatusOr<std::unique_ptr<EvaluationServer>> s =
+      EvaluationServer::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.status().message(), HasSubstr("x.onus:2:"));
+}
+
+// ---------------------------------------------------------------- auth
+
+TEST(TokenTableTest, ParsesRolesAndRejectsBadLines) {
+  absl::StatusOr<TokenTable> t = TokenTable::Parse(
+      "# comment\n\nevaluate-token-0123456789 evaluate\n"
+      "admin-token-0123456789abcd admin\n",
+      "tokens");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->Lookup("evaluate-token-0123456789"), Role::kEvaluate);
+  EXPECT_EQ(t->Lookup("admin-token-0123456789abcd"), Role::kAdmin);
+  EXPECT_EQ(t->Lookup("admin-token-0123456789abce"), Role::kNone);
+  EXPECT_EQ(t->Lookup(""), Role::kNone);
+  EXPECT_THAT(
+      TokenTable::Parse("abcdefghijklmnopq root\n", "f").status().message(),
+      HasSubstr("f:1: unknown role `root`"));
+  EXPECT_THAT(TokenTable::Parse("x\nshort evaluate\n", "f").status().message(),
+              HasSubstr("f:1:"));
+  EXPECT_THAT(TokenTable::Parse("short evaluate\n", "f").status().message(),
+              HasSubstr("shorter than 16"));
+  EXPECT_FALSE(TokenTable::Parse("# only a comment\n", "f").ok());
+}
+
+class AuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions o = LoopbackOptions();
+    auto t = TokenTable::Parse(
+        absl::StrCat(kEval, " evaluate\n", kAdmin, " admin\n"), "tokens");
+    ASSERT_TRUE(t.ok());
+    o.tokens = std::make_shared<TokenTable>(*std::move(t));
+    std::ostringstream* log = &log_;
+    o.log = log;
+    server_ = StartOrDie(o);
+    ASSERT_NE(server_, nullptr);
+    stub_ = Connect(server_->port());
+  }
+  grpc::Status Info(const std::string& auth) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    if (!auth.empty()) ctx.AddMetadata("authorization", auth);
+    onus::v1::GetInfoResponse resp;
+    return stub_->GetInfo(&ctx, {}, &resp);
+  }
+  grpc::Status Load(const std::string& token, const std::string& text,
+                    onus::v1::LoadBundleResponse* resp) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    onus::v1::LoadBundleRequest req;
+    req.add_sources()->set_name("s3.onus");
+    req.mutable_sources(0)->set_text(text);
+    return stub_->LoadBundle(&ctx, req, resp);
+  }
+  static constexpr char kEval[] = "eval-token-aaaaaaaaaaaa";
+  static constexpr char kAdmin[] = "admin-token-bbbbbbbbbbbb";
+  std::ostringstream log_;
+  std::unique_ptr<EvaluationServer> server_;
+  std::unique_ptr<onus::v1::Evaluator::Stub> stub_;
+};
+
+TEST_F(AuthTest, TokensAndRoles) {
+  grpc::Status none = Info("");
+  EXPECT_EQ(none.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(none.error_message(), HasSubstr("missing bearer token"));
+  EXPECT_EQ(Info("Bearer wrong-token-cccccccccc").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Info(kEval).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(Info(absl::StrCat("Bearer ", kEval)).ok());
+  EXPECT_TRUE(Info(absl::StrCat("Bearer ", kAdmin)).ok());
+
+  onus::v1::LoadBundleResponse resp;
+  grpc::Status denied = Load(kEval, kS3Policies, &resp);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(server_->bundle_version(), 1u);
+  EXPECT_EQ(Load("wrong-token-cccccccccc", kS3Policies, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  onus::v1::LoadBundleResponse ok;
+  ASSERT_TRUE(Load(kAdmin, kS3Policies, &ok).ok());
+  EXPECT_TRUE(ok.loaded());
+  EXPECT_EQ(ok.bundle().version(), 2u);
+  EXPECT_EQ(ok.bundle().policies(), 2u);
+  EXPECT_EQ(server_->bundle_version(), 2u);
+
+  // One JSON line per call, with method and status.
+  std::string log = log_.str();
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 8);  // 5 + 3 calls
+  EXPECT_THAT(log, HasSubstr("\"method\":\"LoadBundle\""));
+  EXPECT_THAT(log, HasSubstr("\"status\":\"PERMISSION_DENIED\""));
+  EXPECT_THAT(log, HasSubstr("\"peer\":\"ipv4:127.0.0.1:"));
+}
+
+TEST_F(AuthTest, FailedLoadKeepsRunningBundleAndReturnsDiagnostics) {
+  onus::v1::LoadBundleResponse resp;
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kAdmin));
+  onus::v1::LoadBundleRequest req;
+  req.add_sources()->set_name("bad.onus");
+  req.mutable_sources(0)->set_text(
+      "package b;\npolicy p {\n  require = )\n}\n");
+  grpc::Status s = stub_->LoadBundle(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("bad.onus:2:8: policy `p` has no `resource`"));
+  onus::v1::LoadBundleResponse details;
+  ASSERT_TRUE(details.ParseFromString(s.error_details()));
+  EXPECT_FALSE(details.loaded());
+  ASSERT_GE(details.diagnostics_size(), 1);
+  EXPECT_EQ(details.diagnostics(0).file(), "bad.onus");
+  EXPECT_EQ(details.diagnostics(0).line(), 2u);
+  EXPECT_EQ(details.diagnostics(0).column(), 8u);
+  EXPECT_EQ(details.bundle().version(), 1u);
+  EXPECT_EQ(server_->bundle_version(), 1u);
+}
+
+// ---------------------------------------------------------------- stream
+
+TEST_F(ServiceTest, EvaluateStreamMatchesUnaryEvaluate) {
+  constexpr int kPerAccount = 500;
+  onus::v1::Snapshot snap = MakeSnapshot(kPerAccount);
+
+  grpc::ClientContext uctx;
+  Bound(&uctx);
+  onus::v1::EvaluateRequest ureq;
+  *ureq.mutable_snapshot() = snap;
+  onus::v1::EvaluateResponse uresp;
+  ASSERT_TRUE(stub_->Evaluate(&uctx, ureq, &uresp).ok());
+
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  auto stream = stub_->EvaluateStream(&ctx);
+  // Reader thread: findings arrive while the client is still sending.
+  std::vector<onus::v1::EvaluateStreamResponse> got;
+  std::atomic<int> done_before_end{0};
+  std::atomic<bool> writes_done{false};
+  std::thread reader([&] {
+    onus::v1::EvaluateStreamResponse m;
+    while (stream->Read(&m)) {
+      if (m.has_account_done() && !writes_done) ++done_before_end;
+      got.push_back(m);
+    }
+  });
+  onus::v1::EvaluateStreamRequest item;
+  item.mutable_options()->set_detail(onus::v1::EvaluateOptions::NON_PASSING);
+  auto* h = item.mutable_item()->mutable_header();
+  h->set_id(snap.id());
+  *h->mutable_collected_at() = snap.collected_at();
+  *h->mutable_accounts() = snap.accounts();
+  ASSERT_TRUE(stream->Write(item));
+  item.clear_options();
+  // Account 111 first, marked complete, then 222 (left to the end).
+  for (const char* acct : {"111", "222"}) {
+    uint64_t n = 0;
+    for (const auto& r : snap.resources()) {
+      if (r.account() != acct) continue;
+      *item.mutable_item()->mutable_resource() = r;
+      ASSERT_TRUE(stream->Write(item));
+      ++n;
+    }
+    if (std::string(acct) == "111") {
+      auto* ac = item.mutable_item()->mutable_account_complete();
+      ac->set_account(acct);
+      ac->set_provider(onus::v1::AWS);
+      ac->set_resource_count(n);
+      ASSERT_TRUE(stream->Write(item));
+      // Account 111's results come back before the stream ends.
+      absl::Time until = absl::Now() + absl::Seconds(20);
+      while (done_before_end == 0 && absl::Now() < until) {
+        absl::SleepFor(absl::Milliseconds(5));
+      }
+      EXPECT_EQ(done_before_end, 1);
+    }
+  }
+  writes_done = true;
+  stream->WritesDone();
+  reader.join();
+  grpc::Status s = stream->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  ASSERT_FALSE(got.empty());
+  ASSERT_TRUE(got.back().has_summary());
+  const auto& sum = got.back().summary();
+  const auto& usum = uresp.report().summary();
+  EXPECT_EQ(sum.totals().pass(), usum.totals().pass());
+  EXPECT_EQ(sum.totals().fail(), usum.totals().fail());
+  EXPECT_EQ(sum.resources_evaluated(), usum.resources_evaluated());
+  int findings = 0;
+  std::vector<std::string> accounts;
+  for (const auto& m : got) {
+    EXPECT_EQ(m.bundle().version(), 1u);
+    if (m.has_finding()) ++findings;
+    if (m.has_account_done()) accounts.push_back(m.account_done().account());
+  }
+  EXPECT_EQ(findings, uresp.report().findings_size());
+  EXPECT_EQ(accounts, (std::vector<std::string>{"111", "222"}));
+}
+
+TEST_F(ServiceTest, EvaluateStreamRejectsProtocolErrors) {
+  auto run = [&](const std::vector<onus::v1::StreamItem>& items) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    auto stream = stub_->EvaluateStream(&ctx);
+    onus::v1::EvaluateStreamRequest req;
+    for (const auto& it : items) {
+      *req.mutable_item() = it;
+      if (!stream->Write(req)) break;
+    }
+    stream->WritesDone();
+    onus::v1::EvaluateStreamResponse m;
+    while (stream->Read(&m)) {
+    }
+    return stream->Finish();
+  };
+  onus::v1::StreamItem res, header, complete;
+  *res.mutable_resource() = Bucket("111", 0, true);
+  header.mutable_header()->set_id("s");
+  complete.mutable_account_complete()->set_account("111");
+  complete.mutable_account_complete()->set_resource_count(3);
+  grpc::Status late_header = run({res, header});
+  EXPECT_EQ(late_header.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(late_header.error_message(), HasSubstr("item 2"));
+  grpc::Status miscount = run({res, complete});
+  EXPECT_EQ(miscount.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(miscount.error_message(), HasSubstr("stream carried 1"));
+  complete.mutable_account_complete()->set_resource_count(1);
+  grpc::Status after = run({res, complete, res});
+  EXPECT_EQ(after.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(after.error_message(), HasSubstr("already marked complete"));
+  EXPECT_EQ(run({onus::v1::StreamItem()}).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(run({}).ok());
+}
+
+// ---------------------------------------------------------------- reload
+
+TEST(HotReload, EvaluationsUnderRepeatedLoadsSeeOneBundleEach) {
+  ServerOptions o = LoopbackOptions();
+  constexpr char kAdmin[] = "admin-token-reload-0123";
+  auto t = TokenTable::Parse(absl::StrCat(kAdmin, " admin\n"), "t");
+  ASSERT_TRUE(t.ok());
+  o.tokens = std::make_shared<TokenTable>(*std::move(t));
+  // Bundle A: package aws.s3 (2 policies + account). Bundle B: one policy
+  // in package b. A response's findings must all come from its bundle.
+  std::string b_src = absl::StrReplaceAll(
+      std::string(kS3Policies)
+          .substr(0, std::string(kS3Policies).find("policy named")),
+      {{"package aws.s3;", "package b;"}});
+  auto server = StartOrDie(o);
+  ASSERT_NE(server, nullptr);
+  std::string digest_a;
+  {
+    auto stub = Connect(server->port());
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kAdmin));
+    onus::v1::GetInfoResponse info;
+    ASSERT_TRUE(stub->GetInfo(&ctx, {}, &info).ok());
+    digest_a = info.bundle().digest();
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0}, failures{0}, mismatches{0};
+  std::mutex mu;
+  std::map<uint64_t, std::string> version_digest;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 3; ++c) {
+    clients.emplace_back([&] {
+      auto stub = Connect(server->port());
+      while (!stop) {
+        grpc::ClientContext ctx;
+        Bound(&ctx);
+        ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kAdmin));
+        onus::v1::EvaluateRequest req;
+        *req.mutable_snapshot() = MakeSnapshot(30);
+        req.mutable_options()->set_detail(onus::v1::EvaluateOptions::ALL);
+        onus::v1::EvaluateResponse resp;
+        grpc::Status s = stub->Evaluate(&ctx, req, &resp);
+        ++calls;
+        if (!s.ok()) {
+          ++failures;
+          continue;
+        }
+        bool is_a = resp.bundle().digest() == digest_a;
+        const char* prefix = is_a ? "aws." : "b.";
+        for (const auto& f : resp.report().findings()) {
+          if (!absl::StartsWith(f.policy_id(), prefix)) ++mismatches;
+        }
+        if (resp.report().summary().policies() != (is_a ? 3u : 1u)) {
+          ++mismatches;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        auto [it, fresh] = version_digest.emplace(resp.bundle().version(),
+                                                  resp.bundle().digest());
+        if (!fresh && it->second != resp.bundle().digest()) ++mismatches;
+      }
+    });
+  }
+  auto admin = Connect(server->port());
+  constexpr int kLoads = 20;
+  for (int i = 0; i < kLoads; ++i) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kAdmin));
+    onus::v1::LoadBundleRequest req;
+    if (i % 2 == 0) {
+      req.add_sources()->set_name("b.onus");
+      req.mutable_sources(0)->set_text(b_src);
+    } else {
+      for (const auto& [name, text] : DefaultSources()) {
+        auto* s = req.add_sources();
+        s->set_name(name);
+        s->set_text(text);
+      }
+    }
+    onus::v1::LoadBundleResponse resp;
+    grpc::Status s = admin->LoadBundle(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.bundle().version(), static_cast<uint64_t>(i + 2));
+    EXPECT_EQ(resp.bundle().digest() == digest_a, i % 2 == 1);
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  stop = true;
+  for (auto& t : clients) t.join();
+  EXPECT_GT(calls, 0);
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_GE(version_digest.size(), 2u);
+  EXPECT_EQ(server->bundle_version(), static_cast<uint64_t>(kLoads + 1));
+}
+
+}  // namespace
+}  // namespace onus::engine::testing
