@@ -99,6 +99,13 @@ TEST_F(StrongEnumsTest, ConstantsFieldsAndTypes) {
   EXPECT_EQ(Run("type(x.f_enum)", true), "type:onus.test.Color");
   EXPECT_EQ(Run("x.f_enum == Color.GREEN", true), "true");
   EXPECT_EQ(Run("AllTypes{}.f_enum", true), "onus.test.Color:0");
+  // Hoisted chains (read once, used twice; loop invariants) stay typed.
+  EXPECT_EQ(Run("x.f_enum == Color.GREEN && x.f_enum != Color.RED", true),
+            "true");
+  EXPECT_EQ(Run("[1, 2].all(i, x.f_enum == Color.GREEN && i > 0)", true),
+            "true");
+  EXPECT_EQ(Run("[x, x].map(m, m.f_enum)[1] == Color.GREEN", true), "true");
+  EXPECT_EQ(Run("x.f_inner.a || x.f_enum == Color.GREEN", true), "true");
   // Repeated enum fields stay ints (documented limitation).
   EXPECT_EQ(Run("x.r_enum[0]", true), "int:1");
   std::string type;
