@@ -40,6 +40,9 @@ test: deps
 	$(BAZEL) build //engine/cli:onus >/dev/null 2>&1 || rc=1; \
 	bazel-bin/engine/cli/onus test policies 2>&1 | tee $(OUT)/policy_tests.txt || rc=1; \
 	tail -n 1 $(OUT)/policy_tests.txt | sed 's/^/policies: /' >> $(OUT)/extra_counts.txt; \
+	tests/e2e/sarif_schema_test.sh 2>&1 | tee $(OUT)/sarif.txt || rc=1; \
+	grep -E '^sarif-schema: [0-9]+ passed' $(OUT)/sarif.txt >> $(OUT)/extra_counts.txt \
+	  || echo "sarif-schema: 0 passed, 1 failed" >> $(OUT)/extra_counts.txt; \
 	if [ -x tests/conformance/run.sh ]; then \
 	  tests/conformance/run.sh 2>&1 | tee $(OUT)/conformance.txt || rc=1; \
 	  grep -E '^conformance: [0-9]+ passed' $(OUT)/conformance.txt >> $(OUT)/extra_counts.txt || rc=1; \
