@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A foreign client against a real `onus serve`: Debian's /usr/bin/python3
+# with grpcio, stubs generated into TEST_TMPDIR, server on 127.0.0.1 with a
+# kernel-picked port read from --port-file. Every wait is bounded and the
+# server is always killed.
+# Args: ONUS_BINARY PYTHON_CLIENT PROTO_FILE...
+set -euo pipefail
+ONUS="$1"; CLIENT="$2"; shift 2
+PY=/usr/bin/python3
+TMP="${TEST_TMPDIR:-$(mktemp -d)}/py"
+mkdir -p "$TMP/stubs" "$TMP/policies"
+
+# The .proto files arrive as proto/onus/...; the import root is proto/.
+# Debian's protoc (3.21, proto3 `optional`) with the Python gRPC plugin;
+# python3-grpc-tools bundles an older protoc that rejects `optional`.
+protoc -Iproto -I/usr/include --python_out="$TMP/stubs" \
+  --grpc_out="$TMP/stubs" --plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin \
+  "$@"
+
+cat > "$TMP/policies/s3.onus" <<'ONUS'
+package aws.s3;
+
+policy versioning {
+  title    = "S3 buckets keep versions"
+  severity = high
+  owner    = customer
+  service  = [iaas]
+  domain   = data_protection
+  resource = onus.aws.s3.Bucket as b
+  require  = b.versioning.status == "Enabled"
+  message  = "bucket {b.name} is not versioned"
+}
+ONUS
+TOKEN="py-test-token-$RANDOM$RANDOM$RANDOM"
+echo "$TOKEN evaluate" > "$TMP/tokens"
+
+"$ONUS" serve --policies "$TMP/policies" --listen 127.0.0.1:0 --plaintext \
+  --tokens "$TMP/tokens" --port-file "$TMP/port" 2> "$TMP/server.log" &
+SERVER=$!
+cleanup() {
+  kill -TERM "$SERVER" 2>/dev/null || true
+  # Bounded wait for the graceful exit, then force.
+  for _ in $(seq 50); do kill -0 "$SERVER" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$SERVER" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+for _ in $(seq 200); do
+  [ -s "$TMP/port" ] && break
+  kill -0 "$SERVER" 2>/dev/null || { cat "$TMP/server.log"; exit 1; }
+  sleep 0.05
+done
+[ -s "$TMP/port" ] || { echo "server did not start in 10s"; cat "$TMP/server.log"; exit 1; }
+PORT=$(cat "$TMP/port")
+
+timeout 60 "$PY" "$CLIENT" "$TMP/stubs" "$PORT" "$TOKEN"
+
+# Graceful shutdown on SIGTERM: exit status 0, and one JSON line per call.
+kill -TERM "$SERVER"
+for _ in $(seq 100); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$SERVER" 2>/dev/null; then echo "server ignored SIGTERM"; exit 1; fi
+wait "$SERVER" || { echo "server exited with $?"; cat "$TMP/server.log"; exit 1; }
+trap - EXIT
+grep -q '"method":"EvaluateStream".*"status":"OK"' "$TMP/server.log" || {
+  echo "no JSON log line for EvaluateStream"; cat "$TMP/server.log"; exit 1; }
+grep -q '"status":"UNAUTHENTICATED"' "$TMP/server.log"
+echo "PASS"
