@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/host.h"
 #include "engine/message_type.h"
+#include "engine/outcome_tally.h"
 #include "engine/value_format.h"
 #include "engine/vm.h"
 #include "engine/wire_internal.h"
@@ -86,44 +87,7 @@ int SeveritySlot(onus::v1::Severity s) {
 }
 using onus::v1::Outcome;
 
-struct Counts {
-  uint64_t pass = 0, fail = 0, error = 0, na = 0, waived = 0;
-  void Add(Outcome o) {
-    switch (o) {
-      case onus::v1::PASS:
-        ++pass;
-        break;
-      case onus::v1::FAIL:
-        ++fail;
-        break;
-      case onus::v1::ERROR:
-        ++error;
-        break;
-      case onus::v1::NOT_APPLICABLE:
-        ++na;
-        break;
-      case onus::v1::WAIVED:
-        ++waived;
-        break;
-      default:
-        break;
-    }
-  }
-  void Merge(const Counts& c) {
-    pass += c.pass;
-    fail += c.fail;
-    error += c.error;
-    na += c.na;
-    waived += c.waived;
-  }
-  void ToProto(onus::v1::OutcomeCounts* out) const {
-    out->set_pass(pass);
-    out->set_fail(fail);
-    out->set_error(error);
-    out->set_not_applicable(na);
-    out->set_waived(waived);
-  }
-};
+using Counts = OutcomeTally;
 
 // Where a value came from, for error reasons: "policies/s3.onus:12:7".
 std::string DescribePc(const Program& p, int32_t pc) {
@@ -530,7 +494,7 @@ absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
     }
     for (int sev = 0; sev < 6; ++sev) {
       const Counts& c = w->by_severity()[sev];
-      if (c.pass + c.fail + c.error + c.na + c.waived > 0) {
+      if (c.total() > 0) {
         by_severity[sev].Merge(c);
       }
     }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "engine/outcome_tally.h"
 #include "engine/report/writers.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -45,36 +46,13 @@ std::string Esc(absl::string_view s) {
   return out;
 }
 
-struct Tally {
-  int pass = 0, fail = 0, error = 0, na = 0, waived = 0;
-  void Add(onus::v1::Outcome o) {
-    switch (o) {
-      case onus::v1::PASS:
-        ++pass;
-        break;
-      case onus::v1::FAIL:
-        ++fail;
-        break;
-      case onus::v1::ERROR:
-        ++error;
-        break;
-      case onus::v1::NOT_APPLICABLE:
-        ++na;
-        break;
-      case onus::v1::WAIVED:
-        ++waived;
-        break;
-      default:
-        break;
-    }
-  }
-  int evaluated() const { return pass + fail + error; }
-  // Share of decided pairs that pass; errors count against compliance.
-  std::string Percent() const {
-    if (evaluated() == 0) return "n/a";
-    return absl::StrFormat("%.0f%%", 100.0 * pass / evaluated());
-  }
-};
+using Tally = OutcomeTally;
+
+// Share of decided pairs that pass; errors count against compliance.
+std::string Percent(const Tally& t) {
+  if (t.evaluated() == 0) return "n/a";
+  return absl::StrFormat("%.0f%%", 100.0 * t.pass / t.evaluated());
+}
 
 std::string Id(absl::string_view s) {
   std::string out;
@@ -88,7 +66,7 @@ std::string Cells(const Tally& t, const std::string& id_prefix) {
       "<td id=\"%s-error\" class=\"err\">%d</td><td>%d</td><td>%d</td>"
       "<td>%s</td>",
       id_prefix, t.pass, id_prefix, t.fail, id_prefix, t.error, t.na, t.waived,
-      t.Percent());
+      Percent(t));
 }
 
 const char* kHeaderCells =
@@ -97,7 +75,7 @@ const char* kHeaderCells =
 
 // Horizontal stacked bars (pass/fail/error) per severity, as inline SVG.
 std::string Chart(const std::vector<std::pair<std::string, Tally>>& rows) {
-  int max_total = 1;
+  uint64_t max_total = 1;
   for (const auto& [name, t] : rows) {
     max_total = std::max(max_total, t.evaluated());
   }
@@ -112,8 +90,8 @@ std::string Chart(const std::vector<std::pair<std::string, Tally>>& rows) {
                           "<text x=\"0\" y=\"%d\" font-size=\"13\">%s</text>",
                           y + 16, Esc(name));
     int x = label_w;
-    auto seg = [&](int n, const char* color) {
-      int w = n * width / max_total;
+    auto seg = [&](uint64_t n, const char* color) {
+      int w = static_cast<int>(n * width / max_total);
       if (w > 0) {
         absl::StrAppendFormat(&svg,
                               "<rect x=\"%d\" y=\"%d\" width=\"%d\" "
