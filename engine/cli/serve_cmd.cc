@@ -2,6 +2,7 @@
 //            [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
 //            [--plaintext [--allow-remote-plaintext]] [--port-file FILE]
 //            [--max-resources N] [--max-message-mb N] [--max-streams N]
+//            [--max-threads N]
 //            [--instruction-budget N] [--default-deadline-s N] [-j N]
 //            [--shutdown-grace-s N]
 // Runs the gRPC evaluation service (engine/service/server.h) until SIGTERM
@@ -63,6 +64,7 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
                        {"max-resources", true},
                        {"max-message-mb", true},
                        {"max-streams", true},
+                       {"max-threads", true},
                        {"instruction-budget", true},
                        {"default-deadline-s", true},
                        {"j", true},
@@ -104,6 +106,7 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
   }
   int64_t max_mb = opts.limits.max_message_bytes >> 20;
   int64_t streams = opts.limits.max_concurrent_streams;
+  int64_t max_threads = opts.limits.max_threads;
   int64_t deadline_s = absl::ToInt64Seconds(opts.limits.default_deadline);
   int64_t threads = opts.limits.threads_per_call;
   int64_t grace_s = 10;
@@ -111,6 +114,7 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
                &opts.limits.max_resources_per_request, err) ||
       !IntFlag(*args, "max-message-mb", 1, &max_mb, err) ||
       !IntFlag(*args, "max-streams", 1, &streams, err) ||
+      !IntFlag(*args, "max-threads", 2, &max_threads, err) ||
       !IntFlag(*args, "instruction-budget", 1000,
                &opts.limits.instruction_budget, err) ||
       !IntFlag(*args, "default-deadline-s", 1, &deadline_s, err) ||
@@ -120,6 +124,7 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
   }
   opts.limits.max_message_bytes = std::min<int64_t>(max_mb, 2047) << 20;
   opts.limits.max_concurrent_streams = static_cast<int>(streams);
+  opts.limits.max_threads = static_cast<int>(max_threads);
   opts.limits.default_deadline = absl::Seconds(deadline_s);
   opts.limits.threads_per_call = static_cast<int>(threads);
 

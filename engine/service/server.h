@@ -56,6 +56,9 @@ struct ServerLimits {
   int max_sources = 10'000;
   // Evaluator threads per call.
   int threads_per_call = 1;
+  // Server threads (calls handled at once); beyond it new calls get
+  // RESOURCE_EXHAUSTED instead of queueing without bound.
+  int max_threads = 64;
 };
 
 struct ServerOptions {
