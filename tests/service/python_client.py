@@ -1,8 +1,8 @@
 """A foreign client of the evaluation service: Debian's Python grpcio with
 stubs generated at test time. Usage: python_client.py STUBS_DIR PORT TOKEN.
 
-Calls Evaluate, EvaluateStream and grpc.health.v1.Health/Check against a
-running `onus serve`, and checks the answers. Exits non-zero on any mismatch.
+Calls Evaluate, EvaluateStream, grpc.health.v1.Health/Check and server
+reflection against a running `onus serve`, and checks the answers. Exits non-zero on any mismatch.
 """
 import sys
 
@@ -46,6 +46,16 @@ def main():
                                  request_serializer=lambda b: b,
                                  response_deserializer=lambda b: b)
     check(health(b"", timeout=TIMEOUT) == b"\x08\x01", "health SERVING")
+
+    # Reflection, also without stubs: ServerReflectionRequest{list_services:
+    # "*"} is field 7 (length-delimited); the answer lists service names.
+    reflect = channel.stream_stream(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    answers = list(reflect(iter([b"\x3a\x01*"]), timeout=TIMEOUT))
+    check(len(answers) == 1 and b"onus.v1.Evaluator" in answers[0] and
+          b"grpc.health.v1.Health" in answers[0],
+          "reflection lists onus.v1.Evaluator and grpc.health.v1.Health")
 
     # Without a token.
     try:
