@@ -9,14 +9,15 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "${root}"
-BAZEL="${BAZEL:-bazel}"
+# $BAZEL may carry startup options ("bazel --max_idle_secs=60").
+read -r -a bazel <<<"${BAZEL:-bazel}"
 
 dump_dir="$(tests/conformance/setup.sh)"
 
-"${BAZEL}" build //tests/conformance:runner
+"${bazel[@]}" build //tests/conformance:runner
 # Ask Bazel where it put the binary: the bazel-bin symlink follows whichever
 # configuration the last build on this checkout used (e.g. -c opt).
-runner="$("${BAZEL}" info bazel-bin 2>/dev/null)/tests/conformance/runner"
+runner="$("${bazel[@]}" info bazel-bin 2>/dev/null)/tests/conformance/runner"
 
 args=(--data "${dump_dir}" --targets tests/conformance/targets.txt)
 if [[ " $* " != *" --filter"* ]]; then
