@@ -11,6 +11,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -19,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "engine/evaluator.h"
 #include "engine/inventory.h"
@@ -183,6 +185,34 @@ absl::Status ValidateResource(const onus::v1::Resource& r,
   }
   return absl::OkStatus();
 }
+
+// Sync gRPC handlers learn of a client's cancel only by asking; the VM
+// reads an atomic flag. A watcher thread per call bridges the two, polling
+// until the call's work is done.
+class CancelWatcher {
+ public:
+  explicit CancelWatcher(grpc::ServerContext* ctx)
+      : thread_([this, ctx] {
+          while (
+              !done_.WaitForNotificationWithTimeout(absl::Milliseconds(20))) {
+            if (ctx->IsCancelled()) {
+              cancelled_ = true;
+              return;
+            }
+          }
+        }) {}
+  ~CancelWatcher() {
+    done_.Notify();
+    thread_.join();
+  }
+  const std::atomic<bool>* flag() const { return &cancelled_; }
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  absl::Notification done_;
+  std::atomic<bool> cancelled_{false};
+  std::thread thread_;  // last: starts once the members it uses exist
+};
 
 }  // namespace
 
@@ -358,10 +388,13 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
       return absl::InvalidArgumentError(
           absl::StrCat("snapshot: ", inv.status().message()));
     }
+    CancelWatcher watch(ctx);
+    prep.eval.cancelled = watch.flag();
     absl::StatusOr<onus::v1::Report> report =
         engine::Evaluate(*prep.pack, *inv, prep.eval);
     if (!report.ok()) return report.status();
     ONUS_RETURN_IF_ERROR(CheckDeadline(deadline, n));
+    if (watch.cancelled()) return absl::CancelledError("client cancelled");
     report->mutable_summary()->set_bundle_digest(b->digest_raw());
     log->findings = report->findings_size();
     *resp->mutable_report() = *std::move(report);
@@ -414,6 +447,9 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     ONUS_ASSIGN_OR_RETURN(onus::v1::Report report,
                           engine::Evaluate(*prep.pack, *inv, prep.eval));
     ONUS_RETURN_IF_ERROR(CheckDeadline(deadline, st.resources));
+    if (prep.eval.cancelled != nullptr && prep.eval.cancelled->load()) {
+      return absl::CancelledError("client cancelled");
+    }
     onus::v1::EvaluateStreamResponse msg;
     b.FillRef(msg.mutable_bundle());
     for (onus::v1::Finding& f : *report.mutable_findings()) {
@@ -478,6 +514,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     absl::Time started = absl::Now();
     onus::v1::EvaluateStreamRequest req;
     std::unique_ptr<PreparedOptions> prep;
+    CancelWatcher watch(ctx);
     uint64_t item = 0;
     WriteFn write = [stream](const onus::v1::EvaluateStreamResponse& m) {
       return stream->Write(m);
@@ -488,6 +525,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
         ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
                               Prepare(*b, req.options(), deadline));
         prep = std::make_unique<PreparedOptions>(std::move(p));
+        prep->eval.cancelled = watch.flag();
       }
       const onus::v1::StreamItem& it = req.item();
       switch (it.item_case()) {
@@ -554,6 +592,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
       ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
                             Prepare(*b, onus::v1::EvaluateOptions(), deadline));
       prep = std::make_unique<PreparedOptions>(std::move(p));
+      prep->eval.cancelled = watch.flag();
     }
     // Accounts never marked complete, then accounts of the header with no
     // resources (their account-level policies still run).

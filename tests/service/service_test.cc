@@ -2,6 +2,8 @@
 // real gRPC clients, every method and error code.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -323,6 +325,55 @@ policy nested {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
+TEST(ServiceLimits, ClientCancelStopsTheEvaluation) {
+  std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/cancel.log");
+  std::ofstream log_file(path);
+  ServerOptions o = LoopbackOptions();
+  o.log = &log_file;
+  // 10^5 comprehension steps per bucket: minutes for the whole request.
+  o.policy_sources = {{"slow.onus", R"onus(
+package slow;
+policy nested {
+  title    = "slow"
+  severity = low
+  owner    = customer
+  service  = [iaas]
+  domain   = logging
+  resource = onus.aws.s3.Bucket as b
+  require  = [1,2,3,4,5,6,7,8,9,10].all(i, [1,2,3,4,5,6,7,8,9,10].all(j,
+               [1,2,3,4,5,6,7,8,9,10].all(k, [1,2,3,4,5,6,7,8,9,10].all(l,
+               [1,2,3,4,5,6,7,8,9,10].all(m,
+               b.name != "x" || i + j + k + l + m > 0)))))
+}
+)onus"}};
+  o.limits.instruction_budget = 1'000'000'000;
+  o.limits.default_deadline = absl::Hours(1);
+  auto server = StartOrDie(o);
+  ASSERT_NE(server, nullptr);
+  auto stub = Connect(server->port());
+  grpc::ClientContext ctx;
+  onus::v1::EvaluateRequest req;
+  *req.mutable_snapshot() = MakeSnapshot(20000);
+  onus::v1::EvaluateResponse resp;
+  grpc::Status status;
+  std::thread call([&] { status = stub->Evaluate(&ctx, req, &resp); });
+  absl::SleepFor(absl::Milliseconds(300));
+  ctx.TryCancel();
+  call.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  // The server's handler returns (its log line appears) long before the
+  // evaluation could have finished.
+  bool logged = false;
+  for (absl::Time until = absl::Now() + absl::Seconds(10);
+       !logged && absl::Now() < until; absl::SleepFor(absl::Milliseconds(20))) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    logged = absl::StrContains(ss.str(), "\"status\":\"CANCELLED\"");
+  }
+  EXPECT_TRUE(logged);
+}
+
 TEST(ServiceTransport, PlaintextOnlyOnLoopbackUnlessAllowed) {
   ServerOptions o = LoopbackOptions();
   o.listen = "0.0.0.0:0";
@@ -351,6 +402,39 @@ TEST(ServiceStart, PolicyErrorsFailStartWithLocations) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.status().message(), HasSubstr("x.onus:2:"));
+}
+
+TEST(ServiceBuiltInPack, DiskBundleServesSelections) {
+  // The built-in pack loaded from disk: a selection recompiles it from the
+  // stored sources (imports resolved among them, not re-read from disk).
+  ServerOptions o = LoopbackOptions();
+  o.policy_sources.clear();
+  o.policy_paths = {"policies"};
+  auto server = StartOrDie(o);
+  ASSERT_NE(server, nullptr);
+  auto stub = Connect(server->port());
+  grpc::ClientContext lctx;
+  Bound(&lctx);
+  onus::v1::ListPoliciesResponse all;
+  ASSERT_TRUE(stub->ListPolicies(&lctx, {}, &all).ok());
+  ASSERT_GT(all.policies_size(), 10);
+  for (const char* sel : {"aws.s3.", "gcp.*", "azure."}) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    onus::v1::EvaluateRequest req;
+    *req.mutable_snapshot() = MakeSnapshot(3);
+    req.mutable_options()->mutable_selection()->add_ids(sel);
+    onus::v1::EvaluateResponse resp;
+    grpc::Status s = stub->Evaluate(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << sel << ": " << s.error_message();
+    ASSERT_GT(resp.report().policies_size(), 0) << sel;
+    EXPECT_LT(resp.report().policies_size(), all.policies_size());
+    std::string prefix(sel);
+    prefix = prefix.substr(0, prefix.find_first_of(".*"));
+    for (const auto& p : resp.report().policies()) {
+      EXPECT_TRUE(absl::StartsWith(p.id(), prefix)) << p.id();
+    }
+  }
 }
 
 // ---------------------------------------------------------------- auth
@@ -456,7 +540,8 @@ TEST_F(AuthTest, FailedLoadKeepsRunningBundleAndReturnsDiagnostics) {
       "package b;\npolicy p {\n  require = )\n}\n");
   grpc::Status s = stub_->LoadBundle(&ctx, req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(s.error_message(), HasSubstr("bad.onus:2:8: policy `p` has no `resource`"));
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("bad.onus:2:8: policy `p` has no `resource`"));
   onus::v1::LoadBundleResponse details;
   ASSERT_TRUE(details.ParseFromString(s.error_details()));
   EXPECT_FALSE(details.loaded());
