@@ -46,7 +46,9 @@ TEST(GeneratorTest, ValuesStayInTheirDomains) {
     ASSERT_LE(sg.ingress_size(), 6);
     for (const IngressRule& r : sg.ingress()) {
       ASSERT_LE(r.from_port(), r.to_port());
-      if (r.protocol() == "-1") ASSERT_EQ(r.to_port(), 65535);
+      if (r.protocol() == "-1") {
+        ASSERT_EQ(r.to_port(), 65535);
+      }
     }
   }
   for (const IamUser& u : inv.iam_users) {
