@@ -1,11 +1,14 @@
 // onus eval --policies P --input I... [--input-format auto|snapshot|aws|gcp|
 //           azure] [--format F] [--output FILE]
 //           [--fail-on SEVERITY] [--waivers W] [-j N] [--policy ID]...
+//           [--only-failures]
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "engine/cli/args.h"
@@ -13,6 +16,8 @@
 #include "engine/cli/common.h"
 #include "engine/evaluator.h"
 #include "engine/report/writers.h"
+#include "engine/stream_eval.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace onus::cli {
 namespace {
@@ -58,6 +63,77 @@ class Progress {
   std::thread thread_;
 };
 
+// A single `.stream` input is evaluated as it is read (engine/stream_eval.h)
+// instead of being loaded whole. JSON findings are written as they come, so
+// memory does not grow with the number of findings either; other formats
+// render one report at the end (use --only-failures for large inputs).
+int EvalStreamInput(const engine::PolicyPack& pack, const std::string& path,
+                    const engine::EvalOptions& opts,
+                    engine::report::Format format,
+                    const engine::report::RenderOptions& ropts,
+                    const std::string& output,
+                    std::optional<onus::v1::Severity> fail_on,
+                    std::ostream& out, std::ostream& err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    err << "onus eval: " << path << ": cannot read\n";
+    return kExitUsage;
+  }
+  std::ofstream file;
+  std::ostream* dst = &out;
+  if (!output.empty()) {
+    file.open(output, std::ios::binary);
+    dst = &file;
+  }
+  bool failing = false;
+  auto note = [&](const onus::v1::Finding& f) {
+    if (fail_on.has_value() &&
+        (f.outcome() == onus::v1::FAIL || f.outcome() == onus::v1::ERROR) &&
+        f.severity() >= *fail_on) {
+      failing = true;
+    }
+  };
+  engine::StreamReader reader(&in);
+  absl::StatusOr<onus::v1::Report> report;
+  if (format == engine::report::Format::kJson) {
+    // The Report's JSON with "findings" first, one finding per line.
+    google::protobuf::util::JsonPrintOptions jopts;
+    jopts.preserve_proto_field_names = true;
+    bool first = true;
+    *dst << "{\n\"findings\": [";
+    engine::FindingSink sink = [&](const onus::v1::Finding& f) {
+      note(f);
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(f, &json, jopts);
+      *dst << (first ? "\n" : ",\n") << json;
+      first = false;
+    };
+    report = engine::EvaluateStream(pack, reader, opts, &sink);
+    if (report.ok()) {
+      std::string rest = engine::report::RenderJson(*report);
+      size_t brace = rest.find('{');
+      *dst << "\n],"
+           << (brace == std::string::npos ? rest : rest.substr(brace + 1));
+    }
+  } else {
+    report = engine::EvaluateStream(pack, reader, opts, nullptr);
+    if (report.ok()) {
+      for (const onus::v1::Finding& f : report->findings()) note(f);
+      *dst << engine::report::Render(*report, format, ropts);
+    }
+  }
+  if (!report.ok()) {
+    err << "onus eval: " << path << ": " << report.status().message() << "\n";
+    return kExitUsage;
+  }
+  dst->flush();
+  if (!*dst) {
+    err << "onus eval: cannot write " << output << "\n";
+    return kExitUsage;
+  }
+  return failing ? kExitFindings : kExitClean;
+}
+
 }  // namespace
 
 int RunEval(const std::vector<std::string>& argv, std::ostream& out,
@@ -72,6 +148,7 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
                                                {"j", true},
                                                {"policy", true, true},
                                                {"no-evidence", false},
+                                               {"only-failures", false},
                                                {"verbose", false}});
   if (!args.ok()) {
     err << "onus eval: " << args.status().message() << "\n";
@@ -130,6 +207,23 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
     }
     waivers = *std::move(w);
   }
+  if (inputs.size() == 1 && absl::EndsWith(inputs[0], ".stream") &&
+      (args->Get("input-format", "auto") == "auto" ||
+       args->Get("input-format", "auto") == "snapshot")) {
+    engine::EvalOptions sopts;
+    sopts.threads = threads;
+    sopts.waivers = &waivers;
+    sopts.evidence = !args->Has("no-evidence");
+    sopts.engine_version = kVersion;
+    sopts.detail = args->Has("only-failures")
+                       ? engine::FindingDetail::kNonPassing
+                       : engine::FindingDetail::kAll;
+    engine::report::RenderOptions ropts;
+    ropts.verbose = args->Has("verbose");
+    ropts.color = !args->Has("output") && StdoutIsTty();
+    return EvalStreamInput(**pack, inputs[0], sopts, *format, ropts,
+                           args->Get("output"), fail_on, out, err);
+  }
   absl::StatusOr<LoadedInput> loaded =
       LoadInputs(inputs, args->Get("input-format", "auto"), err);
   if (!loaded.ok()) {
@@ -142,7 +236,8 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
   opts.waivers = &waivers;
   opts.evidence = !args->Has("no-evidence");
   opts.engine_version = kVersion;
-  opts.detail = engine::FindingDetail::kAll;
+  opts.detail = args->Has("only-failures") ? engine::FindingDetail::kNonPassing
+                                           : engine::FindingDetail::kAll;
   absl::StatusOr<onus::v1::Report> report;
   {
     Progress progress(err, loaded->inventory->resources().size(),

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Peak memory of `onus eval` on a streamed input (engine/stream_eval.h).
+#
+#   stream_memory_test.sh GEN ONUS POLICIES SMALL LARGE LIMIT_MB [SLACK_MB]
+#
+# Generates streams of SMALL and LARGE resources (tests/stream/gen_stream),
+# evaluates each with the built-in AWS pack under GNU time, and fails when
+# the peak RSS of the LARGE run exceeds LIMIT_MB, or (with SLACK_MB) when it
+# exceeds the SMALL run's by more than SLACK_MB: memory must not grow with
+# the inventory.
+set -euo pipefail
+
+gen=$1 onus=$2 policies=$3 small=$4 large=$5 limit_mb=$6 slack_mb=${7:-}
+if [[ ! -x /usr/bin/time ]]; then
+  echo "FAIL: /usr/bin/time (Debian package 'time') is required" >&2
+  exit 1
+fi
+tmp=$(mktemp -d "${TEST_TMPDIR:-/tmp}/stream_mem.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# Prints the peak RSS in kB of one evaluation of a COUNT-resource stream.
+peak_kb() {
+  local count=$1
+  "$gen" "$tmp/in.stream" "$count"
+  local size
+  size=$(stat -c %s "$tmp/in.stream")
+  # The report goes to a pipe that keeps only what the checks need, so a
+  # large run writes no large file. Exit 1 means failing findings (there are
+  # some by construction).
+  /usr/bin/time -v -o "$tmp/time.txt" "$onus" eval --policies "$policies" \
+    --input "$tmp/in.stream" --only-failures --format json --fail-on high |
+    grep -E -o '"outcome":"[A-Z_]+"|"resources_evaluated": *"[0-9]+"' |
+    sort | uniq -c >"$tmp/counts.txt"
+  local rc=${PIPESTATUS[0]}
+  if [[ $rc -ne 1 ]]; then
+    echo "FAIL: onus eval exited $rc on $count resources" >&2
+    cat "$tmp/time.txt" >&2
+    exit 1
+  fi
+  local kb
+  kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/time.txt")
+  local secs
+  secs=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' \
+    "$tmp/time.txt")
+  # The report must be complete: every resource evaluated, failures listed,
+  # nothing but non-passing findings.
+  local evaluated failures passes
+  evaluated=$(sed -n 's/.*"resources_evaluated": *"\([0-9]*\)".*/\1/p' \
+    "$tmp/counts.txt")
+  failures=$(sed -n 's/ *\([0-9]*\) "outcome":"FAIL"/\1/p' "$tmp/counts.txt")
+  passes=$(grep -c '"outcome":"PASS"' "$tmp/counts.txt" || true)
+  if [[ -z "$evaluated" || "$evaluated" -lt "$count" || -z "$failures" ||
+    "$passes" -ne 0 ]]; then
+    echo "FAIL: $count resources: unexpected report:" >&2
+    cat "$tmp/counts.txt" >&2
+    exit 1
+  fi
+  echo "$count resources ($size bytes): peak RSS ${kb} kB, wall $secs," \
+    "$failures FAIL findings" >&2
+  echo "$kb"
+}
+
+small_kb=$(peak_kb "$small")
+large_kb=$(peak_kb "$large")
+limit_kb=$((limit_mb * 1024))
+if ((large_kb > limit_kb)); then
+  echo "FAIL: peak RSS ${large_kb} kB for $large resources is over" \
+    "${limit_mb} MB" >&2
+  exit 1
+fi
+if [[ -n "$slack_mb" ]] && ((large_kb - small_kb > slack_mb * 1024)); then
+  echo "FAIL: peak RSS grew from ${small_kb} kB ($small resources) to" \
+    "${large_kb} kB ($large resources), more than ${slack_mb} MB" >&2
+  exit 1
+fi
+echo "PASS: $small resources ${small_kb} kB, $large resources ${large_kb} kB" \
+  "(limit ${limit_mb} MB)"
