@@ -11,7 +11,7 @@ BAZEL ?= bazel
 PYTHON ?= /usr/bin/python3
 OUT := .scratch
 
-.PHONY: all deps build demo test format lint conformance bench clean
+.PHONY: all deps build demo test format lint conformance bench clean stream-test
 
 all: build
 
@@ -57,6 +57,11 @@ conformance: deps
 # Node peers; slow, so not part of `make test`. Figures: docs/performance.md.
 bench: deps
 	benchmarks/cspm/run.sh
+
+# 1,000,000 streamed resources evaluated under 300 MB peak RSS (GNU time);
+# slow, so not part of `make test` (its 20k smoke version is).
+stream-test: deps
+	$(BAZEL) test --test_output=all //tests/stream:stream_memory_test
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
