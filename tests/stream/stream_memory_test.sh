@@ -60,6 +60,29 @@ peak_kb() {
   echo "$kb"
 }
 
+# The streamed JSON report (findings written as they come) is one valid
+# onus.v1.Report: its findings are exactly the non-passing outcomes counted
+# in its summary. 3 accounts of 700, so batches and accounts both roll over.
+"$gen" "$tmp/check.stream" 2100 700
+rc=0
+"$onus" eval --policies "$policies" --input "$tmp/check.stream" \
+  --only-failures --format json --output "$tmp/check.json" || rc=$?
+if [[ $rc -ne 0 && $rc -ne 1 ]]; then
+  echo "FAIL: onus eval exited $rc on the check stream" >&2
+  exit 1
+fi
+python3 - "$tmp/check.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r["summary"]["totals"]
+want = sum(int(t.get(k, 0)) for k in ("fail", "error", "waived"))
+got = len(r.get("findings", []))
+bad = [f for f in r.get("findings", []) if f["outcome"] in ("PASS", "NOT_APPLICABLE")]
+if got != want or want == 0 or bad or int(r["summary"]["resources_evaluated"]) < 2100:
+    sys.exit(f"FAIL: streamed JSON report: {got} findings, summary {t}")
+print(f"streamed JSON report: {got} findings, summary {t}", file=sys.stderr)
+PY
+
 small_kb=$(peak_kb "$small")
 large_kb=$(peak_kb "$large")
 limit_kb=$((limit_mb * 1024))
