@@ -234,6 +234,16 @@ absl::StatusOr<std::unique_ptr<PolicyPack>> PolicyPack::Load(
   return Compile(std::move(set), diags);
 }
 
+std::unique_ptr<PolicyPack> PolicyPack::FromCompiled(
+    std::vector<CompiledPolicy> policies,
+    std::shared_ptr<const void> keep_alive) {
+  std::unique_ptr<PolicyPack> pack(new PolicyPack());
+  pack->keep_alive_ = std::move(keep_alive);
+  pack->policies_ = std::move(policies);
+  pack->Reindex();
+  return pack;
+}
+
 absl::Span<const uint32_t> PolicyPack::ForType(absl::string_view type) const {
   auto it = by_type_.find(type);
   if (it == by_type_.end()) return {};

@@ -64,6 +64,13 @@ class PolicyPack {
       const std::vector<std::string>& paths,
       const lang::FrontendOptions& options, lang::DiagnosticList& diags);
 
+  // A pack from policies compiled earlier (engine/bundle.cc loads them from
+  // a bundle). `keep_alive` owns what the policies point into, e.g. the
+  // descriptor pool built from the bundle's schemas; it outlives them.
+  static std::unique_ptr<PolicyPack> FromCompiled(
+      std::vector<CompiledPolicy> policies,
+      std::shared_ptr<const void> keep_alive = nullptr);
+
   const std::vector<CompiledPolicy>& policies() const { return policies_; }
   // Indexes into policies() of the per-resource policies on `type`.
   absl::Span<const uint32_t> ForType(absl::string_view type) const;
@@ -78,6 +85,8 @@ class PolicyPack {
   PolicyPack() = default;
   void Reindex();
 
+  // Declared before policies_ so it is destroyed after them.
+  std::shared_ptr<const void> keep_alive_;
   lang::PolicySet set_;  // keeps sources and ASTs alive
   std::vector<CompiledPolicy> policies_;
   absl::flat_hash_map<std::string, std::vector<uint32_t>> by_type_;

@@ -1,0 +1,425 @@
+#include "engine/bundle.h"
+
+#include <openssl/sha.h>
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/program_serde.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "lang/status_macros.h"
+
+namespace onus::engine {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::DescriptorPool;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::FileDescriptor;
+
+// Status with `prefix: ` in front of the message, same code.
+absl::Status Annotate(const absl::Status& s, absl::string_view prefix) {
+  return absl::Status(s.code(), absl::StrCat(prefix, ": ", s.message()));
+}
+
+std::string Deterministic(const google::protobuf::MessageLite& m) {
+  m.ByteSizeLong();  // SerializeWithCachedSizes needs the sizes cached
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::CodedOutputStream coded(&raw);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeWithCachedSizes(&coded);
+  }
+  return out;
+}
+
+// Collects the files declaring the pack's types and their imports, each
+// file after the files it imports (the order DescriptorPool::BuildFile
+// needs). Iterative: import chains are finite but not ours to bound.
+class SchemaCollector {
+ public:
+  void AddType(const Descriptor* d) {
+    if (d != nullptr) AddFile(d->file());
+  }
+
+  void AddProgram(const Program& p) {
+    for (const FieldRef& f : p.fields) {
+      if (f.owner != nullptr) AddType(f.owner->descriptor());
+    }
+    for (const MessageLiteral& m : p.messages) {
+      if (m.type != nullptr) AddType(m.type->descriptor());
+    }
+  }
+
+  void WriteTo(google::protobuf::FileDescriptorSet* set) const {
+    for (const FileDescriptor* f : order_) f->CopyTo(set->add_file());
+  }
+
+ private:
+  void AddFile(const FileDescriptor* root) {
+    if (done_.contains(root)) return;
+    // (file, next dependency to visit)
+    std::vector<std::pair<const FileDescriptor*, int>> stack = {{root, 0}};
+    absl::flat_hash_set<const FileDescriptor*> on_stack = {root};
+    while (!stack.empty()) {
+      auto& [f, next] = stack.back();
+      if (next < f->dependency_count()) {
+        const FileDescriptor* dep = f->dependency(next++);
+        if (!done_.contains(dep) && on_stack.insert(dep).second) {
+          stack.push_back({dep, 0});
+        }
+        continue;
+      }
+      done_.insert(f);
+      order_.push_back(f);
+      on_stack.erase(f);
+      stack.pop_back();
+    }
+  }
+
+  absl::flat_hash_set<const FileDescriptor*> done_;
+  std::vector<const FileDescriptor*> order_;
+};
+
+absl::Status ProgramOut(const Program& p, absl::string_view what,
+                        const CompiledPolicy& policy, onus::v1::Program* out) {
+  absl::Status s = ProgramToProto(p, out);
+  if (!s.ok()) {
+    return Annotate(s, absl::StrCat("policy ", policy.meta.id(), ", ", what));
+  }
+  return absl::OkStatus();
+}
+
+// Pools built from bundle schemas whose types the running binary lacks.
+// MessageType::For caches descriptors for the life of the process, so such
+// a pool must never be freed; keyed by digest so reloading the same bundle
+// (service hot reload) builds it once.
+class EmbeddedPools {
+ public:
+  static EmbeddedPools& Get() {
+    static EmbeddedPools* pools = new EmbeddedPools();
+    return *pools;
+  }
+  const DescriptorPool* Adopt(const std::string& digest,
+                              std::unique_ptr<DescriptorPool> pool) {
+    absl::MutexLock lock(&mu_);
+    auto [it, inserted] = pools_.try_emplace(digest, std::move(pool));
+    return it->second.get();
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<DescriptorPool>> pools_
+      ABSL_GUARDED_BY(mu_);
+};
+
+// The field `number` of `type` in `pool`: a declared field or an extension.
+const FieldDescriptor* FindField(const DescriptorPool& pool,
+                                 const Descriptor* type, uint32_t number) {
+  if (const FieldDescriptor* f = type->FindFieldByNumber(number)) return f;
+  return pool.FindExtensionByNumber(type, number);
+}
+
+// Every field a program reads must be in the bundle's schemas (so the
+// bundle is self-describing) and, when the running pool is used, have the
+// same name and type there (so the reads mean the same thing).
+absl::Status CheckFields(const onus::v1::Program& p,
+                         const DescriptorPool& embedded,
+                         const DescriptorPool* running) {
+  for (const onus::v1::FieldRef& f : p.fields()) {
+    const Descriptor* et = embedded.FindMessageTypeByName(f.message_type());
+    const FieldDescriptor* ef =
+        et != nullptr ? FindField(embedded, et, f.field_number()) : nullptr;
+    if (ef == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "reads field ", f.field_name(), " (#", f.field_number(), ") of ",
+          f.message_type(), ", which the bundle's schema does not declare"));
+    }
+    if (running == nullptr) continue;
+    const Descriptor* rt = running->FindMessageTypeByName(f.message_type());
+    const FieldDescriptor* rf =
+        rt != nullptr ? FindField(*running, rt, f.field_number()) : nullptr;
+    if (rf == nullptr || rf->name() != ef->name() || rf->type() != ef->type() ||
+        rf->is_repeated() != ef->is_repeated() ||
+        (ef->message_type() != nullptr &&
+         rf->message_type()->full_name() != ef->message_type()->full_name())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "field ", ef->full_name(), " (#", f.field_number(),
+          ") differs between the bundle's schema and this build's"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Every message type the bundle's programs and policies name is present in
+// the running (generated) pool: then the engine uses it, so bundle policies
+// read the same message types the inventory decoder produces.
+bool RunningPoolHasTypes(const onus::v1::Bundle& b,
+                         const DescriptorPool& running) {
+  for (const auto& file : b.schemas().file()) {
+    if (running.FindFileByName(file.name()) == nullptr) return false;
+  }
+  for (const onus::v1::CompiledPolicy& cp : b.policies()) {
+    const std::string& type = cp.metadata().resource_type();
+    if (!cp.account_level() && running.FindMessageTypeByName(type) == nullptr) {
+      return false;
+    }
+  }
+  return true;
+}
+
+class PolicyLoader {
+ public:
+  PolicyLoader(const DescriptorPool& embedded, const DescriptorPool* running,
+               const DescriptorPool* pool)
+      : embedded_(embedded), running_(running), pool_(pool) {}
+
+  absl::StatusOr<Program> LoadProgram(
+      const onus::v1::Program& p, absl::string_view what, const std::string& id,
+      std::shared_ptr<const lang::Source> source) {
+    const std::string where = absl::StrCat("policy ", id, ", ", what);
+    absl::Status s = CheckFields(p, embedded_, running_);
+    if (!s.ok()) return Annotate(s, where);
+    absl::StatusOr<Program> out = ProgramFromProto(p, pool_, std::move(source));
+    if (!out.ok()) return Annotate(out.status(), where);
+    return out;
+  }
+
+  absl::StatusOr<CompiledPolicy> Load(
+      const onus::v1::CompiledPolicy& cp,
+      const std::vector<std::shared_ptr<const lang::Source>>& sources) {
+    CompiledPolicy out;
+    out.meta = cp.metadata();
+    const std::string& id = out.meta.id();
+    if (id.empty()) {
+      return absl::InvalidArgumentError("bundle policy without an id");
+    }
+    if (cp.source_index() > sources.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy ", id, ": source index ", cp.source_index(),
+                       " out of range (", sources.size(), " sources)"));
+    }
+    if (cp.source_index() > 0) out.source = sources[cp.source_index() - 1];
+    out.account_level = cp.account_level();
+    out.resource_type = out.meta.resource_type();
+    if (const Descriptor* d = pool_->FindMessageTypeByName(out.resource_type)) {
+      out.type = MessageType::For(d);
+    } else if (!out.account_level) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("policy ", id, ": resource type ", out.resource_type,
+                       " is not in the bundle's schema"));
+    }
+    if (cp.has_when()) {
+      ONUS_ASSIGN_OR_RETURN(Program w,
+                            LoadProgram(cp.when(), "when", id, out.source));
+      out.when = std::move(w);
+    }
+    if (!cp.has_require()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy ", id, ": no require program"));
+    }
+    ONUS_ASSIGN_OR_RETURN(out.require,
+                          LoadProgram(cp.require(), "require", id, out.source));
+    if (cp.message_exprs_size() > 0 &&
+        cp.message_parts_size() != cp.message_exprs_size() + 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy ", id, ": message has ", cp.message_parts_size(),
+                       " text parts for ", cp.message_exprs_size(),
+                       " expressions (expected one more)"));
+    }
+    out.message_parts.assign(cp.message_parts().begin(),
+                             cp.message_parts().end());
+    for (int i = 0; i < cp.message_exprs_size(); ++i) {
+      ONUS_ASSIGN_OR_RETURN(
+          Program m, LoadProgram(cp.message_exprs(i),
+                                 absl::StrCat("message expression ", i + 1), id,
+                                 out.source));
+      out.message_exprs.push_back(std::move(m));
+    }
+    for (int i = 0; i < cp.probes_size(); ++i) {
+      const onus::v1::EvidenceProbe& pp = cp.probes(i);
+      Probe probe;
+      probe.text = pp.text();
+      probe.span = lang::Span{pp.begin(), pp.end()};
+      const std::string what =
+          absl::StrCat("probe ", i + 1, " (", pp.text(), ")");
+      ONUS_ASSIGN_OR_RETURN(probe.program,
+                            LoadProgram(pp.program(), what, id, out.source));
+      for (const auto& op : pp.operands()) {
+        ONUS_ASSIGN_OR_RETURN(
+            Program prog,
+            LoadProgram(op.program(),
+                        absl::StrCat(what, " operand ", op.text()), id,
+                        out.source));
+        probe.operands.emplace_back(op.text(), std::move(prog));
+      }
+      out.probes.push_back(std::move(probe));
+    }
+    return out;
+  }
+
+ private:
+  const DescriptorPool& embedded_;
+  const DescriptorPool* running_;  // null: the embedded pool is used
+  const DescriptorPool* pool_;     // resolves the programs
+};
+
+}  // namespace
+
+std::string BundleDigest(const onus::v1::Bundle& bundle) {
+  onus::v1::Bundle copy = bundle;
+  copy.clear_digest();
+  const std::string bytes = Deterministic(copy);
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         md);
+  return std::string(reinterpret_cast<const char*>(md), sizeof(md));
+}
+
+absl::StatusOr<onus::v1::Bundle> SaveBundle(const PolicyPack& pack,
+                                            const SaveBundleOptions& options) {
+  onus::v1::Bundle b;
+  b.set_format_version(kBundleFormatVersion);
+  b.set_compiler_version(options.compiler_version);
+  SchemaCollector schemas;
+  // Source -> 1-based index in b.sources.
+  absl::flat_hash_map<const lang::Source*, uint32_t> source_index;
+  for (const CompiledPolicy& p : pack.policies()) {
+    onus::v1::CompiledPolicy* cp = b.add_policies();
+    *cp->mutable_metadata() = p.meta;
+    cp->mutable_metadata()->set_resource_type(p.resource_type);
+    cp->set_account_level(p.account_level);
+    if (p.type != nullptr) schemas.AddType(p.type->descriptor());
+    if (options.include_sources && p.source != nullptr) {
+      auto [it, inserted] = source_index.try_emplace(
+          p.source.get(), static_cast<uint32_t>(b.sources_size() + 1));
+      if (inserted) {
+        onus::v1::SourceFile* sf = b.add_sources();
+        sf->set_name(p.source->name());
+        sf->set_text(p.source->text());
+      }
+      cp->set_source_index(it->second);
+    }
+    if (p.when.has_value()) {
+      ONUS_RETURN_IF_ERROR(ProgramOut(*p.when, "when", p, cp->mutable_when()));
+      schemas.AddProgram(*p.when);
+    }
+    ONUS_RETURN_IF_ERROR(
+        ProgramOut(p.require, "require", p, cp->mutable_require()));
+    schemas.AddProgram(p.require);
+    for (const std::string& part : p.message_parts) cp->add_message_parts(part);
+    for (const Program& m : p.message_exprs) {
+      ONUS_RETURN_IF_ERROR(
+          ProgramOut(m, "message", p, cp->add_message_exprs()));
+      schemas.AddProgram(m);
+    }
+    for (const Probe& probe : p.probes) {
+      onus::v1::EvidenceProbe* pp = cp->add_probes();
+      pp->set_text(probe.text);
+      pp->set_begin(probe.span.begin);
+      pp->set_end(probe.span.end);
+      ONUS_RETURN_IF_ERROR(
+          ProgramOut(probe.program, "probe", p, pp->mutable_program()));
+      schemas.AddProgram(probe.program);
+      for (const auto& [text, prog] : probe.operands) {
+        auto* op = pp->add_operands();
+        op->set_text(text);
+        ONUS_RETURN_IF_ERROR(
+            ProgramOut(prog, "probe operand", p, op->mutable_program()));
+        schemas.AddProgram(prog);
+      }
+    }
+  }
+  schemas.WriteTo(b.mutable_schemas());
+  b.set_digest(BundleDigest(b));
+  return b;
+}
+
+absl::StatusOr<std::unique_ptr<PolicyPack>> LoadBundle(
+    const onus::v1::Bundle& bundle) {
+  if (bundle.format_version() != kBundleFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "bundle format version ", bundle.format_version(),
+        " is not supported (this build reads version ", kBundleFormatVersion,
+        "); recompile the policies with `onus compile`"));
+  }
+  if (bundle.digest() != BundleDigest(bundle)) {
+    return absl::DataLossError("bundle digest mismatch: corrupted or tampered");
+  }
+
+  // The embedded schemas, always built: they are what the programs were
+  // compiled against, and every field read is checked against them.
+  auto embedded = std::make_unique<DescriptorPool>();
+  for (const auto& file : bundle.schemas().file()) {
+    if (embedded->BuildFile(file) == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bundle schema ", file.name(), " does not build"));
+    }
+  }
+  const DescriptorPool* generated = DescriptorPool::generated_pool();
+  const bool use_running = RunningPoolHasTypes(bundle, *generated);
+
+  std::vector<std::shared_ptr<const lang::Source>> sources;
+  for (const auto& sf : bundle.sources()) {
+    sources.push_back(std::make_shared<lang::Source>(sf.name(), sf.text()));
+  }
+
+  // Programs resolve against the running pool when it has the types; else
+  // against the embedded one, which then lives for the process. It is
+  // pinned before any MessageType is made from it; if this bundle was
+  // loaded before, the pool pinned then is reused and the new one dropped.
+  const DescriptorPool* pool = generated;
+  const DescriptorPool* schema = embedded.get();
+  if (!use_running) {
+    pool = EmbeddedPools::Get().Adopt(bundle.digest(), std::move(embedded));
+    schema = pool;
+  }
+  PolicyLoader loader(*schema, use_running ? generated : nullptr, pool);
+
+  std::vector<CompiledPolicy> policies;
+  policies.reserve(bundle.policies_size());
+  for (const onus::v1::CompiledPolicy& cp : bundle.policies()) {
+    ONUS_ASSIGN_OR_RETURN(CompiledPolicy p, loader.Load(cp, sources));
+    policies.push_back(std::move(p));
+  }
+  return PolicyPack::FromCompiled(std::move(policies));
+}
+
+absl::StatusOr<std::string> SerializeBundle(const onus::v1::Bundle& bundle) {
+  return Deterministic(bundle);
+}
+
+absl::StatusOr<std::unique_ptr<PolicyPack>> LoadBundleBytes(
+    absl::string_view bytes, absl::string_view name) {
+  onus::v1::Bundle bundle;
+  if (bytes.empty() || !bundle.ParseFromArray(bytes.data(), bytes.size())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": not a compiled bundle (truncated or corrupted bytes)"));
+  }
+  absl::StatusOr<std::unique_ptr<PolicyPack>> pack = LoadBundle(bundle);
+  if (!pack.ok()) return Annotate(pack.status(), name);
+  return pack;
+}
+
+absl::StatusOr<std::unique_ptr<PolicyPack>> LoadBundleFile(
+    const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return LoadBundleBytes(ss.str(), path);
+}
+
+}  // namespace onus::engine
