@@ -83,6 +83,10 @@ int EvalStreamInput(const engine::PolicyPack& pack, const std::string& path,
   std::ostream* dst = &out;
   if (!output.empty()) {
     file.open(output, std::ios::binary);
+    if (!file) {
+      err << "onus eval: cannot write " << output << "\n";
+      return kExitUsage;
+    }
     dst = &file;
   }
   bool failing = false;
