@@ -10,6 +10,9 @@ namespace onus::cli {
 
 int RunEval(const std::vector<std::string>& argv, std::ostream& out,
             std::ostream& err);
+// engine/cli/compile_cmd.cc: policies -> compiled bundle (.onusb).
+int RunCompile(const std::vector<std::string>& argv, std::ostream& out,
+               std::ostream& err);
 int RunCheck(const std::vector<std::string>& argv, std::ostream& out,
              std::ostream& err);
 int RunExplain(const std::vector<std::string>& argv, std::ostream& out,

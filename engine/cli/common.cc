@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/bundle.h"
 #include "engine/importer.h"
 #include "engine/snapshot_io.h"
 
@@ -17,6 +18,16 @@ namespace onus::cli {
 
 absl::StatusOr<std::unique_ptr<engine::PolicyPack>> LoadPack(
     const std::vector<std::string>& paths, std::ostream& err) {
+  // A compiled bundle (`onus compile`) loads without parsing sources; it
+  // is the whole pack, so it cannot be mixed with other paths.
+  for (const std::string& p : paths) {
+    if (!absl::EndsWith(p, engine::kBundleExtension)) continue;
+    if (paths.size() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          p, ": a compiled bundle cannot be combined with other policy paths"));
+    }
+    return engine::LoadBundleFile(p);
+  }
   lang::DiagnosticList diags;
   absl::StatusOr<std::unique_ptr<engine::PolicyPack>> pack =
       engine::PolicyPack::Load(paths, lang::FrontendOptions(), diags);

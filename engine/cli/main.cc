@@ -2,6 +2,7 @@
 //
 //   onus eval    evaluate a policy pack over an inventory snapshot
 //   onus check   compile policies and report diagnostics
+//   onus compile compile policies into a bundle (.onusb)
 //   onus test    run the test cases beside policies, with coverage
 //   onus explain print the bytecode of policies
 //   onus diff    findings new/resolved/unchanged between two snapshots
@@ -33,6 +34,9 @@ constexpr char kUsage[] =
     "       [--output FILE] [--fail-on SEVERITY] [--waivers FILE] [-j N]\n"
     "       [--policy ID]... [--verbose] [--no-evidence]\n"
     "  check PATH...          compile policies, print diagnostics\n"
+    "  compile PATH... -o PACK.onusb [--no-sources]   compiled bundle, "
+    "loadable\n"
+    "                         by --policies PACK.onusb (docs/bytecode.md)\n"
     "  test PATH...           run *_test.textproto cases beside policies\n"
     "  explain FILE... [--policy ID]   print bytecode\n"
     "  diff OLD NEW [--policies DIR]   compare findings by fingerprint\n"
@@ -56,6 +60,9 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   std::vector<std::string> rest(argv + 2, argv + argc);
   if (cmd == "eval") return onus::cli::RunEval(rest, std::cout, std::cerr);
+  if (cmd == "compile") {
+    return onus::cli::RunCompile(rest, std::cout, std::cerr);
+  }
   if (cmd == "check") return onus::cli::RunCheck(rest, std::cout, std::cerr);
   if (cmd == "test") return onus::cli::RunTest(rest, std::cout, std::cerr);
   if (cmd == "explain") {
