@@ -34,6 +34,20 @@ ONUS
 TOKEN="py-test-token-$RANDOM$RANDOM$RANDOM"
 echo "$TOKEN evaluate" > "$TMP/tokens"
 
+# Usage errors exit 2 with a clear message and never start listening.
+expect_usage() {
+  local want="$1"; shift
+  set +e; out=$(timeout 20 "$ONUS" serve "$@" 2>&1); rc=$?; set -e
+  [ "$rc" = 2 ] || { echo "serve $*: exit $rc, want 2: $out"; exit 1; }
+  grep -q -- "$want" <<<"$out" || { echo "serve $*: no '$want' in: $out"; exit 1; }
+}
+expect_usage "refusing plaintext" --policies "$TMP/policies" --listen 0.0.0.0:0 --plaintext
+expect_usage "no TLS certificate" --policies "$TMP/policies" --listen 127.0.0.1:0
+echo "short evaluate" > "$TMP/bad_tokens"
+expect_usage "bad_tokens:1: token shorter" --policies "$TMP/policies" \
+  --listen 127.0.0.1:0 --plaintext --tokens "$TMP/bad_tokens"
+expect_usage "tls-cert" --policies "$TMP/policies" --tls-cert "$TMP/missing.pem" --tls-key x
+
 "$ONUS" serve --policies "$TMP/policies" --listen 127.0.0.1:0 --plaintext \
   --tokens "$TMP/tokens" --port-file "$TMP/port" 2> "$TMP/server.log" &
 SERVER=$!
