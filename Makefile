@@ -11,7 +11,7 @@ BAZEL ?= bazel
 PYTHON ?= /usr/bin/python3
 OUT := .scratch
 
-.PHONY: all deps build demo test format lint conformance bench clean stream-test
+.PHONY: all deps build demo test format lint conformance bench clean stream-test service-bench
 
 all: build
 
@@ -60,6 +60,13 @@ bench: deps
 
 # 1,000,000 streamed resources evaluated under 300 MB peak RSS (GNU time);
 # slow, so not part of `make test` (its 20k smoke version is).
+# gRPC service: unary latency/throughput and a 1,000,000-resource
+# EvaluateStream memory check against a real server on 127.0.0.1.
+service-bench: deps
+	$(BAZEL) build -c opt //tests/service:service_bench
+	bazel-bin/tests/service/service_bench
+	bazel-bin/tests/service/service_bench --stream 1000000
+
 stream-test: deps
 	$(BAZEL) test --test_output=all //tests/stream:stream_memory_test
 
