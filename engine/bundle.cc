@@ -25,7 +25,9 @@ namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::DescriptorPool;
+using google::protobuf::DescriptorProto;
 using google::protobuf::FieldDescriptor;
+using google::protobuf::FieldDescriptorProto;
 using google::protobuf::FileDescriptor;
 
 // Status with `prefix: ` in front of the message, same code.
@@ -132,32 +134,86 @@ const FieldDescriptor* FindField(const DescriptorPool& pool,
   return pool.FindExtensionByNumber(type, number);
 }
 
+// The bundle's schemas indexed as declared (FileDescriptorProto), so field
+// reads can be checked against them without building a second descriptor
+// pool when the running one already has the types (the common case, and
+// most of the cost of a load otherwise).
+class SchemaIndex {
+ public:
+  explicit SchemaIndex(const google::protobuf::FileDescriptorSet& set) {
+    for (const auto& file : set.file()) {
+      const std::string scope =
+          file.package().empty() ? "" : absl::StrCat(".", file.package());
+      for (const auto& ext : file.extension()) AddExtension(ext);
+      std::vector<std::pair<std::string, const DescriptorProto*>> todo;
+      for (const auto& m : file.message_type()) todo.push_back({scope, &m});
+      // Iterative: nesting depth comes from the bundle.
+      while (!todo.empty()) {
+        auto [outer, m] = todo.back();
+        todo.pop_back();
+        std::string name = absl::StrCat(outer, ".", m->name());
+        for (const auto& ext : m->extension()) AddExtension(ext);
+        for (const auto& n : m->nested_type()) todo.push_back({name, &n});
+        auto& fields = messages_[name];
+        for (const auto& f : m->field()) fields[f.number()] = &f;
+      }
+    }
+  }
+
+  // Declared field `number` of message `full_name` (no leading dot).
+  const FieldDescriptorProto* Find(absl::string_view full_name,
+                                   uint32_t number) const {
+    const std::string key = absl::StrCat(".", full_name);
+    auto m = messages_.find(key);
+    if (m != messages_.end()) {
+      auto f = m->second.find(static_cast<int>(number));
+      if (f != m->second.end()) return f->second;
+    }
+    auto e = extensions_.find(std::make_pair(key, static_cast<int>(number)));
+    return e != extensions_.end() ? e->second : nullptr;
+  }
+
+ private:
+  void AddExtension(const FieldDescriptorProto& ext) {
+    extensions_[{ext.extendee(), ext.number()}] = &ext;
+  }
+
+  // Keys are ".pkg.Message", as type names appear in descriptor protos.
+  absl::flat_hash_map<std::string,
+                      absl::flat_hash_map<int, const FieldDescriptorProto*>>
+      messages_;
+  absl::flat_hash_map<std::pair<std::string, int>, const FieldDescriptorProto*>
+      extensions_;
+};
+
 // Every field a program reads must be in the bundle's schemas (so the
-// bundle is self-describing) and, when the running pool is used, have the
-// same name and type there (so the reads mean the same thing).
-absl::Status CheckFields(const onus::v1::Program& p,
-                         const DescriptorPool& embedded,
-                         const DescriptorPool* running) {
+// bundle is self-describing) and have the same name and type in the pool
+// the programs run against (so the reads mean what they meant when the
+// bundle was compiled).
+absl::Status CheckFields(const onus::v1::Program& p, const SchemaIndex& schema,
+                         const DescriptorPool& running) {
   for (const onus::v1::FieldRef& f : p.fields()) {
-    const Descriptor* et = embedded.FindMessageTypeByName(f.message_type());
-    const FieldDescriptor* ef =
-        et != nullptr ? FindField(embedded, et, f.field_number()) : nullptr;
+    const FieldDescriptorProto* ef =
+        schema.Find(f.message_type(), f.field_number());
     if (ef == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(
           "reads field ", f.field_name(), " (#", f.field_number(), ") of ",
           f.message_type(), ", which the bundle's schema does not declare"));
     }
-    if (running == nullptr) continue;
-    const Descriptor* rt = running->FindMessageTypeByName(f.message_type());
+    const Descriptor* rt = running.FindMessageTypeByName(f.message_type());
     const FieldDescriptor* rf =
-        rt != nullptr ? FindField(*running, rt, f.field_number()) : nullptr;
-    if (rf == nullptr || rf->name() != ef->name() || rf->type() != ef->type() ||
-        rf->is_repeated() != ef->is_repeated() ||
-        (ef->message_type() != nullptr &&
-         rf->message_type()->full_name() != ef->message_type()->full_name())) {
+        rt != nullptr ? FindField(running, rt, f.field_number()) : nullptr;
+    if (rf == nullptr || rf->name() != ef->name() ||
+        static_cast<int>(rf->type()) != static_cast<int>(ef->type()) ||
+        rf->is_repeated() !=
+            (ef->label() == FieldDescriptorProto::LABEL_REPEATED) ||
+        (rf->message_type() != nullptr &&
+         absl::StrCat(".", rf->message_type()->full_name()) !=
+             ef->type_name())) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "field ", ef->full_name(), " (#", f.field_number(),
-          ") differs between the bundle's schema and this build's"));
+          "field ", f.message_type(), ".", ef->name(), " (#", f.field_number(),
+          ") differs between the bundle's schema and this "
+          "build's"));
     }
   }
   return absl::OkStatus();
@@ -182,15 +238,14 @@ bool RunningPoolHasTypes(const onus::v1::Bundle& b,
 
 class PolicyLoader {
  public:
-  PolicyLoader(const DescriptorPool& embedded, const DescriptorPool* running,
-               const DescriptorPool* pool)
-      : embedded_(embedded), running_(running), pool_(pool) {}
+  PolicyLoader(const SchemaIndex& schema, const DescriptorPool* pool)
+      : schema_(schema), pool_(pool) {}
 
   absl::StatusOr<Program> LoadProgram(
       const onus::v1::Program& p, absl::string_view what, const std::string& id,
       std::shared_ptr<const lang::Source> source) {
     const std::string where = absl::StrCat("policy ", id, ", ", what);
-    absl::Status s = CheckFields(p, embedded_, running_);
+    absl::Status s = CheckFields(p, schema_, *pool_);
     if (!s.ok()) return Annotate(s, where);
     absl::StatusOr<Program> out = ProgramFromProto(p, pool_, std::move(source));
     if (!out.ok()) return Annotate(out.status(), where);
@@ -271,9 +326,8 @@ class PolicyLoader {
   }
 
  private:
-  const DescriptorPool& embedded_;
-  const DescriptorPool* running_;  // null: the embedded pool is used
-  const DescriptorPool* pool_;     // resolves the programs
+  const SchemaIndex& schema_;
+  const DescriptorPool* pool_;  // resolves the programs
 };
 
 }  // namespace
@@ -359,34 +413,30 @@ absl::StatusOr<std::unique_ptr<PolicyPack>> LoadBundle(
     return absl::DataLossError("bundle digest mismatch: corrupted or tampered");
   }
 
-  // The embedded schemas, always built: they are what the programs were
-  // compiled against, and every field read is checked against them.
-  auto embedded = std::make_unique<DescriptorPool>();
-  for (const auto& file : bundle.schemas().file()) {
-    if (embedded->BuildFile(file) == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("bundle schema ", file.name(), " does not build"));
-    }
-  }
-  const DescriptorPool* generated = DescriptorPool::generated_pool();
-  const bool use_running = RunningPoolHasTypes(bundle, *generated);
-
+  const SchemaIndex schema(bundle.schemas());
   std::vector<std::shared_ptr<const lang::Source>> sources;
   for (const auto& sf : bundle.sources()) {
     sources.push_back(std::make_shared<lang::Source>(sf.name(), sf.text()));
   }
 
-  // Programs resolve against the running pool when it has the types; else
-  // against the embedded one, which then lives for the process. It is
-  // pinned before any MessageType is made from it; if this bundle was
-  // loaded before, the pool pinned then is reused and the new one dropped.
-  const DescriptorPool* pool = generated;
-  const DescriptorPool* schema = embedded.get();
-  if (!use_running) {
+  // Programs resolve against the running (generated) pool when it has the
+  // schema files, so bundle policies read the same message types the
+  // inventory decoder produces. Otherwise a pool is built from the embedded
+  // schemas; MessageType caches its descriptors for the life of the
+  // process, so that pool is pinned before any MessageType is made from it
+  // (a bundle loaded again reuses the pool pinned the first time).
+  const DescriptorPool* pool = DescriptorPool::generated_pool();
+  if (!RunningPoolHasTypes(bundle, *pool)) {
+    auto embedded = std::make_unique<DescriptorPool>();
+    for (const auto& file : bundle.schemas().file()) {
+      if (embedded->BuildFile(file) == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bundle schema ", file.name(), " does not build"));
+      }
+    }
     pool = EmbeddedPools::Get().Adopt(bundle.digest(), std::move(embedded));
-    schema = pool;
   }
-  PolicyLoader loader(*schema, use_running ? generated : nullptr, pool);
+  PolicyLoader loader(schema, pool);
 
   std::vector<CompiledPolicy> policies;
   policies.reserve(bundle.policies_size());
