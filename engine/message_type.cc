@@ -1007,6 +1007,28 @@ ABSL_ATTRIBUTE_NOINLINE Value WrongType(Arena& arena, const MessageObj& msg,
 
 namespace {
 
+// Message elements of a cached repeated-field view get one view each, kept
+// in the list's (otherwise unused) `items`: every rule that iterates the
+// field on this resource then reads the same element views, so each
+// element's index is built once per resource, not once per rule (three
+// security-group rules walk `ingress`). Only for writable (per-evaluation)
+// parents: element views are written to lazily, which a shared constant
+// must never be.
+void ShareElements(Arena& arena, const ListObj& l, const FieldInfo& f) {
+  if (f.type != FieldDescriptor::TYPE_MESSAGE || f.message == nullptr ||
+      f.message->wkt() != FieldConv::kNone ||
+      l.rep != ListRep::kRepeatedField) {
+    return;
+  }
+  Value* items = arena.NewArray<Value>(l.size);
+  for (uint32_t i = 0; i < l.size; ++i) {
+    Value e = ListGet(arena, l, i);
+    if (e.kind != Kind::kMessage) return;  // malformed: decoded per read
+    items[i] = e;
+  }
+  const_cast<ListObj&>(l).items = items;
+}
+
 // Out of line so that GetField's fast path stays a small leaf function (no
 // register saves or stack frame): views of repeated and map fields, cached
 // in the index like sub-messages (element offsets recorded once per
@@ -1023,6 +1045,7 @@ ABSL_ATTRIBUTE_NOINLINE Value GetViewField(Arena& arena, const MessageObj& msg,
   if (v.kind == Kind::kMap || v.kind == Kind::kList) {
     cache = ViewCache(msg, f);  // the view may have built the index
     if (cache != nullptr) {
+      if (v.kind == Kind::kList) ShareElements(arena, *v.list, f);
       cache[f.child_slot] = v.kind == Kind::kMap
                                 ? static_cast<const void*>(v.map)
                                 : static_cast<const void*>(v.list);
@@ -1202,7 +1225,8 @@ Value ListGet(Arena& arena, const ListObj& list, uint32_t i) {
     return MakeError(arena, ErrorCode::kOutOfRange,
                      absl::StrCat("index out of range: ", i));
   }
-  if (list.rep == ListRep::kArray) return list.items[i];
+  // kArray, or a repeated message field with shared element views.
+  if (list.items != nullptr) return list.items[i];
   const FieldInfo& f = *static_cast<const FieldInfo*>(list.field);
   if (f.type == FieldDescriptor::TYPE_GROUP) {
     const uint8_t* d = list.data + list.offsets[2 * i];

@@ -320,6 +320,30 @@ TEST_F(ViewTest, InterleavedRepeatedOccurrencesAfterIndex) {
   EXPECT_FALSE(Has(v, "m_int_string"));
 }
 
+// Every read of a repeated message field on one (writable) view returns the
+// same element views, so an element's index is built once, not per rule.
+TEST_F(ViewTest, RepeatedMessageElementsAreSharedBetweenReads) {
+  AllTypes m;
+  m.add_r_inner()->set_b(true);
+  m.add_r_inner()->set_c(true);
+  MessageObj v = View(m);
+  Value l1 = Get(v, "r_inner");
+  ASSERT_EQ(l1.kind, Kind::kList);
+  ASSERT_EQ(l1.list->size, 2u);
+  Value e0 = ListGet(arena_, *l1.list, 0);
+  ASSERT_EQ(e0.kind, Kind::kMessage);
+  EXPECT_TRUE(Get(*e0.msg, "b").b);
+  EXPECT_FALSE(Get(*e0.msg, "c").b);
+  Value l2 = Get(v, "r_inner");
+  Value again = ListGet(arena_, *l2.list, 0);
+  EXPECT_EQ(again.msg, e0.msg);
+  Value e1 = ListGet(arena_, *l2.list, 1);
+  EXPECT_NE(e1.msg, e0.msg);
+  EXPECT_FALSE(Get(*e1.msg, "b").b);
+  EXPECT_TRUE(Get(*e1.msg, "c").b);
+  EXPECT_TRUE(ListGet(arena_, *l2.list, 2).is_error());  // out of range
+}
+
 TEST_F(ViewTest, Maps) {
   AllTypes m;
   (*m.mutable_m_string_int())["one"] = 1;
