@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -249,6 +250,44 @@ TEST_F(BundleTest, MessagePartsMustMatchExpressions) {
   absl::StatusOr<std::unique_ptr<PolicyPack>> loaded = LoadBundle(b);
   ASSERT_FALSE(loaded.ok());
   EXPECT_THAT(std::string(loaded.status().message()), HasSubstr("text parts"));
+}
+
+// A bundle whose schema files this binary does not have (renamed here)
+// loads against a pool built from its embedded schemas, and evaluates the
+// same: the VM reads fields from the wire bytes by number.
+TEST_F(BundleTest, UnknownSchemaFilesUseTheEmbeddedPool) {
+  onus::v1::Bundle b = Save();
+  for (auto& file : *b.mutable_schemas()->mutable_file()) {
+    file.set_name(absl::StrCat("embedded/", file.name()));
+    for (auto& dep : *file.mutable_dependency()) {
+      dep = absl::StrCat("embedded/", dep);
+    }
+  }
+  b.set_digest(BundleDigest(b));
+  absl::StatusOr<std::unique_ptr<PolicyPack>> loaded = LoadBundle(b);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const CompiledPolicy& p = (*loaded)->policies()[0];
+  ASSERT_NE(p.type, nullptr);
+  EXPECT_NE(p.type->descriptor()->file()->pool(),
+            google::protobuf::DescriptorPool::generated_pool());
+  EXPECT_TRUE(
+      absl::StartsWith(p.type->descriptor()->file()->name(), "embedded/"));
+  // Same outcomes as the sources (messages and evidence included).
+  const onus::v1::Report want = Run(*pack_);
+  const onus::v1::Report got = Run(**loaded);
+  ASSERT_EQ(want.findings_size(), got.findings_size());
+  int differ = 0;
+  for (int i = 0; i < want.findings_size(); ++i) {
+    if (want.findings(i).SerializeAsString() !=
+        got.findings(i).SerializeAsString()) {
+      ++differ;
+    }
+  }
+  EXPECT_EQ(differ, 0);
+  // Loading the same bundle again reuses the pinned pool.
+  absl::StatusOr<std::unique_ptr<PolicyPack>> again = LoadBundle(b);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)->policies()[0].type, p.type);
 }
 
 }  // namespace
