@@ -110,20 +110,23 @@ struct Task {
   absl::Span<const uint32_t> policies;
 };
 
-class Worker : public EvalHost {
+// Cache-line aligned: workers are allocated back to back, and each writes
+// its arena cursor and counters for every pair; sharing a line with the
+// next worker's would make two threads contend for it.
+class alignas(64) Worker : public EvalHost {
  public:
   Worker(const PolicyPack& pack, const Inventory& inv, const EvalOptions& opts,
          Value now, size_t num_policies)
-      : pack_(pack),
-        inv_(inv),
-        opts_(opts),
-        now_(now),
-        per_policy_(num_policies) {
+      : pack_(pack), inv_(inv), opts_(opts), now_(now), per_policy_() {
     budget_template_.instructions = opts.instruction_budget;
     budget_template_.iterations = opts.iteration_budget;
     budget_template_.deadline = opts.deadline;
     budget_template_.cancelled = opts.cancelled;
     budget_template_.host = this;
+    // Spare capacity past the used counters keeps another worker's
+    // allocation off their last cache line.
+    per_policy_.reserve(num_policies + 64 / sizeof(Counts) + 1);
+    per_policy_.resize(num_policies);
   }
 
   // Evaluates every policy of the task; appends findings per detail level.
@@ -237,6 +240,13 @@ class Worker : public EvalHost {
   }
 
   Value RunProgram(const Program& prog, Value root) {
+    // Rules bind at most `r` and `now`: two variables, no 8-slot array to
+    // clear per pair.
+    if (prog.var_names.size() <= 2) {
+      Value vars2[2] = {root, now_};
+      EvalBudget budget = budget_template_;
+      return engine::Run(prog, vars2, arena_, budget);
+    }
     Value vars[8];
     size_t n = prog.var_names.size();
     if (n > 8) n = 8;
