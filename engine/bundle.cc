@@ -36,15 +36,48 @@ absl::Status Annotate(const absl::Status& s, absl::string_view prefix) {
 }
 
 std::string Deterministic(const google::protobuf::MessageLite& m) {
-  m.ByteSizeLong();  // SerializeWithCachedSizes needs the sizes cached
-  std::string out;
+  const size_t size = m.ByteSizeLong();  // also caches the sizes
+  std::string out(size, '\0');
   {
-    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::ArrayOutputStream raw(out.data(),
+                                                static_cast<int>(size));
     google::protobuf::io::CodedOutputStream coded(&raw);
     coded.SetSerializationDeterministic(true);
     m.SerializeWithCachedSizes(&coded);
   }
   return out;
+}
+
+std::string Sha256(const std::string& bytes) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         md);
+  return std::string(reinterpret_cast<const char*>(md), sizeof(md));
+}
+
+// BundleDigest without copying the bundle: the digest is moved out for the
+// hash and put back.
+std::string DigestInPlace(onus::v1::Bundle& bundle) {
+  std::string saved;
+  saved.swap(*bundle.mutable_digest());
+  bundle.clear_digest();
+  std::string digest = Sha256(Deterministic(bundle));
+  bundle.mutable_digest()->swap(saved);
+  return digest;
+}
+
+absl::Status CheckVersion(const onus::v1::Bundle& bundle) {
+  if (bundle.format_version() != kBundleFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "bundle format version ", bundle.format_version(),
+        " is not supported (this build reads version ", kBundleFormatVersion,
+        "); recompile the policies with `onus compile`"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DigestMismatch() {
+  return absl::DataLossError("bundle digest mismatch: corrupted or tampered");
 }
 
 // Collects the files declaring the pack's types and their imports, each
@@ -334,12 +367,7 @@ class PolicyLoader {
 
 std::string BundleDigest(const onus::v1::Bundle& bundle) {
   onus::v1::Bundle copy = bundle;
-  copy.clear_digest();
-  const std::string bytes = Deterministic(copy);
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         md);
-  return std::string(reinterpret_cast<const char*>(md), sizeof(md));
+  return DigestInPlace(copy);
 }
 
 absl::StatusOr<onus::v1::Bundle> SaveBundle(const PolicyPack& pack,
@@ -401,18 +429,23 @@ absl::StatusOr<onus::v1::Bundle> SaveBundle(const PolicyPack& pack,
   return b;
 }
 
+namespace {
+absl::StatusOr<std::unique_ptr<PolicyPack>> LoadChecked(
+    const onus::v1::Bundle& bundle);
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<PolicyPack>> LoadBundle(
     const onus::v1::Bundle& bundle) {
-  if (bundle.format_version() != kBundleFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "bundle format version ", bundle.format_version(),
-        " is not supported (this build reads version ", kBundleFormatVersion,
-        "); recompile the policies with `onus compile`"));
-  }
-  if (bundle.digest() != BundleDigest(bundle)) {
-    return absl::DataLossError("bundle digest mismatch: corrupted or tampered");
-  }
+  ONUS_RETURN_IF_ERROR(CheckVersion(bundle));
+  if (bundle.digest() != BundleDigest(bundle)) return DigestMismatch();
+  return LoadChecked(bundle);
+}
 
+namespace {
+
+// The bundle's version and digest are already checked.
+absl::StatusOr<std::unique_ptr<PolicyPack>> LoadChecked(
+    const onus::v1::Bundle& bundle) {
   const SchemaIndex schema(bundle.schemas());
   std::vector<std::shared_ptr<const lang::Source>> sources;
   for (const auto& sf : bundle.sources()) {
@@ -447,6 +480,8 @@ absl::StatusOr<std::unique_ptr<PolicyPack>> LoadBundle(
   return PolicyPack::FromCompiled(std::move(policies));
 }
 
+}  // namespace
+
 absl::StatusOr<std::string> SerializeBundle(const onus::v1::Bundle& bundle) {
   return Deterministic(bundle);
 }
@@ -458,7 +493,11 @@ absl::StatusOr<std::unique_ptr<PolicyPack>> LoadBundleBytes(
     return absl::InvalidArgumentError(absl::StrCat(
         name, ": not a compiled bundle (truncated or corrupted bytes)"));
   }
-  absl::StatusOr<std::unique_ptr<PolicyPack>> pack = LoadBundle(bundle);
+  // As LoadBundle, but the parsed bundle is ours: no copy for the digest.
+  absl::Status s = CheckVersion(bundle);
+  if (s.ok() && bundle.digest() != DigestInPlace(bundle)) s = DigestMismatch();
+  if (!s.ok()) return Annotate(s, name);
+  absl::StatusOr<std::unique_ptr<PolicyPack>> pack = LoadChecked(bundle);
   if (!pack.ok()) return Annotate(pack.status(), name);
   return pack;
 }
