@@ -31,7 +31,10 @@ demo: deps
 	@echo "Also try: --format html --output report.html, --format sarif, --fail-on high"
 
 # Every suite runs even when an earlier one failed; the summary line and the
-# exit status reflect all of them.
+# exit status reflect all of them. The CEL conformance suite counts one check
+# per file with a target (met or not, as the issue defines the gate); its
+# per-test numbers are printed above the summary and kept in
+# docs/conformance.md.
 test: deps
 	@mkdir -p $(OUT) && rm -f $(OUT)/extra_counts.txt $(OUT)/bep.json
 	@set -o pipefail; rc=0; \
@@ -44,8 +47,12 @@ test: deps
 	grep -E '^sarif-schema: [0-9]+ passed' $(OUT)/sarif.txt >> $(OUT)/extra_counts.txt \
 	  || echo "sarif-schema: 0 passed, 1 failed" >> $(OUT)/extra_counts.txt; \
 	if [ -x tests/conformance/run.sh ]; then \
-	  tests/conformance/run.sh 2>&1 | tee $(OUT)/conformance.txt || rc=1; \
-	  grep -E '^conformance: [0-9]+ passed' $(OUT)/conformance.txt >> $(OUT)/extra_counts.txt || rc=1; \
+	  crc=0; tests/conformance/run.sh 2>&1 | tee $(OUT)/conformance.txt || crc=1; \
+	  [ $$crc -eq 0 ] || rc=1; \
+	  targeted=$$(grep -cE '\(target [0-9]+%\)' $(OUT)/conformance.txt); \
+	  below=$$(grep -c '^below target' $(OUT)/conformance.txt); \
+	  if [ $$crc -ne 0 ] && [ $$below -eq 0 ]; then below=1; fi; \
+	  echo "conformance targets: $$((targeted - below)) passed, $$below failed" >> $(OUT)/extra_counts.txt; \
 	fi; \
 	$(PYTHON) .ci/summarize.py $(OUT)/bep.json $(OUT)/extra_counts.txt || rc=1; \
 	exit $$rc
