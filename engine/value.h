@@ -248,7 +248,10 @@ enum class ListRep : uint8_t { kArray, kRepeatedField };
 struct ListObj {
   ListRep rep = ListRep::kArray;
   uint32_t size = 0;
-  // kArray
+  // kArray: the elements. kRepeatedField: null, or the elements already
+  // decoded (a repeated sub-message field read by several rules of one
+  // resource is decoded once; ListGet then returns items[i]). Code that
+  // treats `items` as the whole list must check `rep == kArray` first.
   const Value* items = nullptr;
   // kRepeatedField: element i is decoded from `offsets[i]` in `data`.
   const uint8_t* data = nullptr;
