@@ -36,6 +36,10 @@ Value HasByName(Arena& arena, Value v, absl::string_view name);
 
 Value NoMatchingOverload(Arena& arena, absl::string_view fn, Value a);
 
+// Unwraps an optional list/map/message entry: *keep = false for none; an
+// error value for something that is not an optional.
+Value UnwrapOptional(Arena& arena, Value v, bool* keep);
+
 }  // namespace onus::engine::vm_internal
 
 #endif  // ONUS_ENGINE_VM_INTERNAL_H_
