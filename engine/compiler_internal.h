@@ -81,6 +81,7 @@ class CompilerState {
   void ResolveExpr(const lang::Expr* e, int depth);
   bool IsLocal(const std::string& name) const;
   bool ResolveQualified(const lang::Expr* node, const std::string& name);
+  bool ResolveReference(const lang::Expr* e, const lang::Reference& ref);
   std::vector<std::string> Candidates(const std::string& name) const;
   bool LookupConstant(const std::string& name, Value* out) const;
   int VarSlot(const std::string& name);

@@ -325,6 +325,32 @@ bool CompilerState::QualifiedName(const Expr* e, std::string* out) {
 
 // Resolves a (qualified) name spelled by `node` against the declared
 // variables, then type names and enum constants, following the container.
+// A name the checker resolved (variable, enum constant, type name used as a
+// value): the node becomes a variable load or a constant. False when the
+// reference is of another kind (the caller resolves the node itself).
+bool CompilerState::ResolveReference(const Expr* e, const Reference& ref) {
+  switch (ref.kind) {
+    case Reference::Kind::kVariable:
+      Res(e).kind = Resolution::Kind::kVar;
+      Res(e).var = VarSlot(ref.name);
+      return true;
+    case Reference::Kind::kEnumConstant:
+      Res(e).kind = Resolution::Kind::kConst;
+      Res(e).constant = EnumConstantValue(options_, *program_.arena, ref.name,
+                                          ref.enum_value);
+      return true;
+    case Reference::Kind::kTypeName: {
+      Value v;
+      if (!LookupConstant(ref.name, &v)) return false;
+      Res(e).kind = Resolution::Kind::kConst;
+      Res(e).constant = v;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 bool CompilerState::ResolveQualified(const Expr* node,
                                      const std::string& name) {
   for (const std::string& c : Candidates(name)) {
@@ -404,30 +430,7 @@ void CompilerState::ResolveExpr(const Expr* e, int depth) {
     }
     case ExprKind::kIdent: {
       if (IsLocal(e->name)) return;  // lower binds it to its register
-      if (ref != nullptr) {
-        switch (ref->kind) {
-          case Reference::Kind::kVariable:
-            Res(e).kind = Resolution::Kind::kVar;
-            Res(e).var = VarSlot(ref->name);
-            return;
-          case Reference::Kind::kEnumConstant:
-            Res(e).kind = Resolution::Kind::kConst;
-            Res(e).constant = EnumConstantValue(options_, *program_.arena,
-                                                ref->name, ref->enum_value);
-            return;
-          case Reference::Kind::kTypeName: {
-            Value v;
-            if (LookupConstant(ref->name, &v)) {
-              Res(e).kind = Resolution::Kind::kConst;
-              Res(e).constant = v;
-              return;
-            }
-            break;
-          }
-          default:
-            break;
-        }
-      }
+      if (ref != nullptr && ResolveReference(e, *ref)) return;
       if (ResolveQualified(e, e->name)) return;
       // Unchecked: an undeclared name becomes a variable the caller may
       // bind at run time ("undeclared reference" if it does not).
@@ -438,28 +441,7 @@ void CompilerState::ResolveExpr(const Expr* e, int depth) {
     case ExprKind::kSelect: {
       if (!e->test_only && !e->optional_select) {
         if (ref != nullptr) {
-          switch (ref->kind) {
-            case Reference::Kind::kVariable:
-              Res(e).kind = Resolution::Kind::kVar;
-              Res(e).var = VarSlot(ref->name);
-              return;
-            case Reference::Kind::kEnumConstant:
-              Res(e).kind = Resolution::Kind::kConst;
-              Res(e).constant = EnumConstantValue(options_, *program_.arena,
-                                                  ref->name, ref->enum_value);
-              return;
-            case Reference::Kind::kTypeName: {
-              Value v;
-              if (LookupConstant(ref->name, &v)) {
-                Res(e).kind = Resolution::Kind::kConst;
-                Res(e).constant = v;
-                return;
-              }
-              break;
-            }
-            default:
-              break;
-          }
+          if (ResolveReference(e, *ref)) return;
         } else {
           // Unchecked: the longest qualified name wins, so try this node's
           // full name before descending to shorter prefixes.
