@@ -851,13 +851,30 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   Found r = ElementRange(&arena, m, f, &begin, &end);
   if (r == Found::kAbsent) return f.default_value;
   if (r == Found::kMalformed) return Malformed(arena, f);
-  OffsetVec offs, lens;
+  OffsetVec offs, lens, keys;
+  const uint32_t kwt = f.map_key->wire_type;
   bool ok = ForEachElement(m, f, begin, end, [&](uint32_t off) {
     const uint8_t* q = m.data + off;
     uint32_t n;
     if (!wire::ReadLength(&q, end, &n)) return false;
     offs.Push(arena, static_cast<uint32_t>(q - m.data));
     lens.Push(arena, n);
+    // The entry's last key (field 1 with the key's wire type).
+    uint32_t key_at = 0;
+    const uint8_t* e = q;
+    const uint8_t* const e_end = q + n;
+    while (e < e_end) {
+      uint32_t num, wt;
+      const uint8_t* v;
+      if (!wire::NextField(&e, e_end, &num, &wt, &v)) {
+        key_at = MapObj::kMalformedEntry;  // reported by the lookups
+        break;
+      }
+      if (num == 1 && wt == kwt) {
+        key_at = static_cast<uint32_t>(v - m.data) + 1;
+      }
+    }
+    keys.Push(arena, key_at);
     return true;
   });
   if (!ok) return Malformed(arena, f);
@@ -868,6 +885,7 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   mo->data = m.data;
   mo->offsets = offs.data;
   mo->lengths = lens.data;
+  mo->key_at = keys.data;
   mo->field = &f;
   return Value::Map(mo);
 }
@@ -1363,19 +1381,37 @@ enum class EntryFound { kAbsent, kFound, kMalformed };
 
 // The last entry of wire map `map` whose key equals `key` (normalised to
 // the key kind). Later entries override earlier ones (protobuf map merge
-// semantics). Keys are compared in place: one scan of each entry's few
-// bytes, no views and no UTF-8 check (equal bytes to a valid key are
-// valid). The same scan notes where the entry's value is (*val, null if
-// absent) and how often it occurs, so a hit needs no index over the entry.
+// semantics). Keys are compared in place where the view noted them (no
+// parsing of entries, no views and no UTF-8 check: equal bytes to a valid
+// key are valid); the matching entry alone is scanned for its value (*val,
+// null if absent, and how often it occurs), so a hit needs no index over
+// the entry.
 EntryFound FindEntry(const MapObj& map, const Value& k, uint32_t* entry,
                      const uint8_t** val, int* val_count) {
   const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
   const FieldInfo& kf = *f.map_key;
   const uint32_t vwt = f.map_value->wire_type;
   for (uint32_t i = map.size; i-- > 0;) {
+    const uint32_t ka = map.key_at[i];
+    if (ka == MapObj::kMalformedEntry) return EntryFound::kMalformed;
+    const uint8_t* const end = map.data + map.offsets[i] + map.lengths[i];
+    bool eq;
+    if (ka == 0) {  // absent key: the key type's zero value
+      eq = k.kind == Kind::kString ? k.len == 0 : k.u == 0;
+    } else if (k.kind == Kind::kString) {
+      // Checked when the view was made: the length and its bytes fit.
+      const uint8_t* q = map.data + (ka - 1);
+      uint32_t n = 0;
+      eq = wire::ReadLength(&q, end, &n) && n == k.len &&
+           (n == 0 || std::memcmp(q, k.str, n) == 0);
+    } else {
+      Value ek;
+      DecodeScalar(kf, map.data + (ka - 1), end, &ek);
+      eq = k.kind == Kind::kBool ? ek.b == k.b : ek.u == k.u;
+    }
+    if (!eq) continue;
+    // The value: the last field 2 with the value's wire type.
     const uint8_t* p = map.data + map.offsets[i];
-    const uint8_t* end = p + map.lengths[i];
-    const uint8_t* kp = nullptr;
     const uint8_t* vp = nullptr;
     int vc = 0;
     while (p < end) {
@@ -1384,31 +1420,15 @@ EntryFound FindEntry(const MapObj& map, const Value& k, uint32_t* entry,
       if (!wire::NextField(&p, end, &num, &wt, &v)) {
         return EntryFound::kMalformed;
       }
-      if (num == 1 && wt == kf.wire_type) kp = v;
       if (num == 2 && wt == vwt) {
         vp = v;
         ++vc;
       }
     }
-    bool eq;
-    if (kp == nullptr) {  // absent key: the key type's zero value
-      eq = k.kind == Kind::kString ? k.len == 0 : k.u == 0;
-    } else if (k.kind == Kind::kString) {
-      uint32_t n = 0;
-      const uint8_t* q = kp;
-      eq = wire::ReadLength(&q, end, &n) && n == k.len &&
-           std::memcmp(q, k.str, n) == 0;
-    } else {
-      Value ek;
-      DecodeScalar(kf, kp, end, &ek);  // validated by the scan
-      eq = k.kind == Kind::kBool ? ek.b == k.b : ek.u == k.u;
-    }
-    if (eq) {
-      *entry = i;
-      *val = vp;
-      *val_count = vc;
-      return EntryFound::kFound;
-    }
+    *entry = i;
+    *val = vp;
+    *val_count = vc;
+    return EntryFound::kFound;
   }
   return EntryFound::kAbsent;
 }
