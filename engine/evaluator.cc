@@ -523,6 +523,7 @@ absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
   }
   summary->set_resources_evaluated(tasks.size());
   summary->set_policies(pack.policies().size());
+  summary->set_bundle_digest(pack.bundle_digest());
   if (options.waivers != nullptr) {
     for (const auto& w : options.waivers->file().waivers()) {
       if (!Waivers::Expired(w, options.wall_now)) continue;

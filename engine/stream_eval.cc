@@ -116,6 +116,7 @@ class StreamEvaluator {
     }
     summary->set_resources_evaluated(resources_evaluated_);
     summary->set_policies(pack_.policies().size());
+    summary->set_bundle_digest(pack_.bundle_digest());
     *summary->mutable_expired_waivers() = expired_waivers_;
     auto to_ts = [](absl::Time t, google::protobuf::Timestamp* out) {
       int64_t s = absl::ToUnixSeconds(t);
