@@ -77,6 +77,65 @@ TEST_F(ServiceTest, EvaluateInlineResourcesWithSelectionAndDetail) {
   EXPECT_EQ(CountOutcome(resp.report(), onus::v1::PASS), 1);
 }
 
+TEST_F(ServiceTest, PolicyListingChoosesWhatTheReportDescribes) {
+  // One bucket and no account: the two bucket policies run, the account
+  // policy does not.
+  const std::vector<std::string> ran = {"aws.s3.versioning", "aws.s3.named"};
+  const std::vector<std::string> all = {"aws.s3.versioning", "aws.s3.named",
+                                        "aws.account.multi_region_trail"};
+  using Opts = onus::v1::EvaluateOptions;
+  struct Case {
+    Opts::PolicyListing listing;
+    std::vector<std::string> want;
+  };
+  for (const Case& c :
+       std::vector<Case>{{Opts::POLICY_LISTING_UNSPECIFIED, ran},
+                         {Opts::EVALUATED_POLICIES, ran},
+                         {Opts::ALL_POLICIES, all},
+                         {Opts::NO_POLICIES, {}}}) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    onus::v1::EvaluateRequest req;
+    *req.add_resources() = Bucket("111", 0, false);
+    req.mutable_options()->set_policy_listing(c.listing);
+    onus::v1::EvaluateResponse resp;
+    ASSERT_TRUE(stub_->Evaluate(&ctx, req, &resp).ok());
+    std::vector<std::string> meta, counts;
+    for (const auto& p : resp.report().policies()) meta.push_back(p.id());
+    for (const auto& p : resp.report().summary().by_policy()) {
+      counts.push_back(p.policy_id());
+    }
+    EXPECT_THAT(meta, ::testing::UnorderedElementsAreArray(c.want))
+        << c.listing;
+    EXPECT_THAT(counts, ::testing::UnorderedElementsAreArray(c.want))
+        << c.listing;
+    EXPECT_EQ(resp.report().summary().totals().fail(), 1u);
+    EXPECT_EQ(resp.report().summary().totals().pass(), 1u);
+
+    // The stream's summary lists the same policies.
+    grpc::ClientContext sctx;
+    Bound(&sctx);
+    auto stream = stub_->EvaluateStream(&sctx);
+    onus::v1::EvaluateStreamRequest item;
+    item.mutable_options()->set_policy_listing(c.listing);
+    *item.mutable_item()->mutable_resource() = Bucket("111", 0, false);
+    ASSERT_TRUE(stream->Write(item));
+    stream->WritesDone();
+    onus::v1::EvaluateStreamResponse m;
+    onus::v1::RunSummary summary;
+    while (stream->Read(&m)) {
+      if (m.has_summary()) summary = m.summary();
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+    std::vector<std::string> stream_counts;
+    for (const auto& p : summary.by_policy()) {
+      stream_counts.push_back(p.policy_id());
+    }
+    EXPECT_THAT(stream_counts, ::testing::UnorderedElementsAreArray(c.want))
+        << c.listing;
+  }
+}
+
 TEST_F(ServiceTest, SelectionBySeverityFrameworkAndPackage) {
   struct Case {
     std::function<void(onus::v1::PolicySelector*)> set;
@@ -424,6 +483,9 @@ TEST(ServiceBuiltInPack, DiskBundleServesSelections) {
     onus::v1::EvaluateRequest req;
     *req.mutable_snapshot() = MakeSnapshot(3);
     req.mutable_options()->mutable_selection()->add_ids(sel);
+    // Every selected policy, not only those that ran on these buckets.
+    req.mutable_options()->set_policy_listing(
+        onus::v1::EvaluateOptions::ALL_POLICIES);
     onus::v1::EvaluateResponse resp;
     grpc::Status s = stub->Evaluate(&ctx, req, &resp);
     ASSERT_TRUE(s.ok()) << sel << ": " << s.error_message();
@@ -521,7 +583,9 @@ TEST_F(AuthTest, TokensAndRoles) {
   EXPECT_EQ(ok.bundle().policies(), 2u);
   EXPECT_EQ(server_->bundle_version(), 2u);
 
-  // One JSON line per call, with method and status.
+  // One JSON line per call, with method and status. Lines are written by a
+  // background thread; Shutdown writes the last ones before it returns.
+  server_->Shutdown(absl::Seconds(5));
   std::string log = log_.str();
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 8);  // 5 + 3 calls
   EXPECT_THAT(log, HasSubstr("\"method\":\"LoadBundle\""));
