@@ -274,7 +274,9 @@ void MetricsHttpServer::Loop() {
   for (;;) {
     std::vector<pollfd> fds;
     fds.push_back({wake_fd_[0], POLLIN, 0});
-    fds.push_back({listen_fd_, POLLIN, 0});
+    const bool full =
+        static_cast<int>(conns.size()) >= options_.max_connections;
+    fds.push_back({full ? -1 : listen_fd_, POLLIN, 0});
     absl::Time now = absl::Now();
     absl::Duration wait = absl::Seconds(1);
     for (const Conn& c : conns) {
@@ -357,18 +359,13 @@ void MetricsHttpServer::Loop() {
                 conns.end());
 
     if (fds[1].revents & POLLIN) {
-      for (;;) {
+      // At capacity, further connections wait in the listen backlog (the
+      // listener is left out of poll) until a slot frees: every connection
+      // ends within request_timeout plus the time to write its answer.
+      while (static_cast<int>(conns.size()) < options_.max_connections) {
         int fd =
             accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) break;
-        if (static_cast<int>(conns.size()) >= options_.max_connections) {
-          std::string r =
-              Error(503, "Service Unavailable", "too many connections")
-                  .Serialize();
-          (void)!send(fd, r.data(), r.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-          close(fd);
-          continue;
-        }
         Conn c;
         c.fd = fd;
         c.deadline = now + options_.request_timeout;

@@ -5,9 +5,9 @@
 // `request_timeout` 408. Every response closes its connection.
 //
 // One thread multiplexes up to `max_connections` connections with poll(),
-// so a slow or silent client cannot hold the endpoint for others; beyond
-// that, new connections get 503. Nothing here is specific to metrics but
-// the path.
+// so a slow or silent client holds one slot for at most `request_timeout`;
+// beyond that many, new connections wait in the listen backlog until a slot
+// frees. Nothing here is specific to metrics but the path.
 #ifndef ONUS_ENGINE_SERVICE_METRICS_HTTP_H_
 #define ONUS_ENGINE_SERVICE_METRICS_HTTP_H_
 
