@@ -1,0 +1,585 @@
+// The issue's service performance targets, measured against a real server on
+// loopback with the built-in pack (policies/) and the Acme sample resources
+// (tests/data/acme), one resource per unary call:
+//
+//   1. open loop: Evaluate sent at a fixed --rate for --seconds; latency is
+//      measured from each call's intended send time, so a stall delays the
+//      calls behind it in the figures too (no coordinated omission).
+//      Target: p99 < 1 ms at 1,000 requests/s.
+//   2. closed loop: --clients calls kept in flight with the callback API
+//      (a cheap load generator: client and server share the machine).
+//      Target: >= 20,000 requests/s.
+//   3. EvaluateStream of --stream-resources resources (accounts marked
+//      complete) against the in-process engine (engine::Evaluate, one
+//      thread) on the same resources. Target: stream >= 70% of the engine.
+//
+// Each target line ends in MET or MISSED. The server runs in this process
+// (logging its JSON call lines to /dev/null, as `onus serve` does to
+// stderr) unless --target HOST:PORT names a running plaintext server.
+//
+//   bazel run -c opt //tests/service:unary_bench
+//   bazel run -c opt //tests/service:unary_bench -- --seconds 2 --smoke
+//
+// --smoke (the test target unary_bench_smoke_test) runs every phase briefly
+// and checks only that calls succeeded and counts are consistent; it has
+// no timing bounds. Exit status: 0 when every call succeeded (targets
+// missed do not fail the run), 1 otherwise.
+#include <grpcpp/grpcpp.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "engine/evaluator.h"
+#include "engine/inventory.h"
+#include "engine/policy_pack.h"
+#include "engine/service/server.h"
+#include "engine/snapshot_io.h"
+#include "onus/v1/service.grpc.pb.h"
+
+namespace onus::engine::bench {
+namespace {
+
+int64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+void SleepUntilNs(int64_t t) {
+  timespec ts;
+  ts.tv_sec = t / 1'000'000'000;
+  ts.tv_nsec = t % 1'000'000'000;
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) != 0) {
+  }
+}
+
+// Latencies recorded from gRPC's callback threads into preallocated slots.
+class Recorder {
+ public:
+  explicit Recorder(size_t capacity) : ns_(capacity) {}
+  void Add(int64_t ns) {
+    size_t i = n_.fetch_add(1, std::memory_order_relaxed);
+    if (i < ns_.size()) ns_[i] = ns;
+  }
+  // Sorted copy of what was recorded.
+  std::vector<int64_t> Sorted() const {
+    std::vector<int64_t> v(ns_.begin(),
+                           ns_.begin() + std::min(ns_.size(), n_.load()));
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+
+ private:
+  std::vector<int64_t> ns_;
+  std::atomic<size_t> n_{0};
+};
+
+double PctMs(const std::vector<int64_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i =
+      std::min(sorted.size() - 1,
+               static_cast<size_t>(p * static_cast<double>(sorted.size())));
+  return static_cast<double>(sorted[i]) / 1e6;
+}
+
+const char* Verdict(bool met) { return met ? "MET" : "MISSED"; }
+
+double LoadAverage() {
+  std::ifstream f("/proc/loadavg");
+  double l = -1;
+  f >> l;
+  return l;
+}
+
+struct Flags {
+  std::map<std::string, std::string> v = {
+      {"seconds", "10"},
+      {"rate", "1000"},
+      {"clients", "64"},
+      {"channels", "1"},
+      {"stream-resources", "100000"},
+      {"account-size", "1000"},
+      {"policies", "policies"},
+      {"input", "tests/data/acme/snapshot.textproto"},
+      {"target", ""},
+      {"phases", "engine,open,closed,stream"},
+      {"log", "1"},
+      {"server-threads", ""},
+  };
+  bool smoke = false;
+  int64_t Int(const std::string& k) const {
+    int64_t x = 0;
+    (void)absl::SimpleAtoi(v.at(k), &x);
+    return x;
+  }
+  bool Phase(const std::string& p) const {
+    return absl::StrContains(absl::StrCat(",", v.at("phases"), ","),
+                             absl::StrCat(",", p, ","));
+  }
+};
+
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, int i) {
+  grpc::ChannelArguments args;
+  // Distinct arguments give each channel its own connection.
+  args.SetInt("onus.bench.channel", i);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+// One resource per request, cycling through the sample's resources.
+std::vector<onus::v1::EvaluateRequest> MakeRequests(
+    const onus::v1::Snapshot& snap) {
+  std::vector<onus::v1::EvaluateRequest> reqs;
+  for (const onus::v1::Resource& r : snap.resources()) {
+    onus::v1::EvaluateRequest q;
+    *q.add_resources() = r;
+    reqs.push_back(std::move(q));
+  }
+  return reqs;
+}
+
+struct CallTotals {
+  std::atomic<int64_t> ok{0}, failed{0}, resources{0};
+  std::string first_error;
+  absl::Mutex mu;
+  void Done(const grpc::Status& s, const onus::v1::EvaluateResponse& resp) {
+    if (s.ok()) {
+      ok.fetch_add(1, std::memory_order_relaxed);
+      resources.fetch_add(
+          static_cast<int64_t>(resp.report().summary().resources_evaluated()),
+          std::memory_order_relaxed);
+    } else {
+      failed.fetch_add(1, std::memory_order_relaxed);
+      absl::MutexLock l(&mu);
+      if (first_error.empty()) {
+        first_error = absl::StrCat(s.error_code(), ": ", s.error_message());
+      }
+    }
+  }
+};
+
+struct AsyncCall {
+  grpc::ClientContext ctx;
+  onus::v1::EvaluateResponse resp;
+  int64_t start_ns = 0;
+};
+
+// --- 1. open loop
+
+bool OpenLoop(const Flags& f, const std::string& target,
+              const std::vector<onus::v1::EvaluateRequest>& reqs) {
+  const int64_t rate = std::max<int64_t>(1, f.Int("rate"));
+  const int64_t seconds = std::max<int64_t>(1, f.Int("seconds"));
+  const int64_t total = rate * seconds;
+  const int64_t warmup = std::min<int64_t>(rate, total / 5);
+  auto stub = onus::v1::Evaluator::NewStub(NewChannel(target, 1000));
+  Recorder rec(static_cast<size_t>(total));
+  CallTotals totals;
+  std::atomic<int64_t> outstanding{0};
+  absl::Notification all_done;
+  // Warm-up calls (connection, selection caches) are not recorded.
+  for (int64_t i = 0; i < warmup; ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(30));
+    onus::v1::EvaluateResponse resp;
+    grpc::Status s = stub->Evaluate(&ctx, reqs[i % reqs.size()], &resp);
+    if (!s.ok()) {
+      std::printf("open loop: warm-up call failed: %s\n",
+                  s.error_message().c_str());
+      return false;
+    }
+  }
+  const int64_t interval = 1'000'000'000 / rate;
+  const int64_t t0 = NowNs() + 1'000'000;
+  int64_t max_lag = 0;
+  outstanding = 1;  // the sender's own reference
+  for (int64_t i = 0; i < total; ++i) {
+    const int64_t intended = t0 + i * interval;
+    SleepUntilNs(intended);
+    max_lag = std::max(max_lag, NowNs() - intended);
+    auto* call = new AsyncCall;
+    call->start_ns = intended;
+    call->ctx.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(30));
+    outstanding.fetch_add(1, std::memory_order_relaxed);
+    stub->async()->Evaluate(&call->ctx, &reqs[i % reqs.size()], &call->resp,
+                            [&, call](grpc::Status s) {
+                              rec.Add(NowNs() - call->start_ns);
+                              totals.Done(s, call->resp);
+                              delete call;
+                              if (outstanding.fetch_sub(1) == 1)
+                                all_done.Notify();
+                            });
+  }
+  const double send_secs = static_cast<double>(NowNs() - t0) / 1e9;
+  if (outstanding.fetch_sub(1) == 1) all_done.Notify();
+  all_done.WaitForNotificationWithTimeout(absl::Seconds(60));
+  std::vector<int64_t> lat = rec.Sorted();
+  double p99 = PctMs(lat, 0.99);
+  std::printf(
+      "open loop: %ld calls at %ld/s over %.2f s (sender max lag %.3f ms): "
+      "p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms; %ld ok, %ld "
+      "failed\n",
+      total, rate, send_secs, static_cast<double>(max_lag) / 1e6,
+      PctMs(lat, 0.50), p99, PctMs(lat, 0.999),
+      lat.empty() ? 0.0 : static_cast<double>(lat.back()) / 1e6,
+      totals.ok.load(), totals.failed.load());
+  if (!f.smoke) {
+    std::printf("target: p99 < 1 ms at %ld requests/s: %.3f ms %s\n", rate, p99,
+                Verdict(p99 < 1.0 && rate >= 1000));
+  }
+  if (totals.failed > 0) {
+    std::printf("open loop: first error: %s\n", totals.first_error.c_str());
+  }
+  bool consistent = totals.ok + totals.failed == total &&
+                    static_cast<int64_t>(lat.size()) == total &&
+                    totals.resources >= 0;
+  if (!consistent) std::printf("open loop: inconsistent counts\n");
+  return totals.failed == 0 && consistent;
+}
+
+// --- 2. closed loop
+
+class ClosedLoop {
+ public:
+  ClosedLoop(const Flags& f, const std::string& target,
+             const std::vector<onus::v1::EvaluateRequest>& reqs)
+      : reqs_(reqs),
+        rec_capacity_(std::max<int64_t>(1, f.Int("seconds")) * 200'000),
+        rec_(static_cast<size_t>(rec_capacity_)) {
+    int channels = static_cast<int>(std::max<int64_t>(1, f.Int("channels")));
+    for (int i = 0; i < channels; ++i) {
+      stubs_.push_back(onus::v1::Evaluator::NewStub(NewChannel(target, i)));
+    }
+  }
+
+  bool Run(const Flags& f) {
+    const int clients =
+        static_cast<int>(std::max<int64_t>(1, f.Int("clients")));
+    const int64_t seconds = std::max<int64_t>(1, f.Int("seconds"));
+    // One second of warm-up (connections, thread pools), then measure.
+    warm_until_ns_ = NowNs() + 1'000'000'000;
+    stop_ns_ = warm_until_ns_ + seconds * 1'000'000'000;
+    running_ = clients;
+    for (int c = 0; c < clients; ++c) Start(c, c);
+    bool finished = done_.WaitForNotificationWithTimeout(
+        absl::Seconds(static_cast<double>(seconds) + 60));
+    const double secs =
+        static_cast<double>(last_ns_.load() - warm_until_ns_) / 1e9;
+    std::vector<int64_t> lat = rec_.Sorted();
+    const double rps =
+        static_cast<double>(measured_.load()) / std::max(secs, 1e-9);
+    std::printf(
+        "closed loop: %d clients over %zu channel(s), %.2f s: %ld calls, %.0f "
+        "requests/s, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms; %ld ok, %ld "
+        "failed\n",
+        clients, stubs_.size(), secs, measured_.load(), rps, PctMs(lat, 0.50),
+        PctMs(lat, 0.99), PctMs(lat, 0.999), totals_.ok.load(),
+        totals_.failed.load());
+    if (!f.smoke) {
+      std::printf("target: >= 20,000 requests/s with 64 clients: %.0f %s\n",
+                  rps, Verdict(rps >= 20000 && clients == 64));
+    }
+    if (totals_.failed > 0) {
+      std::printf("closed loop: first error: %s\n",
+                  totals_.first_error.c_str());
+    }
+    bool consistent = finished && totals_.ok + totals_.failed == issued_ &&
+                      measured_ <= issued_ &&
+                      static_cast<int64_t>(lat.size()) ==
+                          std::min<int64_t>(measured_, rec_capacity());
+    if (!consistent) std::printf("closed loop: inconsistent counts\n");
+    return totals_.failed == 0 && consistent && measured_ > 0;
+  }
+
+ private:
+  int64_t rec_capacity() const { return rec_capacity_; }
+
+  void Start(int client, int64_t n) {
+    auto* call = new AsyncCall;
+    call->start_ns = NowNs();
+    call->ctx.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(30));
+    issued_.fetch_add(1, std::memory_order_relaxed);
+    stubs_[client % stubs_.size()]->async()->Evaluate(
+        &call->ctx, &reqs_[n % reqs_.size()], &call->resp,
+        [this, call, client, n](grpc::Status s) {
+          const int64_t end = NowNs();
+          totals_.Done(s, call->resp);
+          if (call->start_ns >= warm_until_ns_ && end <= stop_ns_) {
+            rec_.Add(end - call->start_ns);
+            measured_.fetch_add(1, std::memory_order_relaxed);
+            int64_t prev = last_ns_.load(std::memory_order_relaxed);
+            while (prev < end && !last_ns_.compare_exchange_weak(prev, end)) {
+            }
+          }
+          delete call;
+          // Starting the next call from the reaction is allowed by the
+          // callback API (it does not block).
+          if (end < stop_ns_ && s.ok()) {
+            Start(client, n + 64);
+          } else if (running_.fetch_sub(1) == 1) {
+            done_.Notify();
+          }
+        });
+  }
+
+  const std::vector<onus::v1::EvaluateRequest>& reqs_;
+  const int64_t rec_capacity_;
+  Recorder rec_;
+  std::vector<std::unique_ptr<onus::v1::Evaluator::Stub>> stubs_;
+  CallTotals totals_;
+  std::atomic<int64_t> issued_{0}, measured_{0}, last_ns_{0};
+  std::atomic<int> running_{0};
+  int64_t warm_until_ns_ = 0, stop_ns_ = 0;
+  absl::Notification done_;
+};
+
+// --- 0. what one call costs the engine, without gRPC
+
+// Per call: the request's resource as snapshot bytes, inventory, Evaluate
+// with the service's defaults, the report serialized. Shows how much of a
+// call's time is evaluation and how much is transport.
+void EngineOnly(const Flags& f, const onus::v1::Snapshot& sample) {
+  lang::DiagnosticList diags;
+  absl::StatusOr<std::unique_ptr<PolicyPack>> pack =
+      PolicyPack::Load({f.v.at("policies")}, lang::FrontendOptions(), diags);
+  if (!pack.ok() || diags.has_errors()) return;
+  std::vector<std::string> one;
+  for (const onus::v1::Resource& r : sample.resources()) {
+    onus::v1::Snapshot s;
+    *s.add_resources() = r;
+    one.push_back(s.SerializeAsString());
+  }
+  EvalOptions o;
+  o.detail = FindingDetail::kNonPassing;
+  o.report_policies = PolicyListing::kEvaluated;
+  o.summary_by_policy = PolicyListing::kEvaluated;
+  const int64_t calls = f.smoke ? 2000 : 50000;
+  size_t bytes = 0;
+  const int64_t t0 = NowNs();
+  for (int64_t i = 0; i < calls; ++i) {
+    absl::StatusOr<Inventory> inv =
+        Inventory::FromSnapshotBytes(one[i % one.size()]);
+    absl::StatusOr<onus::v1::Report> report = Evaluate(**pack, *inv, o);
+    bytes += report->SerializeAsString().size();
+  }
+  const double us =
+      static_cast<double>(NowNs() - t0) / 1e3 / static_cast<double>(calls);
+  std::printf(
+      "engine only: %ld one-resource evaluations, %.1f us each (%.0f/s on "
+      "one core), report %.0f bytes on average\n",
+      calls, us, 1e6 / us, static_cast<double>(bytes) / calls);
+}
+
+// --- 3. stream vs engine
+
+// `n` resources: the sample's resources repeated, each copy in its own
+// accounts (account ids suffixed) so every account can be marked complete.
+onus::v1::Snapshot Replicate(const onus::v1::Snapshot& snap, int64_t n) {
+  onus::v1::Snapshot out;
+  out.set_id("bench");
+  *out.mutable_collected_at() = snap.collected_at();
+  for (int64_t i = 0; i < n; ++i) {
+    const onus::v1::Resource& r = snap.resources(i % snap.resources_size());
+    int64_t copy = i / snap.resources_size();
+    onus::v1::Resource* c = out.add_resources();
+    *c = r;
+    c->set_id(absl::StrCat(r.id(), "#", copy));
+    c->set_account(absl::StrCat(r.account(), "-", copy));
+  }
+  // Group by account so each account's resources are contiguous.
+  std::stable_sort(
+      out.mutable_resources()->begin(), out.mutable_resources()->end(),
+      [](const onus::v1::Resource& a, const onus::v1::Resource& b) {
+        return a.account() < b.account();
+      });
+  return out;
+}
+
+bool StreamVsEngine(const Flags& f, const std::string& target,
+                    const onus::v1::Snapshot& sample) {
+  const int64_t n = std::max<int64_t>(1, f.Int("stream-resources"));
+  onus::v1::Snapshot snap = Replicate(sample, n);
+
+  // In-process engine: snapshot bytes -> inventory -> report, one thread,
+  // the server's default detail (non-passing findings), median of 3.
+  lang::DiagnosticList diags;
+  absl::StatusOr<std::unique_ptr<PolicyPack>> pack =
+      PolicyPack::Load({f.v.at("policies")}, lang::FrontendOptions(), diags);
+  if (!pack.ok() || diags.has_errors()) {
+    std::printf("stream: cannot load %s\n", f.v.at("policies").c_str());
+    return false;
+  }
+  const std::string bytes = snap.SerializeAsString();
+  std::vector<double> engine_secs;
+  uint64_t engine_resources = 0, engine_fail = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    int64_t t0 = NowNs();
+    absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+    if (!inv.ok()) return false;
+    EvalOptions o;
+    o.detail = FindingDetail::kNonPassing;
+    absl::StatusOr<onus::v1::Report> report = Evaluate(**pack, *inv, o);
+    engine_secs.push_back(static_cast<double>(NowNs() - t0) / 1e9);
+    if (!report.ok()) return false;
+    engine_resources = report->summary().resources_evaluated();
+    engine_fail = report->summary().totals().fail();
+  }
+  std::sort(engine_secs.begin(), engine_secs.end());
+  const double engine_rate = static_cast<double>(n) / engine_secs[1];
+
+  // The same resources over EvaluateStream, each account marked complete.
+  auto stub = onus::v1::Evaluator::NewStub(NewChannel(target, 2000));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
+  int64_t t0 = NowNs();
+  auto stream = stub->EvaluateStream(&ctx);
+  std::atomic<int64_t> findings{0}, accounts{0};
+  onus::v1::RunSummary summary;
+  std::thread reader([&] {
+    onus::v1::EvaluateStreamResponse m;
+    while (stream->Read(&m)) {
+      if (m.has_finding()) ++findings;
+      if (m.has_account_done()) ++accounts;
+      if (m.has_summary()) summary = m.summary();
+    }
+  });
+  onus::v1::EvaluateStreamRequest item;
+  bool ok = true;
+  int64_t in_account = 0;
+  for (int i = 0; i < snap.resources_size() && ok; ++i) {
+    const onus::v1::Resource& r = snap.resources(i);
+    *item.mutable_item()->mutable_resource() = r;
+    ok = stream->Write(item);
+    ++in_account;
+    bool last = i + 1 == snap.resources_size() ||
+                snap.resources(i + 1).account() != r.account();
+    if (ok && last) {
+      auto* ac = item.mutable_item()->mutable_account_complete();
+      ac->set_account(r.account());
+      ac->set_resource_count(static_cast<uint64_t>(in_account));
+      ok = stream->Write(item);
+      in_account = 0;
+    }
+  }
+  stream->WritesDone();
+  reader.join();
+  grpc::Status s = stream->Finish();
+  const double stream_secs = static_cast<double>(NowNs() - t0) / 1e9;
+  const double stream_rate = static_cast<double>(n) / stream_secs;
+  const double ratio = stream_rate / engine_rate;
+  std::printf(
+      "stream: %ld resources, %ld accounts, %ld findings in %.2f s: %.0f "
+      "resources/s; engine in process (1 thread, median of 3): %.3f s, %.0f "
+      "resources/s; ratio %.0f%%; %s\n",
+      n, accounts.load(), findings.load(), stream_secs, stream_rate,
+      engine_secs[1], engine_rate, ratio * 100,
+      s.ok() ? "OK" : s.error_message().c_str());
+  if (!f.smoke) {
+    std::printf("target: EvaluateStream >= 70%% of the engine: %.0f%% %s\n",
+                ratio * 100, Verdict(ratio >= 0.70));
+  }
+  bool consistent = s.ok() &&
+                    summary.resources_evaluated() == engine_resources &&
+                    summary.totals().fail() == engine_fail &&
+                    static_cast<uint64_t>(findings.load()) >= engine_fail;
+  if (!consistent) {
+    std::printf(
+        "stream: results differ from the engine (resources %lu vs %lu, fail "
+        "%lu vs %lu)\n",
+        summary.resources_evaluated(), engine_resources,
+        summary.totals().fail(), engine_fail);
+  }
+  return consistent;
+}
+
+int Main(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--smoke") {
+      f.smoke = true;
+      continue;
+    }
+    if (a.rfind("--", 0) != 0 || i + 1 >= argc || !f.v.count(a.substr(2))) {
+      std::fprintf(
+          stderr,
+          "usage: unary_bench [--seconds N] [--rate N] [--clients N] "
+          "[--channels N] [--stream-resources N] [--policies DIR] [--input "
+          "SNAPSHOT] [--target HOST:PORT] [--phases engine,open,closed,stream] "
+          "[--log 0|1] [--server-threads N] [--smoke]\n");
+      return 2;
+    }
+    f.v[a.substr(2)] = argv[++i];
+  }
+  std::printf("load average at start: %.2f; %u cores\n", LoadAverage(),
+              std::thread::hardware_concurrency());
+  absl::StatusOr<onus::v1::Snapshot> sample = LoadSnapshot(f.v["input"]);
+  if (!sample.ok() || sample->resources_size() == 0) {
+    std::printf("cannot load %s: %s\n", f.v["input"].c_str(),
+                sample.status().ToString().c_str());
+    return 1;
+  }
+  std::vector<onus::v1::EvaluateRequest> reqs = MakeRequests(*sample);
+
+  std::unique_ptr<EvaluationServer> server;
+  std::ofstream devnull("/dev/null");
+  std::string target = f.v["target"];
+  if (target.empty()) {
+    ServerOptions o;
+    o.listen = "127.0.0.1:0";
+    o.plaintext = true;
+    o.policy_paths = {f.v["policies"]};
+    o.log = f.Int("log") != 0 ? &devnull : nullptr;
+    o.limits.default_deadline = absl::Hours(1);
+    if (!f.v["server-threads"].empty()) {
+      o.limits.max_threads = static_cast<int>(f.Int("server-threads"));
+    }
+    absl::StatusOr<std::unique_ptr<EvaluationServer>> s =
+        EvaluationServer::Start(o);
+    if (!s.ok()) {
+      std::printf("server: %s\n", s.status().ToString().c_str());
+      return 1;
+    }
+    server = *std::move(s);
+    target = absl::StrCat("127.0.0.1:", server->port());
+  }
+  std::printf("server %s, %zu distinct one-resource requests\n", target.c_str(),
+              reqs.size());
+
+  bool ok = true;
+  if (f.Phase("engine")) EngineOnly(f, *sample);
+  if (f.Phase("open")) ok &= OpenLoop(f, target, reqs);
+  if (f.Phase("closed")) {
+    ClosedLoop c(f, target, reqs);
+    ok &= c.Run(f);
+  }
+  if (f.Phase("stream")) ok &= StreamVsEngine(f, target, *sample);
+  if (server != nullptr) server->Shutdown(absl::Seconds(5));
+  std::printf("%s\n", ok ? "OK" : "FAILED");
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace onus::engine::bench
+
+int main(int argc, char** argv) {
+  return onus::engine::bench::Main(argc, argv);
+}
