@@ -538,6 +538,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     // What the client asked for; streams evaluate with every policy listed
     // (per-account counts merge by index) and apply this at the end.
     PolicyListing listing = PolicyListing::kEvaluated;
+    bool batch_findings = false;  // EvaluateStream
   };
 
   absl::StatusOr<PreparedOptions> Prepare(const Bundle& b,
@@ -561,6 +562,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     p.eval.evidence = !o.disable_evidence();
     p.eval.engine_version = options.version;
     p.listing = ToListing(o.policy_listing());
+    p.batch_findings = o.batch_findings();
     p.eval.report_policies = p.listing;
     p.eval.summary_by_policy = p.listing;
     return p;
@@ -737,12 +739,32 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     }
     onus::v1::EvaluateStreamResponse msg;
     b.FillRef(msg.mutable_bundle());
-    for (onus::v1::Finding& f : *report.mutable_findings()) {
-      *msg.mutable_finding() = std::move(f);
-      if (!write(msg)) {
+    if (prep.batch_findings) {
+      // Batches of about kBatchBytes: well under any message limit, and
+      // large enough that the per-message cost vanishes.
+      constexpr size_t kBatchBytes = 1 << 20;
+      size_t bytes = 0;
+      for (onus::v1::Finding& f : *report.mutable_findings()) {
+        bytes += f.ByteSizeLong() + 8;
+        *msg.mutable_findings()->add_findings() = std::move(f);
+        ++st.findings;
+        if (bytes >= kBatchBytes) {
+          if (!write(msg)) return absl::CancelledError("client went away");
+          msg.mutable_findings()->clear_findings();
+          bytes = 0;
+        }
+      }
+      if (msg.findings().findings_size() > 0 && !write(msg)) {
         return absl::CancelledError("client went away");
       }
-      ++st.findings;
+    } else {
+      for (onus::v1::Finding& f : *report.mutable_findings()) {
+        *msg.mutable_finding() = std::move(f);
+        if (!write(msg)) {
+          return absl::CancelledError("client went away");
+        }
+        ++st.findings;
+      }
     }
     onus::v1::EvaluateStreamResponse done;
     b.FillRef(done.mutable_bundle());
@@ -802,7 +824,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     onus::v1::EvaluateStreamRequest req;
     std::unique_ptr<PreparedOptions> prep;
     CancelPoller::Watch watch(&cancel_poller, ctx);
-    uint64_t item = 0;
+    uint64_t items_seen = 0;
     // One message per finding. (WriteOptions::set_buffer_hint would
     // coalesce them, but the sync API may then hold a message forever.)
     WriteFn write = [stream](const onus::v1::EvaluateStreamResponse& m) {
@@ -816,15 +838,9 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
       p.eval.report_policies = PolicyListing::kNone;
       p.eval.summary_by_policy = PolicyListing::kAll;
     };
-    while (stream->Read(&req)) {
-      ++item;
-      if (prep == nullptr) {
-        ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
-                              Prepare(*b, req.options(), deadline));
-        prep = std::make_unique<PreparedOptions>(std::move(p));
-        for_stream(*prep);
-      }
-      const onus::v1::StreamItem& it = req.item();
+    // One StreamItem; `item` counts items from 1 for error messages.
+    auto handle = [&](const onus::v1::StreamItem& it,
+                      uint64_t item) -> absl::Status {
       switch (it.item_case()) {
         case onus::v1::StreamItem::kHeader:
           if (st.have_header || st.resources > 0) {
@@ -833,7 +849,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
           }
           st.header = it.header();
           st.have_header = true;
-          break;
+          return absl::OkStatus();
         case onus::v1::StreamItem::kResource: {
           const onus::v1::Resource& r = it.resource();
           ONUS_RETURN_IF_ERROR(ValidateResource(r, "item", item));
@@ -855,7 +871,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
           }
           AppendResourceRecord(r, &slot.first);
           ++slot.second;
-          break;
+          return absl::OkStatus();
         }
         case onus::v1::StreamItem::kAccountComplete: {
           const auto& ac = it.account_complete();
@@ -874,11 +890,27 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
           }
           ONUS_RETURN_IF_ERROR(
               FlushAccount(st, ac.account(), *b, *prep, write, deadline));
-          break;
+          return absl::OkStatus();
         }
         default:
           return absl::InvalidArgumentError(
               absl::StrCat("item ", item, ": field `item` is not set"));
+      }
+      return absl::OkStatus();
+    };
+    while (stream->Read(&req)) {
+      if (prep == nullptr) {
+        ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
+                              Prepare(*b, req.options(), deadline));
+        prep = std::make_unique<PreparedOptions>(std::move(p));
+        for_stream(*prep);
+      }
+      if (req.has_item() || req.items().empty()) {
+        // An empty message is an item without its field set.
+        ONUS_RETURN_IF_ERROR(handle(req.item(), ++items_seen));
+      }
+      for (const onus::v1::StreamItem& it : req.items()) {
+        ONUS_RETURN_IF_ERROR(handle(it, ++items_seen));
       }
       if (ctx->IsCancelled()) return absl::CancelledError("client cancelled");
     }

@@ -699,6 +699,90 @@ TEST_F(ServiceTest, EvaluateStreamMatchesUnaryEvaluate) {
   EXPECT_EQ(accounts, (std::vector<std::string>{"111", "222"}));
 }
 
+TEST_F(ServiceTest, EvaluateStreamBatchesItemsAndFindings) {
+  onus::v1::Snapshot snap = MakeSnapshot(300);
+  grpc::ClientContext uctx;
+  Bound(&uctx);
+  onus::v1::EvaluateRequest ureq;
+  *ureq.mutable_snapshot() = snap;
+  onus::v1::EvaluateResponse uresp;
+  ASSERT_TRUE(stub_->Evaluate(&uctx, ureq, &uresp).ok());
+
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  auto stream = stub_->EvaluateStream(&ctx);
+  // The header in `item`, then resources 64 per message in `items`, each
+  // account marked complete inside a batch.
+  onus::v1::EvaluateStreamRequest req;
+  req.mutable_options()->set_batch_findings(true);
+  auto* h = req.mutable_item()->mutable_header();
+  h->set_id(snap.id());
+  *h->mutable_accounts() = snap.accounts();
+  int messages = 0;
+  for (const char* acct : {"111", "222"}) {
+    uint64_t n = 0;
+    for (const auto& r : snap.resources()) {
+      if (r.account() != acct) continue;
+      *req.add_items()->mutable_resource() = r;
+      ++n;
+      if (req.items_size() == 64) {
+        ASSERT_TRUE(stream->Write(req));
+        ++messages;
+        req.Clear();
+      }
+    }
+    auto* ac = req.add_items()->mutable_account_complete();
+    ac->set_account(acct);
+    ac->set_resource_count(n);
+  }
+  ASSERT_TRUE(stream->Write(req));
+  ++messages;
+  stream->WritesDone();
+  EXPECT_LT(messages, snap.resources_size() / 32);
+  onus::v1::EvaluateStreamResponse m;
+  int findings = 0, batches = 0, singles = 0;
+  std::vector<std::string> accounts;
+  onus::v1::RunSummary sum;
+  while (stream->Read(&m)) {
+    if (m.has_findings()) {
+      ++batches;
+      findings += m.findings().findings_size();
+      for (const auto& f : m.findings().findings()) {
+        EXPECT_EQ(f.outcome(), onus::v1::FAIL);
+      }
+    }
+    singles += m.has_finding();
+    if (m.has_account_done()) accounts.push_back(m.account_done().account());
+    if (m.has_summary()) sum = m.summary();
+  }
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(singles, 0);
+  EXPECT_EQ(batches, 2);  // one per account: both are far under 1 MiB
+  EXPECT_EQ(findings, uresp.report().findings_size());
+  EXPECT_GT(findings, 0);
+  EXPECT_EQ(accounts, (std::vector<std::string>{"111", "222"}));
+  EXPECT_EQ(sum.totals().pass(), uresp.report().summary().totals().pass());
+  EXPECT_EQ(sum.totals().fail(), uresp.report().summary().totals().fail());
+  EXPECT_EQ(sum.resources_evaluated(),
+            uresp.report().summary().resources_evaluated());
+
+  // Errors inside a batch name the item's position in the whole stream.
+  grpc::ClientContext ectx;
+  Bound(&ectx);
+  auto bad = stub_->EvaluateStream(&ectx);
+  onus::v1::EvaluateStreamRequest breq;
+  *breq.mutable_item()->mutable_resource() = Bucket("111", 0, true);
+  *breq.add_items()->mutable_resource() = Bucket("111", 1, true);
+  breq.add_items()->mutable_resource()->set_id("no-type");
+  bad->Write(breq);
+  bad->WritesDone();
+  while (bad->Read(&m)) {
+  }
+  grpc::Status s = bad->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("item 3 resource"));
+}
+
 TEST_F(ServiceTest, EvaluateStreamRejectsProtocolErrors) {
   auto run = [&](const std::vector<onus::v1::StreamItem>& items) {
     grpc::ClientContext ctx;
