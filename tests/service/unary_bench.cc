@@ -25,6 +25,8 @@
 // no timing bounds. Exit status: 0 when every call succeeded (targets
 // missed do not fail the run), 1 otherwise.
 #include <grpcpp/grpcpp.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -97,6 +99,15 @@ double PctMs(const std::vector<int64_t>& sorted, double p) {
   return static_cast<double>(sorted[i]) / 1e6;
 }
 
+// CPU time (user + system) of the whole process, in seconds: client and
+// server together, whatever else runs on the machine.
+double ProcessCpuSeconds() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 const char* Verdict(bool met) { return met ? "MET" : "MISSED"; }
 
 double LoadAverage() {
@@ -120,6 +131,8 @@ struct Flags {
       {"phases", "engine,open,closed,stream"},
       {"log", "1"},
       {"server-threads", ""},
+      {"open-method", "evaluate"},
+      {"stream-batch", "256"},
   };
   bool smoke = false;
   int64_t Int(const std::string& k) const {
@@ -176,6 +189,7 @@ struct CallTotals {
 struct AsyncCall {
   grpc::ClientContext ctx;
   onus::v1::EvaluateResponse resp;
+  onus::v1::GetInfoResponse info;
   int64_t start_ns = 0;
 };
 
@@ -205,10 +219,16 @@ bool OpenLoop(const Flags& f, const std::string& target,
       return false;
     }
   }
+  // --open-method getinfo: the same schedule with GetInfo, a call that does
+  // no evaluation (the transport's own latency on this machine).
+  const bool getinfo = f.v.at("open-method") == "getinfo";
+  const onus::v1::GetInfoRequest info_req;
   const int64_t interval = 1'000'000'000 / rate;
   const int64_t t0 = NowNs() + 1'000'000;
   int64_t max_lag = 0;
   outstanding = 1;  // the sender's own reference
+  // Wake at the intended time, not up to 50 us later (the default slack).
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   for (int64_t i = 0; i < total; ++i) {
     const int64_t intended = t0 + i * interval;
     SleepUntilNs(intended);
@@ -218,14 +238,18 @@ bool OpenLoop(const Flags& f, const std::string& target,
     call->ctx.set_deadline(std::chrono::system_clock::now() +
                            std::chrono::seconds(30));
     outstanding.fetch_add(1, std::memory_order_relaxed);
-    stub->async()->Evaluate(&call->ctx, &reqs[i % reqs.size()], &call->resp,
-                            [&, call](grpc::Status s) {
-                              rec.Add(NowNs() - call->start_ns);
-                              totals.Done(s, call->resp);
-                              delete call;
-                              if (outstanding.fetch_sub(1) == 1)
-                                all_done.Notify();
-                            });
+    auto done = [&, call](grpc::Status s) {
+      rec.Add(NowNs() - call->start_ns);
+      totals.Done(s, call->resp);
+      delete call;
+      if (outstanding.fetch_sub(1) == 1) all_done.Notify();
+    };
+    if (getinfo) {
+      stub->async()->GetInfo(&call->ctx, &info_req, &call->info, done);
+    } else {
+      stub->async()->Evaluate(&call->ctx, &reqs[i % reqs.size()], &call->resp,
+                              done);
+    }
   }
   const double send_secs = static_cast<double>(NowNs() - t0) / 1e9;
   if (outstanding.fetch_sub(1) == 1) all_done.Notify();
@@ -233,14 +257,16 @@ bool OpenLoop(const Flags& f, const std::string& target,
   std::vector<int64_t> lat = rec.Sorted();
   double p99 = PctMs(lat, 0.99);
   std::printf(
-      "open loop: %ld calls at %ld/s over %.2f s (sender max lag %.3f ms): "
+      "open loop (%s): %ld calls at %ld/s over %.2f s (sender max lag %.3f "
+      "ms): "
       "p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms; %ld ok, %ld "
       "failed\n",
-      total, rate, send_secs, static_cast<double>(max_lag) / 1e6,
-      PctMs(lat, 0.50), p99, PctMs(lat, 0.999),
+      getinfo ? "GetInfo" : "Evaluate", total, rate, send_secs,
+      static_cast<double>(max_lag) / 1e6, PctMs(lat, 0.50), p99,
+      PctMs(lat, 0.999),
       lat.empty() ? 0.0 : static_cast<double>(lat.back()) / 1e6,
       totals.ok.load(), totals.failed.load());
-  if (!f.smoke) {
+  if (!f.smoke && !getinfo) {
     std::printf("target: p99 < 1 ms at %ld requests/s: %.3f ms %s\n", rate, p99,
                 Verdict(p99 < 1.0 && rate >= 1000));
   }
@@ -278,6 +304,15 @@ class ClosedLoop {
     stop_ns_ = warm_until_ns_ + seconds * 1'000'000'000;
     running_ = clients;
     for (int c = 0; c < clients; ++c) Start(c, c);
+    // CPU over the measured window, for a figure that does not depend on
+    // what else shares the machine.
+    SleepUntilNs(warm_until_ns_);
+    const double cpu0 = ProcessCpuSeconds();
+    const int64_t calls0 = totals_.ok.load() + totals_.failed.load();
+    SleepUntilNs(stop_ns_);
+    const double cpu = ProcessCpuSeconds() - cpu0;
+    const int64_t window_calls =
+        totals_.ok.load() + totals_.failed.load() - calls0;
     bool finished = done_.WaitForNotificationWithTimeout(
         absl::Seconds(static_cast<double>(seconds) + 60));
     const double secs =
@@ -292,6 +327,12 @@ class ClosedLoop {
         clients, stubs_.size(), secs, measured_.load(), rps, PctMs(lat, 0.50),
         PctMs(lat, 0.99), PctMs(lat, 0.999), totals_.ok.load(),
         totals_.failed.load());
+    const double cpu_us =
+        cpu * 1e6 / static_cast<double>(std::max<int64_t>(1, window_calls));
+    std::printf(
+        "closed loop: CPU %.1f us per call (client and server; %.2f cores "
+        "busy), i.e. %.0f calls/s if this process had 2 cores to itself\n",
+        cpu_us, cpu / static_cast<double>(seconds), 2e6 / cpu_us);
     if (!f.smoke) {
       std::printf("target: >= 20,000 requests/s with 64 clients: %.0f %s\n",
                   rps, Verdict(rps >= 20000 && clients == 64));
@@ -390,9 +431,13 @@ void EngineOnly(const Flags& f, const onus::v1::Snapshot& sample) {
 
 // --- 3. stream vs engine
 
-// `n` resources: the sample's resources repeated, each copy in its own
-// accounts (account ids suffixed) so every account can be marked complete.
-onus::v1::Snapshot Replicate(const onus::v1::Snapshot& snap, int64_t n) {
+// `n` resources: the sample's resources repeated (ids suffixed with the
+// copy), every `account_size` of them in accounts of their own (account ids
+// suffixed with the group) so every account can be marked complete. The
+// sample spreads over a few accounts, so an account holds about
+// account_size / (the sample's accounts) resources.
+onus::v1::Snapshot Replicate(const onus::v1::Snapshot& snap, int64_t n,
+                             int64_t account_size) {
   onus::v1::Snapshot out;
   out.set_id("bench");
   *out.mutable_collected_at() = snap.collected_at();
@@ -402,7 +447,7 @@ onus::v1::Snapshot Replicate(const onus::v1::Snapshot& snap, int64_t n) {
     onus::v1::Resource* c = out.add_resources();
     *c = r;
     c->set_id(absl::StrCat(r.id(), "#", copy));
-    c->set_account(absl::StrCat(r.account(), "-", copy));
+    c->set_account(absl::StrCat(r.account(), "-", i / account_size));
   }
   // Group by account so each account's resources are contiguous.
   std::stable_sort(
@@ -413,10 +458,82 @@ onus::v1::Snapshot Replicate(const onus::v1::Snapshot& snap, int64_t n) {
   return out;
 }
 
+struct StreamRun {
+  double secs = 0;
+  int64_t findings = 0, accounts = 0, messages = 0;
+  onus::v1::RunSummary summary;
+  grpc::Status status;
+};
+
+// `snap` over EvaluateStream, each account marked complete; `batch` items
+// per request message (1: the `item` field only) and, when batch > 1,
+// findings in batches.
+StreamRun RunStream(const std::string& target, const onus::v1::Snapshot& snap,
+                    int batch) {
+  StreamRun out;
+  auto stub = onus::v1::Evaluator::NewStub(NewChannel(target, 2000 + batch));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
+  int64_t t0 = NowNs();
+  auto stream = stub->EvaluateStream(&ctx);
+  std::thread reader([&] {
+    onus::v1::EvaluateStreamResponse m;
+    while (stream->Read(&m)) {
+      ++out.messages;
+      if (m.has_finding()) ++out.findings;
+      if (m.has_findings()) out.findings += m.findings().findings_size();
+      if (m.has_account_done()) ++out.accounts;
+      if (m.has_summary()) out.summary = m.summary();
+    }
+  });
+  onus::v1::EvaluateStreamRequest req;
+  if (batch > 1) req.mutable_options()->set_batch_findings(true);
+  bool ok = true;
+  auto add = [&](const onus::v1::StreamItem& it) {
+    if (batch <= 1) {
+      *req.mutable_item() = it;
+      ok = stream->Write(req);
+      req.clear_options();
+      return;
+    }
+    *req.add_items() = it;
+    if (req.items_size() >= batch) {
+      ok = stream->Write(req);
+      req.Clear();
+    }
+  };
+  int64_t in_account = 0;
+  onus::v1::StreamItem it;
+  for (int i = 0; i < snap.resources_size() && ok; ++i) {
+    const onus::v1::Resource& r = snap.resources(i);
+    *it.mutable_resource() = r;
+    add(it);
+    ++in_account;
+    bool last = i + 1 == snap.resources_size() ||
+                snap.resources(i + 1).account() != r.account();
+    if (ok && last) {
+      auto* ac = it.mutable_account_complete();
+      ac->set_account(r.account());
+      ac->set_resource_count(static_cast<uint64_t>(in_account));
+      add(it);
+      in_account = 0;
+    }
+  }
+  if (ok && req.items_size() > 0) stream->Write(req);
+  stream->WritesDone();
+  reader.join();
+  out.status = stream->Finish();
+  out.secs = static_cast<double>(NowNs() - t0) / 1e9;
+  return out;
+}
+
 bool StreamVsEngine(const Flags& f, const std::string& target,
                     const onus::v1::Snapshot& sample) {
   const int64_t n = std::max<int64_t>(1, f.Int("stream-resources"));
-  onus::v1::Snapshot snap = Replicate(sample, n);
+  onus::v1::Snapshot snap =
+      Replicate(sample, n, std::max<int64_t>(1, f.Int("account-size")));
+  const int batch =
+      static_cast<int>(std::max<int64_t>(2, f.Int("stream-batch")));
 
   // In-process engine: snapshot bytes -> inventory -> report, one thread,
   // the server's default detail (non-passing findings), median of 3.
@@ -444,68 +561,44 @@ bool StreamVsEngine(const Flags& f, const std::string& target,
   }
   std::sort(engine_secs.begin(), engine_secs.end());
   const double engine_rate = static_cast<double>(n) / engine_secs[1];
-
-  // The same resources over EvaluateStream, each account marked complete.
-  auto stub = onus::v1::Evaluator::NewStub(NewChannel(target, 2000));
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
-  int64_t t0 = NowNs();
-  auto stream = stub->EvaluateStream(&ctx);
-  std::atomic<int64_t> findings{0}, accounts{0};
-  onus::v1::RunSummary summary;
-  std::thread reader([&] {
-    onus::v1::EvaluateStreamResponse m;
-    while (stream->Read(&m)) {
-      if (m.has_finding()) ++findings;
-      if (m.has_account_done()) ++accounts;
-      if (m.has_summary()) summary = m.summary();
-    }
-  });
-  onus::v1::EvaluateStreamRequest item;
-  bool ok = true;
-  int64_t in_account = 0;
-  for (int i = 0; i < snap.resources_size() && ok; ++i) {
-    const onus::v1::Resource& r = snap.resources(i);
-    *item.mutable_item()->mutable_resource() = r;
-    ok = stream->Write(item);
-    ++in_account;
-    bool last = i + 1 == snap.resources_size() ||
-                snap.resources(i + 1).account() != r.account();
-    if (ok && last) {
-      auto* ac = item.mutable_item()->mutable_account_complete();
-      ac->set_account(r.account());
-      ac->set_resource_count(static_cast<uint64_t>(in_account));
-      ok = stream->Write(item);
-      in_account = 0;
-    }
-  }
-  stream->WritesDone();
-  reader.join();
-  grpc::Status s = stream->Finish();
-  const double stream_secs = static_cast<double>(NowNs() - t0) / 1e9;
-  const double stream_rate = static_cast<double>(n) / stream_secs;
-  const double ratio = stream_rate / engine_rate;
   std::printf(
-      "stream: %ld resources, %ld accounts, %ld findings in %.2f s: %.0f "
-      "resources/s; engine in process (1 thread, median of 3): %.3f s, %.0f "
-      "resources/s; ratio %.0f%%; %s\n",
-      n, accounts.load(), findings.load(), stream_secs, stream_rate,
-      engine_secs[1], engine_rate, ratio * 100,
-      s.ok() ? "OK" : s.error_message().c_str());
-  if (!f.smoke) {
-    std::printf("target: EvaluateStream >= 70%% of the engine: %.0f%% %s\n",
-                ratio * 100, Verdict(ratio >= 0.70));
-  }
-  bool consistent = s.ok() &&
-                    summary.resources_evaluated() == engine_resources &&
-                    summary.totals().fail() == engine_fail &&
-                    static_cast<uint64_t>(findings.load()) >= engine_fail;
-  if (!consistent) {
+      "engine in process (1 thread, median of 3): %ld resources in %.3f s, "
+      "%.0f resources/s\n",
+      n, engine_secs[1], engine_rate);
+
+  bool consistent = true;
+  double batched_ratio = 0;
+  for (int b : {1, batch}) {
+    StreamRun r = RunStream(target, snap, b);
+    const double rate = static_cast<double>(n) / r.secs;
+    const double ratio = rate / engine_rate;
+    if (b > 1) batched_ratio = ratio;
     std::printf(
-        "stream: results differ from the engine (resources %lu vs %lu, fail "
-        "%lu vs %lu)\n",
-        summary.resources_evaluated(), engine_resources,
-        summary.totals().fail(), engine_fail);
+        "stream (%s): %ld resources, %ld accounts, %ld findings, %ld "
+        "messages back, in %.2f s: %.0f resources/s, %.0f%% of the engine; "
+        "%s\n",
+        b == 1
+            ? "one item per message"
+            : absl::StrCat(b, " items per message, findings batched").c_str(),
+        n, r.accounts, r.findings, r.messages, r.secs, rate, ratio * 100,
+        r.status.ok() ? "OK" : r.status.error_message().c_str());
+    const bool same = r.status.ok() &&
+                      r.summary.resources_evaluated() == engine_resources &&
+                      r.summary.totals().fail() == engine_fail &&
+                      static_cast<uint64_t>(r.findings) >= engine_fail;
+    if (!same) {
+      std::printf(
+          "stream: results differ from the engine (resources %lu vs %lu, "
+          "fail %lu vs %lu)\n",
+          r.summary.resources_evaluated(), engine_resources,
+          r.summary.totals().fail(), engine_fail);
+    }
+    consistent &= same;
+  }
+  if (!f.smoke) {
+    std::printf(
+        "target: EvaluateStream >= 70%% of the engine (batched): %.0f%% %s\n",
+        batched_ratio * 100, Verdict(batched_ratio >= 0.70));
   }
   return consistent;
 }
@@ -524,7 +617,8 @@ int Main(int argc, char** argv) {
           "usage: unary_bench [--seconds N] [--rate N] [--clients N] "
           "[--channels N] [--stream-resources N] [--policies DIR] [--input "
           "SNAPSHOT] [--target HOST:PORT] [--phases engine,open,closed,stream] "
-          "[--log 0|1] [--server-threads N] [--smoke]\n");
+          "[--log 0|1] [--server-threads N] [--open-method evaluate|getinfo] "
+          "[--stream-batch N] [--smoke]\n");
       return 2;
     }
     f.v[a.substr(2)] = argv[++i];
