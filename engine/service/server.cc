@@ -702,22 +702,129 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     uint64_t resources = 0, findings = 0;
   };
 
+  // One account's resources, taken out of the stream's state.
+  struct AccountJob {
+    std::string account;
+    std::string records;  // serialized Snapshot.resources records
+    uint64_t count = 0;
+    uint64_t stream_resources = 0;  // resources in the stream so far
+  };
+
   using WriteFn = std::function<bool(const onus::v1::EvaluateStreamResponse&)>;
 
-  // Evaluates one account's resources (per-resource and account-level
-  // policies) and writes its findings, then an AccountDone.
-  absl::Status FlushAccount(StreamState& st, const std::string& account,
-                            const Bundle& b, const PreparedOptions& prep,
-                            const WriteFn& write, absl::Time deadline) {
+  // Accounts marked complete are evaluated (and their findings written) on
+  // a thread of the stream's own while the handler goes on reading the
+  // next ones: reading and evaluating overlap. At most kMaxQueued accounts
+  // wait, so memory stays bounded; the first error stops the pipeline and
+  // is returned by the next Submit or by Finish. A thread of its own, not a
+  // pool's: a client that stops reading blocks only its own stream.
+  class AccountPipeline {
+   public:
+    using EvalFn = std::function<absl::Status(AccountJob)>;
+    explicit AccountPipeline(EvalFn eval) : eval_(std::move(eval)) {}
+    // Without Finish (the handler is returning an error): accounts still
+    // queued are dropped; one being evaluated completes.
+    ~AccountPipeline() {
+      {
+        absl::MutexLock lock(&mu_);
+        if (err_.ok()) err_ = absl::AbortedError("stream ended early");
+      }
+      (void)Finish();
+    }
+
+    absl::Status Submit(AccountJob job) {
+      absl::MutexLock lock(&mu_);
+      if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+      mu_.Await(absl::Condition(this, &AccountPipeline::HasRoom));
+      if (!err_.ok()) return err_;
+      queue_.push_back(std::move(job));
+      return absl::OkStatus();
+    }
+    // The first error so far (OK while all is well); does not wait.
+    absl::Status Error() {
+      absl::MutexLock lock(&mu_);
+      return err_;
+    }
+    // Waits until every submitted account is done (or the first error)
+    // and stops the thread; idempotent.
+    absl::Status Finish() {
+      {
+        absl::MutexLock lock(&mu_);
+        stop_ = true;
+      }
+      if (thread_.joinable()) thread_.join();
+      absl::MutexLock lock(&mu_);
+      return err_;
+    }
+
+   private:
+    static constexpr size_t kMaxQueued = 2;
+    bool HasRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return queue_.size() < kMaxQueued || !err_.ok();
+    }
+    bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !queue_.empty() || stop_;
+    }
+    void Run() {
+      for (;;) {
+        mu_.LockWhen(absl::Condition(this, &AccountPipeline::HasWork));
+        if (queue_.empty() || !err_.ok()) {  // stopping, or failed
+          queue_.clear();
+          mu_.Unlock();
+          if (Stopping()) return;
+          continue;
+        }
+        AccountJob job = std::move(queue_.front());
+        queue_.pop_front();
+        mu_.Unlock();
+        absl::Status s = eval_(std::move(job));
+        absl::MutexLock lock(&mu_);
+        if (!s.ok() && err_.ok()) err_ = s;
+      }
+    }
+    bool Stopping() {
+      absl::MutexLock lock(&mu_);
+      return stop_;
+    }
+
+    EvalFn eval_;
+    absl::Mutex mu_;
+    std::deque<AccountJob> queue_ ABSL_GUARDED_BY(mu_);
+    absl::Status err_ ABSL_GUARDED_BY(mu_);
+    bool stop_ ABSL_GUARDED_BY(mu_) = false;
+    std::thread thread_;
+  };
+
+  static AccountJob TakeAccount(StreamState& st, const std::string& account) {
+    AccountJob job;
+    job.account = account;
+    job.stream_resources = st.resources;
     auto it = st.pending.find(account);
-    std::string records;
-    uint64_t count = 0;
     if (it != st.pending.end()) {
-      records = std::move(it->second.first);
-      count = it->second.second;
+      job.records = std::move(it->second.first);
+      job.count = it->second.second;
       st.pending.erase(it);
     }
     st.done[account] = true;
+    return job;
+  }
+
+  // Evaluates one account's resources and writes its findings, then an
+  // AccountDone. Reads only st.header; writes only st.summary and
+  // st.findings (so it may run beside the thread reading the stream).
+  absl::Status FlushAccount(StreamState& st, const std::string& account,
+                            const Bundle& b, const PreparedOptions& prep,
+                            const WriteFn& write, absl::Time deadline) {
+    return EvaluateAccount(TakeAccount(st, account), st, b, prep, write,
+                           deadline);
+  }
+
+  absl::Status EvaluateAccount(AccountJob job, StreamState& st, const Bundle& b,
+                               const PreparedOptions& prep,
+                               const WriteFn& write, absl::Time deadline) {
+    const std::string& account = job.account;
+    const std::string& records = job.records;
+    const uint64_t count = job.count;
     onus::v1::Snapshot head;
     head.set_id(st.header.id());
     *head.mutable_collected_at() = st.header.collected_at();
@@ -733,7 +840,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     }
     ONUS_ASSIGN_OR_RETURN(onus::v1::Report report,
                           engine::Evaluate(*prep.pack, *inv, prep.eval));
-    ONUS_RETURN_IF_ERROR(CheckDeadline(deadline, st.resources));
+    ONUS_RETURN_IF_ERROR(CheckDeadline(deadline, job.stream_resources));
     if (prep.eval.cancelled != nullptr && prep.eval.cancelled->load()) {
       return absl::CancelledError("client cancelled");
     }
@@ -838,12 +945,17 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
       p.eval.report_policies = PolicyListing::kNone;
       p.eval.summary_by_policy = PolicyListing::kAll;
     };
+    AccountPipeline pipeline([&](AccountJob job) {
+      return EvaluateAccount(std::move(job), st, *b, *prep, write, deadline);
+    });
     // One StreamItem; `item` counts items from 1 for error messages.
     auto handle = [&](const onus::v1::StreamItem& it,
                       uint64_t item) -> absl::Status {
       switch (it.item_case()) {
         case onus::v1::StreamItem::kHeader:
-          if (st.have_header || st.resources > 0) {
+          // (Also after an account was complete: its evaluation reads the
+          // header.)
+          if (st.have_header || st.resources > 0 || !st.done.empty()) {
             return absl::InvalidArgumentError(absl::StrCat(
                 "item ", item, ": a header must be the first item"));
           }
@@ -888,9 +1000,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
                              "\" complete with ", ac.resource_count(),
                              " resource(s), but the stream carried ", got));
           }
-          ONUS_RETURN_IF_ERROR(
-              FlushAccount(st, ac.account(), *b, *prep, write, deadline));
-          return absl::OkStatus();
+          return pipeline.Submit(TakeAccount(st, ac.account()));
         }
         default:
           return absl::InvalidArgumentError(
@@ -912,8 +1022,10 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
       for (const onus::v1::StreamItem& it : req.items()) {
         ONUS_RETURN_IF_ERROR(handle(it, ++items_seen));
       }
+      ONUS_RETURN_IF_ERROR(pipeline.Error());
       if (ctx->IsCancelled()) return absl::CancelledError("client cancelled");
     }
+    ONUS_RETURN_IF_ERROR(pipeline.Finish());
     if (prep == nullptr) {
       ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
                             Prepare(*b, onus::v1::EvaluateOptions(), deadline));

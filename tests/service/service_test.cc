@@ -384,6 +384,59 @@ policy nested {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
+TEST(ServiceLimits, StreamAccountEvaluatedBesideTheReaderReportsItsError) {
+  // Accounts marked complete are evaluated on a thread of their own while
+  // the handler keeps reading: an error there (here the deadline, inside
+  // the VM) must still end the call with that error, promptly.
+  ServerOptions o = LoopbackOptions();
+  o.policy_sources = {{"slow.onus", R"onus(
+package slow;
+policy nested {
+  title    = "slow"
+  severity = low
+  owner    = customer
+  service  = [iaas]
+  domain   = logging
+  resource = onus.aws.s3.Bucket as b
+  require  = [1,2,3,4,5,6,7,8,9,10].all(i, [1,2,3,4,5,6,7,8,9,10].all(j,
+               [1,2,3,4,5,6,7,8,9,10].all(k, [1,2,3,4,5,6,7,8,9,10].all(l,
+               b.name != "x" || i + j + k + l > 0))))
+}
+)onus"}};
+  o.limits.instruction_budget = 1'000'000'000;
+  o.limits.default_deadline = absl::Milliseconds(300);
+  auto server = StartOrDie(o);
+  ASSERT_NE(server, nullptr);
+  auto stub = Connect(server->port());
+  grpc::ClientContext ctx;  // no client deadline: the server's default
+  const absl::Time start = absl::Now();
+  auto stream = stub->EvaluateStream(&ctx);
+  onus::v1::EvaluateStreamRequest req;
+  for (int i = 0; i < 3000; ++i) {
+    *req.add_items()->mutable_resource() = Bucket("111", i, true);
+  }
+  auto* ac = req.add_items()->mutable_account_complete();
+  ac->set_account("111");
+  ac->set_resource_count(3000);
+  ASSERT_TRUE(stream->Write(req));
+  // Keep the reader busy with another account until the server ends the
+  // call (a write then fails) or 10 s pass.
+  for (int i = 0; absl::Now() - start < absl::Seconds(10); ++i) {
+    onus::v1::EvaluateStreamRequest more;
+    *more.add_items()->mutable_resource() = Bucket("222", i, true);
+    if (!stream->Write(more)) break;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  stream->WritesDone();
+  onus::v1::EvaluateStreamResponse m;
+  while (stream->Read(&m)) {
+  }
+  grpc::Status s = stream->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << s.error_message();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
 TEST(ServiceLimits, ClientCancelStopsTheEvaluation) {
   std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/cancel.log");
   std::ofstream log_file(path);
@@ -816,6 +869,12 @@ TEST_F(ServiceTest, EvaluateStreamRejectsProtocolErrors) {
   EXPECT_THAT(after.error_message(), HasSubstr("already marked complete"));
   EXPECT_EQ(run({onus::v1::StreamItem()}).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+  // A header after an account was complete (even an empty one) is late.
+  onus::v1::StreamItem empty_done;
+  empty_done.mutable_account_complete()->set_account("999");
+  grpc::Status header_after = run({empty_done, header});
+  EXPECT_EQ(header_after.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(header_after.error_message(), HasSubstr("item 2"));
   EXPECT_TRUE(run({}).ok());
 }
 
