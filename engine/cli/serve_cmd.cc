@@ -6,7 +6,7 @@
 //            [--instruction-budget N] [--default-deadline-s N] [-j N]
 //            [--shutdown-grace-s N]
 //            [--metrics-listen HOST:PORT [--allow-remote-metrics]]
-//            [--metrics-port-file FILE]
+//            [--metrics-port-file FILE] [--watch-s N]
 // --policies may name one compiled bundle (.onusb, from `onus compile`).
 // Runs the gRPC evaluation service (engine/service/server.h) until SIGTERM
 // or SIGINT, then shuts down gracefully.
@@ -90,7 +90,8 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
                        {"shutdown-grace-s", true},
                        {"metrics-listen", true},
                        {"allow-remote-metrics", false},
-                       {"metrics-port-file", true}});
+                       {"metrics-port-file", true},
+                       {"watch-s", true}});
   if (!args.ok()) {
     err << "onus serve: " << args.status().message() << "\n";
     return kExitUsage;
@@ -138,6 +139,7 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
   int64_t deadline_s = absl::ToInt64Seconds(opts.limits.default_deadline);
   int64_t threads = opts.limits.threads_per_call;
   int64_t grace_s = 10;
+  int64_t watch_s = 0;
   if (!IntFlag(*args, "max-resources", 1,
                &opts.limits.max_resources_per_request, err) ||
       !IntFlag(*args, "max-message-mb", 1, &max_mb, err) ||
@@ -147,7 +149,8 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
                &opts.limits.instruction_budget, err) ||
       !IntFlag(*args, "default-deadline-s", 1, &deadline_s, err) ||
       !IntFlag(*args, "j", 1, &threads, err) ||
-      !IntFlag(*args, "shutdown-grace-s", 0, &grace_s, err)) {
+      !IntFlag(*args, "shutdown-grace-s", 0, &grace_s, err) ||
+      !IntFlag(*args, "watch-s", 1, &watch_s, err)) {
     return kExitUsage;
   }
   opts.limits.max_message_bytes = std::min<int64_t>(max_mb, 2047) << 20;
@@ -155,6 +158,7 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
   opts.limits.max_threads = static_cast<int>(max_threads);
   opts.limits.default_deadline = absl::Seconds(deadline_s);
   opts.limits.threads_per_call = static_cast<int>(threads);
+  opts.watch_interval = absl::Seconds(watch_s);
 
   // Block the shutdown signals before gRPC starts its threads, so they all
   // inherit the mask and sigwait below is the only receiver.

@@ -165,6 +165,10 @@ void ServiceMetrics::SetBundle(uint64_t version, const std::string& digest_hex,
   bundle_loaded_seconds_ = absl::ToDoubleSeconds(loaded_at - absl::UnixEpoch());
 }
 
+void ServiceMetrics::BundleReloaded(bool ok) {
+  (ok ? reloads_ok_ : reloads_failed_).fetch_add(1, std::memory_order_relaxed);
+}
+
 std::string ServiceMetrics::Render() const {
   std::string out;
   out.reserve(16 << 10);
@@ -251,6 +255,13 @@ std::string ServiceMetrics::Render() const {
     absl::StrAppend(&out, "onus_bundle_loaded_timestamp_seconds ",
                     absl::StrFormat("%.3f", bundle_loaded_seconds_), "\n");
   }
+  Family(&out, "onus_bundle_reloads_total", "counter",
+         "Reloads of watched policy files (--watch-s), by result; a failed "
+         "reload keeps the running bundle.");
+  absl::StrAppend(&out, "onus_bundle_reloads_total{result=\"ok\"} ",
+                  load(reloads_ok_), "\n",
+                  "onus_bundle_reloads_total{result=\"failed\"} ",
+                  load(reloads_failed_), "\n");
   Family(&out, "process_start_time_seconds", "gauge",
          "Start time of the process since unix epoch in seconds.");
   absl::StrAppend(&out, "process_start_time_seconds ",

@@ -59,6 +59,8 @@ class ServiceMetrics {
   // The bundle now serving; `source` is "sources" or "compiled".
   void SetBundle(uint64_t version, const std::string& digest_hex,
                  const std::string& source, absl::Time loaded_at);
+  // A reload of watched policy files (ServerOptions::watch_interval).
+  void BundleReloaded(bool ok);
 
   // The exposition text, ending in a newline.
   std::string Render() const;
@@ -75,6 +77,7 @@ class ServiceMetrics {
   std::array<PerMethod, kNumMethods> methods_;
   alignas(64) std::atomic<uint64_t> resources_{0};
   std::array<std::atomic<uint64_t>, kNumOutcomes> outcomes_{};
+  std::atomic<uint64_t> reloads_ok_{0}, reloads_failed_{0};
   std::array<int64_t, kLatencyBounds.size()> bounds_ns_;
   double process_start_seconds_;
 

@@ -5,12 +5,14 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 #include <openssl/crypto.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -21,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
@@ -365,6 +368,37 @@ PolicyListing ToListing(onus::v1::EvaluateOptions::PolicyListing l) {
   }
 }
 
+// Name, size and modification time (ns) of every regular file under
+// `paths` (directories walked recursively), sorted: what the bundle watcher
+// compares between looks. Unreadable paths appear with size -1.
+std::string FilesSignature(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> parts;
+  auto add = [&parts](const std::string& f) {
+    struct stat st;
+    if (stat(f.c_str(), &st) != 0) {
+      parts.push_back(absl::StrCat(f, "\t-1"));
+      return;
+    }
+    parts.push_back(absl::StrCat(f, "\t", st.st_size, "\t", st.st_mtim.tv_sec,
+                                 ".", st.st_mtim.tv_nsec, "\t", st.st_ino));
+  };
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) {
+      add(p);
+      continue;
+    }
+    for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      std::error_code fe;
+      if (it->is_regular_file(fe)) add(it->path().string());
+    }
+  }
+  std::sort(parts.begin(), parts.end());
+  return absl::StrJoin(parts, "\n");
+}
+
 void CountOutcomes(ServiceMetrics& m, const onus::v1::OutcomeCounts& c) {
   m.AddOutcomes(OutcomeSlot::kPass, c.pass());
   m.AddOutcomes(OutcomeSlot::kFail, c.fail());
@@ -444,6 +478,9 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
   std::unique_ptr<WorkerPool> workers = std::make_unique<WorkerPool>(
       static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
   std::unique_ptr<LogWriter> log_writer;  // null without options.log
+  // Bundle file watcher (options.watch_interval); joined by Shutdown.
+  absl::Notification stop_watch;
+  std::thread watcher;
   std::once_flag shutdown_once;
 
   std::shared_ptr<const Bundle> Current() const {
@@ -456,6 +493,51 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     metrics.SetBundle(b->version(), b->digest_hex(), b->kind(), b->loaded_at());
     absl::MutexLock lock(&bundle_mu);
     bundle = std::move(b);
+  }
+
+  // Looks at the policy files every watch_interval; `last` is their
+  // signature when the running bundle was compiled.
+  void WatchLoop(std::string last) {
+    while (!stop_watch.WaitForNotificationWithTimeout(options.watch_interval)) {
+      std::string now = FilesSignature(options.policy_paths);
+      if (now == last) continue;
+      // Compared with the last attempt, not the last success: a broken
+      // bundle is tried once, then again only when the files change.
+      last = std::move(now);
+      ReloadFromDisk();
+    }
+  }
+
+  void ReloadFromDisk() {
+    absl::MutexLock load_lock(&load_mu);
+    CompileResult r = CompileBundle(options.policy_paths, {}, next_version);
+    std::string status = "OK", message;
+    if (r.bundle == nullptr) {
+      status = r.status.ok() ? "INVALID_ARGUMENT"
+                             : absl::StatusCodeToString(r.status.code());
+      message = r.status.ok()
+                    ? absl::StrCat(r.errors, " error(s) in the policies")
+                    : std::string(r.status.message());
+      for (const auto& d : r.diagnostics) {
+        if (d.severity() != onus::v1::Diagnostic::ERROR) continue;
+        absl::StrAppend(&message, "; ", d.file(), ":", d.line(), ":",
+                        d.column(), ": ", d.message());
+        break;
+      }
+      metrics.BundleReloaded(false);
+    } else {
+      ++next_version;
+      Install(r.bundle);
+      metrics.BundleReloaded(true);
+    }
+    if (log_writer != nullptr) {
+      std::string line = "{\"time\":\"";
+      AppendUtc(absl::Now(), &line);
+      absl::StrAppend(&line, "\",\"event\":\"reload\",\"status\":\"", status,
+                      "\",\"message\":\"", JsonEscape(message),
+                      "\",\"bundle_version\":", Current()->version(), "}\n");
+      log_writer->Append(line);
+    }
   }
 
   // Per call: the metrics (in flight, status, latency) and one JSON log
@@ -1235,6 +1317,9 @@ std::string EvaluationServer::MetricsText() const {
 
 void EvaluationServer::Shutdown(absl::Duration grace) {
   std::call_once(impl_->shutdown_once, [&] {
+    // No reload during or after shutdown.
+    impl_->stop_watch.Notify();
+    if (impl_->watcher.joinable()) impl_->watcher.join();
     impl_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     impl_->server->Wait();
     impl_->workers.reset();  // nothing left: every call has finished
@@ -1280,6 +1365,12 @@ absl::StatusOr<std::unique_ptr<EvaluationServer>> EvaluationServer::Start(
         " (use TLS, or --allow-remote-plaintext behind a trusted proxy)"));
   }
 
+  // Taken before compiling, so a change made meanwhile is seen by the
+  // first look of the watcher.
+  std::string signature = options.watch_interval > absl::ZeroDuration() &&
+                                  !options.policy_paths.empty()
+                              ? FilesSignature(options.policy_paths)
+                              : std::string();
   CompileResult r =
       CompileBundle(options.policy_paths, options.policy_sources, 1);
   if (r.bundle == nullptr) {
@@ -1345,6 +1436,12 @@ absl::StatusOr<std::unique_ptr<EvaluationServer>> EvaluationServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen,
                      " (address in use, or not a valid host:port?)"));
+  }
+  if (options.watch_interval > absl::ZeroDuration() &&
+      !options.policy_paths.empty()) {
+    Impl* p = impl.get();
+    impl->watcher = std::thread(
+        [p, sig = std::move(signature)]() mutable { p->WatchLoop(sig); });
   }
   return std::unique_ptr<EvaluationServer>(
       new EvaluationServer(std::move(impl)));

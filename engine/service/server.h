@@ -67,6 +67,13 @@ struct ServerOptions {
   // `policy_paths` is empty.
   std::vector<std::string> policy_paths;
   std::vector<std::pair<std::string, std::string>> policy_sources;
+  // Non-zero: every `watch_interval`, the files under `policy_paths`
+  // (name, size, modification time) are compared with the last look; on a
+  // change they are compiled (or the .onusb loaded) and swapped in like a
+  // LoadBundle. A failure keeps the running bundle, is logged, and counts
+  // in onus_bundle_reloads_total{result="failed"}. Replace files by rename
+  // so a half-written file is never read.
+  absl::Duration watch_interval = absl::ZeroDuration();
 
   std::string listen = "127.0.0.1:7070";  // port 0 picks a free port
   // Plaintext must be asked for, and is refused on non-loopback addresses

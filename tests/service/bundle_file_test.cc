@@ -1,10 +1,13 @@
 // Compiled bundles (`onus compile` output, .onusb) in the service: served
 // from --policies, loaded by LoadBundle.bundle, and rejected cleanly when
 // they are damaged (the running set stays).
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "engine/bundle.h"
 #include "engine/policy_pack.h"
 #include "gmock/gmock.h"
@@ -23,10 +26,11 @@ struct Compiled {
   std::string digest;  // Bundle.digest (raw)
 };
 
-Compiled CompileStarterPack(const std::string& name) {
+Compiled CompileStarterPack(const std::string& name,
+                            const std::string& from = "policies") {
   lang::DiagnosticList diags;
   absl::StatusOr<std::unique_ptr<PolicyPack>> pack =
-      PolicyPack::Load({"policies"}, lang::FrontendOptions(), diags);
+      PolicyPack::Load({from}, lang::FrontendOptions(), diags);
   EXPECT_TRUE(pack.ok()) << pack.status();
   if (!pack.ok()) return {};
   absl::StatusOr<onus::v1::Bundle> bundle = SaveBundle(**pack);
@@ -206,6 +210,102 @@ TEST_F(LoadCompiledTest, LoadBundleTakesCompiledBytes) {
   EXPECT_EQ(eresp.report().summary().bundle_digest(), c.digest);
   EXPECT_THAT(server_->MetricsText(), HasSubstr("onus_bundle_version 2\n"));
   EXPECT_THAT(server_->MetricsText(), HasSubstr("source=\"compiled\""));
+}
+
+// Replaces `path` the way deployments should: write a temporary, rename.
+void ReplaceFile(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp";
+  std::ofstream(tmp, std::ios::binary) << bytes;
+  ASSERT_EQ(std::rename(tmp.c_str(), path.c_str()), 0);
+}
+
+// Polls `cond` every 20 ms for up to 10 s.
+bool Eventually(const std::function<bool()>& cond) {
+  for (absl::Time until = absl::Now() + absl::Seconds(10); absl::Now() < until;
+       absl::SleepFor(absl::Milliseconds(20))) {
+    if (cond()) return true;
+  }
+  return cond();
+}
+
+TEST(WatchedBundle, ReloadsWhenTheFilesChangeAndKeepsServingOnABadOne) {
+  const std::string dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/watch");
+  std::filesystem::create_directories(dir + "/s3");
+  std::ofstream(dir + "/s3/s3.onus") << kS3Policies;
+  Compiled small = CompileStarterPack("small.onusb", dir + "/s3");
+  Compiled starter = CompileStarterPack("starter-w.onusb");
+  ASSERT_FALSE(small.bytes.empty());
+  ASSERT_FALSE(starter.bytes.empty());
+  const std::string path = dir + "/serving.onusb";
+  ReplaceFile(path, starter.bytes);
+
+  ServerOptions o = LoopbackOptions();
+  o.policy_sources.clear();
+  o.policy_paths = {path};
+  o.watch_interval = absl::Milliseconds(50);
+  auto server = StartOrDie(o);
+  ASSERT_NE(server, nullptr);
+  auto stub = Connect(server->port());
+  auto digest = [&] {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    onus::v1::GetInfoResponse info;
+    EXPECT_TRUE(stub->GetInfo(&ctx, {}, &info).ok());
+    return info.bundle().digest();
+  };
+  EXPECT_EQ(digest(), absl::BytesToHexString(starter.digest));
+  // Unchanged files: no reload.
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(server->bundle_version(), 1u);
+
+  ReplaceFile(path, small.bytes);
+  ASSERT_TRUE(Eventually([&] { return server->bundle_version() == 2; }));
+  EXPECT_EQ(digest(), absl::BytesToHexString(small.digest));
+  EXPECT_THAT(server->MetricsText(),
+              HasSubstr("onus_bundle_reloads_total{result=\"ok\"} 1\n"));
+
+  // A damaged bundle: counted as failed, version 2 keeps serving.
+  ReplaceFile(path, small.bytes.substr(0, small.bytes.size() / 2));
+  ASSERT_TRUE(Eventually([&] {
+    return absl::StrContains(
+        server->MetricsText(),
+        "onus_bundle_reloads_total{result=\"failed\"} 1\n");
+  }));
+  EXPECT_EQ(server->bundle_version(), 2u);
+  onus::v1::EvaluateRequest req;
+  *req.mutable_snapshot() = MakeSnapshot(2);
+  onus::v1::EvaluateResponse resp = EvaluateOrDie(stub.get(), req);
+  EXPECT_EQ(resp.bundle().version(), 2u);
+  EXPECT_EQ(resp.bundle().policies(), 2u);
+
+  // Fixed again: version 3.
+  ReplaceFile(path, starter.bytes);
+  ASSERT_TRUE(Eventually([&] { return server->bundle_version() == 3; }));
+  EXPECT_EQ(digest(), absl::BytesToHexString(starter.digest));
+
+  // Source directories are watched too.
+  ServerOptions so = LoopbackOptions();
+  so.policy_sources.clear();
+  so.policy_paths = {dir + "/s3"};
+  so.watch_interval = absl::Milliseconds(50);
+  auto sserver = StartOrDie(so);
+  ASSERT_NE(sserver, nullptr);
+  ReplaceFile(dir + "/s3/extra.onus", R"onus(
+package aws.extra;
+policy named_too {
+  title    = "S3 buckets have names (again)"
+  severity = low
+  owner    = customer
+  service  = [iaas]
+  domain   = data_protection
+  resource = onus.aws.s3.Bucket as b
+  require  = b.name != ""
+}
+)onus");
+  ASSERT_TRUE(Eventually([&] { return sserver->bundle_version() == 2; }));
+  auto sstub = Connect(sserver->port());
+  onus::v1::EvaluateResponse sresp = EvaluateOrDie(sstub.get(), req);
+  EXPECT_EQ(sresp.bundle().policies(), 3u);
 }
 
 }  // namespace
