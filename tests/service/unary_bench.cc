@@ -18,8 +18,11 @@
 //
 // Every closed-loop run also prints the process's CPU time per call
 // (client and server): a figure that holds when other work shares the
-// machine, unlike requests/s. --open-method getinfo runs the open loop
-// with GetInfo, a call with no evaluation: the transport's own latency.
+// machine, unlike requests/s. With --target and --server-pid (an `onus
+// serve` on this machine), it also prints the server process's CPU per
+// call: what the server alone needs, whatever the client costs. --open-method
+// getinfo runs the open loop with GetInfo, a call with no evaluation: the
+// transport's own latency.
 //
 // Each target line ends in MET or MISSED. The server runs in this process
 // (logging its JSON call lines to /dev/null, as `onus serve` does to
@@ -37,11 +40,13 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -52,6 +57,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -117,6 +123,25 @@ double ProcessCpuSeconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+// CPU seconds (user + system) of process `pid` from /proc/PID/stat, or -1.
+double PidCpuSeconds(int64_t pid) {
+  std::ifstream f(absl::StrCat("/proc/", pid, "/stat"));
+  std::string s((std::istreambuf_iterator<char>(f)),
+                std::istreambuf_iterator<char>());
+  size_t paren = s.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::vector<std::string> fields =
+      absl::StrSplit(s.substr(paren + 2), ' ', absl::SkipEmpty());
+  // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+  int64_t ut = 0, st = 0;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &ut) ||
+      !absl::SimpleAtoi(fields[12], &st)) {
+    return -1;
+  }
+  return static_cast<double>(ut + st) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 const char* Verdict(bool met) { return met ? "MET" : "MISSED"; }
 
 double LoadAverage() {
@@ -142,6 +167,7 @@ struct Flags {
       {"server-threads", ""},
       {"open-method", "evaluate"},
       {"stream-batch", "256"},
+      {"server-pid", "0"},
   };
   bool smoke = false;
   int64_t Int(const std::string& k) const {
@@ -317,9 +343,13 @@ class ClosedLoop {
     // what else shares the machine.
     SleepUntilNs(warm_until_ns_);
     const double cpu0 = ProcessCpuSeconds();
+    const int64_t server_pid = f.Int("server-pid");
+    const double server_cpu0 = server_pid > 0 ? PidCpuSeconds(server_pid) : -1;
     const int64_t calls0 = totals_.ok.load() + totals_.failed.load();
     SleepUntilNs(stop_ns_);
     const double cpu = ProcessCpuSeconds() - cpu0;
+    const double server_cpu =
+        server_pid > 0 ? PidCpuSeconds(server_pid) - server_cpu0 : -1;
     const int64_t window_calls =
         totals_.ok.load() + totals_.failed.load() - calls0;
     bool finished = done_.WaitForNotificationWithTimeout(
@@ -339,9 +369,20 @@ class ClosedLoop {
     const double cpu_us =
         cpu * 1e6 / static_cast<double>(std::max<int64_t>(1, window_calls));
     std::printf(
-        "closed loop: CPU %.1f us per call (client and server; %.2f cores "
+        "closed loop: CPU %.1f us per call (this process: %s; %.2f cores "
         "busy), i.e. %.0f calls/s if this process had 2 cores to itself\n",
-        cpu_us, cpu / static_cast<double>(seconds), 2e6 / cpu_us);
+        cpu_us, f.v.at("target").empty() ? "client and server" : "client only",
+        cpu / static_cast<double>(seconds), 2e6 / cpu_us);
+    if (server_cpu0 >= 0 && server_cpu >= 0) {
+      const double server_us =
+          server_cpu * 1e6 /
+          static_cast<double>(std::max<int64_t>(1, window_calls));
+      std::printf(
+          "closed loop: server process %ld: CPU %.1f us per call (%.2f cores "
+          "busy), i.e. %.0f calls/s on 2 cores of its own\n",
+          server_pid, server_us, server_cpu / static_cast<double>(seconds),
+          2e6 / server_us);
+    }
     if (!f.smoke) {
       std::printf("target: >= 20,000 requests/s with 64 clients: %.0f %s\n",
                   rps, Verdict(rps >= 20000 && clients == 64));
@@ -643,7 +684,7 @@ int Main(int argc, char** argv) {
           "[--channels N] [--stream-resources N] [--policies DIR] [--input "
           "SNAPSHOT] [--target HOST:PORT] [--phases engine,open,closed,stream] "
           "[--log 0|1] [--server-threads N] [--open-method evaluate|getinfo] "
-          "[--stream-batch N] [--smoke]\n");
+          "[--stream-batch N] [--server-pid PID] [--smoke]\n");
       return 2;
     }
     f.v[a.substr(2)] = argv[++i];
