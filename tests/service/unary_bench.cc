@@ -510,7 +510,8 @@ onus::v1::Snapshot Replicate(const onus::v1::Snapshot& snap, int64_t n,
 
 struct StreamRun {
   double secs = 0;
-  double cpu_secs = 0;  // the whole process: client and server
+  double cpu_secs = 0;  // this process (client, and server unless --target)
+  double server_cpu_secs = -1;  // with --server-pid
   int64_t findings = 0, accounts = 0, messages = 0;
   onus::v1::RunSummary summary;
   grpc::Status status;
@@ -520,13 +521,14 @@ struct StreamRun {
 // per request message (1: the `item` field only) and, when batch > 1,
 // findings in batches.
 StreamRun RunStream(const std::string& target, const onus::v1::Snapshot& snap,
-                    int batch) {
+                    int batch, int64_t server_pid) {
   StreamRun out;
   auto stub = onus::v1::Evaluator::NewStub(NewChannel(target, 2000 + batch));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
   int64_t t0 = NowNs();
   const double cpu0 = ProcessCpuSeconds();
+  const double server_cpu0 = server_pid > 0 ? PidCpuSeconds(server_pid) : -1;
   auto stream = stub->EvaluateStream(&ctx);
   std::thread reader([&] {
     onus::v1::EvaluateStreamResponse m;
@@ -577,6 +579,8 @@ StreamRun RunStream(const std::string& target, const onus::v1::Snapshot& snap,
   out.status = stream->Finish();
   out.secs = static_cast<double>(NowNs() - t0) / 1e9;
   out.cpu_secs = ProcessCpuSeconds() - cpu0;
+  if (server_cpu0 >= 0)
+    out.server_cpu_secs = PidCpuSeconds(server_pid) - server_cpu0;
   return out;
 }
 
@@ -627,16 +631,28 @@ bool StreamVsEngine(const Flags& f, const std::string& target,
     }
     consistent &= same;
   };
+  const bool target_given = !f.v.at("target").empty();
   auto describe = [&](const StreamRun& r, const char* how, double engine_s) {
     std::printf(
         "stream (%s): %ld resources, %ld accounts, %ld findings, %ld "
         "messages back, in %.2f s: %.0f resources/s; engine (1 thread, just "
         "before) %.3f s, %.0f resources/s: stream at %.0f%% of the engine; "
-        "CPU %.2f us per resource (client and server, %.2f cores busy)\n",
+        "CPU %.2f us per resource (this process: %s, %.2f cores busy)\n",
         how, n, r.accounts, r.findings, r.messages, r.secs,
         static_cast<double>(n) / r.secs, engine_s,
         static_cast<double>(n) / engine_s, engine_s / r.secs * 100,
-        r.cpu_secs * 1e6 / static_cast<double>(n), r.cpu_secs / r.secs);
+        r.cpu_secs * 1e6 / static_cast<double>(n),
+        target_given ? "client only" : "client and server",
+        r.cpu_secs / r.secs);
+    if (r.server_cpu_secs >= 0) {
+      // The engine run is one thread busy all along: its time is its CPU.
+      std::printf(
+          "stream (%s): server process CPU %.2f us per resource, the engine "
+          "%.2f us: the server needs %.2fx the engine's CPU\n",
+          how, r.server_cpu_secs * 1e6 / static_cast<double>(n),
+          engine_s * 1e6 / static_cast<double>(n),
+          r.server_cpu_secs / engine_s);
+    }
   };
 
   // Each stream run is paired with an engine run just before it, so both
@@ -644,7 +660,7 @@ bool StreamVsEngine(const Flags& f, const std::string& target,
   // batched pairs. The one-item stream (for comparison) runs once.
   double engine_s = engine_run();
   if (engine_s < 0) return false;
-  StreamRun one = RunStream(target, snap, 1);
+  StreamRun one = RunStream(target, snap, 1, f.Int("server-pid"));
   same_as_engine(one);
   describe(one, "one item per message", engine_s);
   std::vector<double> ratios;
@@ -653,7 +669,7 @@ bool StreamVsEngine(const Flags& f, const std::string& target,
   for (int rep = 0; rep < (f.smoke ? 1 : 3) && consistent; ++rep) {
     engine_s = engine_run();
     if (engine_s < 0) return false;
-    StreamRun r = RunStream(target, snap, batch);
+    StreamRun r = RunStream(target, snap, batch, f.Int("server-pid"));
     same_as_engine(r);
     describe(r, how.c_str(), engine_s);
     ratios.push_back(engine_s / r.secs);
