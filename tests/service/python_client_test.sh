@@ -53,6 +53,11 @@ expect_usage "refusing the metrics endpoint on non-loopback" \
   --metrics-listen 0.0.0.0:0
 expect_usage "needs --metrics-listen" --policies "$TMP/policies" \
   --listen 127.0.0.1:0 --plaintext --metrics-port-file "$TMP/x"
+# A damaged compiled bundle stops the start with the loader's message.
+printf 'not a bundle' > "$TMP/bad.onusb"
+expect_usage "bad.onusb: not a compiled bundle" --policies "$TMP/bad.onusb" --listen 127.0.0.1:0 --plaintext
+expect_usage "watch-s must be an integer >= 1" --policies "$TMP/policies" \
+  --listen 127.0.0.1:0 --plaintext --watch-s 0
 expect_usage "tls-cert" --policies "$TMP/policies" --tls-cert "$TMP/missing.pem" --tls-key x
 
 "$ONUS" serve --policies "$TMP/policies" --listen 127.0.0.1:0 --plaintext \
