@@ -400,10 +400,14 @@ policy nested {
   resource = onus.aws.s3.Bucket as b
   require  = [1,2,3,4,5,6,7,8,9,10].all(i, [1,2,3,4,5,6,7,8,9,10].all(j,
                [1,2,3,4,5,6,7,8,9,10].all(k, [1,2,3,4,5,6,7,8,9,10].all(l,
-               b.name != "x" || i + j + k + l > 0))))
+               [1,2,3,4,5,6,7,8,9,10].all(m,
+               b.name != "x" || i + j + k + l + m > 0)))))
 }
 )onus"}};
-  o.limits.instruction_budget = 1'000'000'000;
+  // 10^5 loop steps per bucket, 3*10^8 for the account: far beyond the
+  // deadline however fast the VM gets (10^4 per bucket once finished
+  // inside it, and the deadline then came from the last account only).
+  o.limits.instruction_budget = 100'000'000'000;
   o.limits.default_deadline = absl::Milliseconds(300);
   auto server = StartOrDie(o);
   ASSERT_NE(server, nullptr);
