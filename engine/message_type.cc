@@ -1402,8 +1402,8 @@ EntryFound FindEntry(const MapObj& map, const Value& k, uint32_t* entry,
       // Checked when the view was made: the length and its bytes fit.
       const uint8_t* q = map.data + (ka - 1);
       uint32_t n = 0;
-      eq = wire::ReadLength(&q, end, &n) && n == k.len &&
-           (n == 0 || std::memcmp(q, k.str, n) == 0);
+      eq =
+          wire::ReadLength(&q, end, &n) && n == k.len && SameBytes(q, k.str, n);
     } else {
       Value ek;
       DecodeScalar(kf, map.data + (ka - 1), end, &ek);

@@ -133,5 +133,20 @@ TEST(ValueTest, OptionalAndString) {
   EXPECT_EQ(s.string_view(), "copied");
 }
 
+// The overlapping-load comparison must see a difference at any position of
+// any length, and never report a difference where there is none.
+TEST(SameBytesTest, SeesADifferenceAtEveryPosition) {
+  for (uint32_t n = 0; n <= 40; ++n) {
+    const std::string a(n, 'x');
+    const std::string copy = a;
+    EXPECT_TRUE(SameBytes(a.data(), copy.data(), n)) << n;
+    for (uint32_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] = 'y';
+      EXPECT_FALSE(SameBytes(a.data(), b.data(), n)) << n << " " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace onus::engine

@@ -73,9 +73,7 @@ inline Value EqualsFast(CallContext& ctx, Value a, Value b) {
       case Kind::kBool:
         return Value::Bool(a.b == b.b);
       case Kind::kString:
-        return Value::Bool(
-            a.len == b.len &&
-            (a.len == 0 || std::memcmp(a.str, b.str, a.len) == 0));
+        return Value::Bool(a.len == b.len && SameBytes(a.str, b.str, a.len));
       case Kind::kNull:
         return Value::Bool(true);
       default:
@@ -121,7 +119,7 @@ inline Value InConst(CallContext& ctx, Value v, Value container) {
     const ListObj& l = *container.list;
     for (uint32_t i = 0; i < l.size; ++i) {
       const Value& e = l.items[i];
-      if (e.len == v.len && std::memcmp(e.str, v.str, v.len) == 0) {
+      if (e.len == v.len && SameBytes(e.str, v.str, v.len)) {
         return Value::Bool(true);
       }
     }
