@@ -1,8 +1,12 @@
 #include "engine/inventory.h"
 
+#include <thread>
+#include <type_traits>
 #include <utility>
 
+#include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
+#include "engine/inventory_scan.h"
 #include "engine/wire_internal.h"
 
 namespace onus::engine {
@@ -30,6 +34,22 @@ struct Field {
   uint64_t varint = 0;
 };
 
+// Reads the field at *p (p < end) and advances past it; false on malformed
+// wire data.
+inline bool NextField(const uint8_t** p, const uint8_t* end, Field* f) {
+  if (!wire::ReadTag(p, end, &f->number, &f->wire_type)) return false;
+  if (f->wire_type == wire::kLengthDelimited) {
+    uint32_t n;
+    if (!wire::ReadLength(p, end, &n)) return false;
+    f->bytes = absl::string_view(reinterpret_cast<const char*>(*p), n);
+    *p += n;
+    return true;
+  }
+  if (f->wire_type == wire::kVarint)
+    return wire::ReadVarint(p, end, &f->varint);
+  return wire::SkipValue(p, end, f->wire_type, f->number);
+}
+
 // Calls fn(Field) for every field of `msg`; false on malformed wire data.
 template <typename Fn>
 bool ForEachField(absl::string_view msg, Fn fn) {
@@ -37,17 +57,7 @@ bool ForEachField(absl::string_view msg, Fn fn) {
   const uint8_t* end = p + msg.size();
   while (p < end) {
     Field f;
-    if (!wire::ReadTag(&p, end, &f.number, &f.wire_type)) return false;
-    if (f.wire_type == wire::kLengthDelimited) {
-      uint32_t n;
-      if (!wire::ReadLength(&p, end, &n)) return false;
-      f.bytes = absl::string_view(reinterpret_cast<const char*>(p), n);
-      p += n;
-    } else if (f.wire_type == wire::kVarint) {
-      if (!wire::ReadVarint(&p, end, &f.varint)) return false;
-    } else if (!wire::SkipValue(&p, end, f.wire_type, f.number)) {
-      return false;
-    }
+    if (!NextField(&p, end, &f)) return false;
     if (!fn(f)) return false;
   }
   return true;
@@ -179,38 +189,168 @@ absl::StatusOr<ResourceView> ParseResourceView(absl::string_view bytes) {
   return r;
 }
 
+// Views are constructed in place by the scan and never destroyed one by
+// one (NoInitAllocator); both need a view to be plain data.
+static_assert(std::is_trivially_destructible<ResourceView>::value &&
+                  std::is_trivially_copyable<ResourceView>::value,
+              "ResourceView must stay plain data (string views and scalars)");
+
+absl::StatusOr<std::unique_ptr<InventoryScan>> InventoryScan::Frame(
+    absl::string_view bytes) {
+  auto scan = absl::WrapUnique(new InventoryScan(bytes));
+  const uint8_t* const begin = reinterpret_cast<const uint8_t*>(bytes.data());
+  const uint8_t* const end = begin + bytes.size();
+  const uint8_t* p = begin;
+  size_t count = 0;
+  bool ok = true;
+  while (p < end) {
+    const uint8_t* field = p;
+    uint32_t number, wire_type;
+    if (!wire::ReadTag(&p, end, &number, &wire_type)) {
+      ok = false;
+      break;
+    }
+    if (number == snapshot_fields::kResources) {
+      // Only the length: the envelope is parsed per chunk.
+      uint32_t n;
+      if (wire_type != wire::kLengthDelimited ||
+          !wire::ReadLength(&p, end, &n)) {
+        ok = false;
+        break;
+      }
+      if (count % kChunk == 0) scan->chunk_starts_.push_back(field - begin);
+      p += n;
+      ++count;
+      continue;
+    }
+    p = field;
+    Field f;
+    if (!NextField(&p, end, &f) || !ParseHeaderField(f, &scan->inv_.header_)) {
+      ok = false;
+      break;
+    }
+  }
+  // Reserved, not constructed: each chunk's parser constructs its views.
+  scan->inv_.resources_.resize(count);
+  const size_t chunks = scan->chunk_starts_.size();
+  scan->state_ = std::make_unique<std::atomic<uint8_t>[]>(chunks);
+  for (size_t c = 0; c < chunks; ++c) scan->state_[c].store(kPending);
+  if (!ok) {
+    // A serial scan would have stopped at a malformed resource before
+    // reaching the bad top-level field: report that one if there is one.
+    for (size_t c = 0; c < chunks && scan->ParseChunk(c); ++c) {
+    }
+    if (scan->failed_.load()) return std::move(*scan).Finish().status();
+    return Malformed("onus.v1.Snapshot");
+  }
+  return scan;
+}
+
+bool InventoryScan::ParseChunk(size_t c) {
+  const uint8_t* const begin = reinterpret_cast<const uint8_t*>(bytes_.data());
+  const uint8_t* const end = begin + bytes_.size();
+  const uint8_t* p = begin + chunk_starts_[c];
+  ResourceView* views = inv_.resources_.data();
+  bool ok = true;
+  // Frame() checked every field's tag and length up to the end (or up to a
+  // malformed one past this chunk's resources).
+  for (size_t i = ChunkBegin(c), last = ChunkEnd(c); i < last;) {
+    Field f;
+    if (!NextField(&p, end, &f)) {  // cannot happen after Frame()
+      Fail(i, Malformed("onus.v1.Snapshot"));
+      ok = false;
+      break;
+    }
+    if (f.number != snapshot_fields::kResources) continue;
+    absl::StatusOr<ResourceView> r = ParseResourceView(f.bytes);
+    if (!r.ok()) {
+      Fail(i, r.status());
+      ok = false;
+      break;
+    }
+    r->ordinal = static_cast<uint32_t>(i);
+    ::new (static_cast<void*>(&views[i])) ResourceView(*r);
+    ++i;
+  }
+  state_[c].store(ok ? kParsed : kFailed, std::memory_order_release);
+  return ok;
+}
+
+void InventoryScan::Fail(size_t resource, absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  if (error_.ok() || resource < error_resource_) {
+    error_resource_ = resource;
+    error_ = absl::InvalidArgumentError(
+        absl::StrCat("resource #", resource, ": ", status.message()));
+  }
+  failed_.store(true, std::memory_order_release);
+}
+
+bool InventoryScan::ClaimAndParse(size_t limit) {
+  size_t n = next_.load(std::memory_order_relaxed);
+  if (n > limit) return false;
+  if (!next_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed)) {
+    return true;  // lost the race (or spurious): look again
+  }
+  ParseChunk(n);
+  return true;
+}
+
+bool InventoryScan::EnsureParsed(size_t c) {
+  for (;;) {
+    const uint8_t s = state_[c].load(std::memory_order_acquire);
+    if (s != kPending) return s == kParsed;
+    // Chunks are claimed in order, so every unclaimed chunk lies past any
+    // failed one: stopping here cannot hide an earlier error.
+    if (failed_.load(std::memory_order_relaxed)) return false;
+    if (!ClaimAndParse(c)) break;  // claimed by another thread
+  }
+  // Another thread is parsing chunk c: a few microseconds at most.
+  uint8_t s;
+  while ((s = state_[c].load(std::memory_order_acquire)) == kPending) {
+    std::this_thread::yield();
+  }
+  return s == kParsed;
+}
+
+bool InventoryScan::EnsureAllParsed() {
+  if (all_parsed_.load(std::memory_order_acquire)) return true;
+  const size_t chunks = num_chunks();
+  while (chunks > 0 && !failed_.load(std::memory_order_relaxed) &&
+         ClaimAndParse(chunks - 1)) {
+  }
+  for (size_t c = 0; c < chunks; ++c) {
+    uint8_t s;
+    while ((s = state_[c].load(std::memory_order_acquire)) == kPending) {
+      if (failed_.load(std::memory_order_relaxed) &&
+          next_.load(std::memory_order_relaxed) <= c) {
+        return false;  // never claimed: the scan stopped at an error
+      }
+      std::this_thread::yield();
+    }
+    if (s != kParsed) return false;
+  }
+  all_parsed_.store(true, std::memory_order_release);
+  return true;
+}
+
+absl::StatusOr<Inventory> InventoryScan::Finish() && {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!error_.ok()) return error_;
+  }
+  return std::move(inv_);
+}
+
 absl::StatusOr<Inventory> Inventory::FromSnapshotBytes(
     absl::string_view bytes) {
-  Inventory inv;
-  // One cheap pass to size the vector: growing a vector of 100k+ views
-  // (reallocating and copying) cost more than the scan itself.
-  size_t count = 0;
-  ForEachField(bytes, [&](const Field& f) {
-    count += f.number == snapshot_fields::kResources;
-    return true;
-  });
-  inv.resources_.reserve(count);
-  absl::Status error;
-  uint32_t index = 0;
-  bool ok = ForEachField(bytes, [&](const Field& f) {
-    if (f.number == snapshot_fields::kResources) {
-      if (!IsBytes(f)) return false;
-      absl::StatusOr<ResourceView> r = ParseResourceView(f.bytes);
-      if (!r.ok()) {
-        error = absl::InvalidArgumentError(
-            absl::StrCat("resource #", index, ": ", r.status().message()));
-        return false;
-      }
-      r->ordinal = index++;
-      // No index exists yet: append without Add()'s locking.
-      inv.resources_.push_back(*std::move(r));
-      return true;
-    }
-    return ParseHeaderField(f, &inv.header_);
-  });
-  if (!error.ok()) return error;
-  if (!ok) return Malformed("onus.v1.Snapshot");
-  return inv;
+  absl::StatusOr<std::unique_ptr<InventoryScan>> scan =
+      InventoryScan::Frame(bytes);
+  if (!scan.ok()) return scan.status();
+  for (size_t c = 0; c < (*scan)->num_chunks() && (*scan)->EnsureParsed(c);
+       ++c) {
+  }
+  return std::move(**scan).Finish();
 }
 
 Inventory::Inventory(Inventory&& other) noexcept
