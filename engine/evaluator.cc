@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/builtins.h"
 #include "engine/host.h"
 #include "engine/inventory_scan.h"
 #include "engine/message_type.h"
@@ -248,6 +249,26 @@ class alignas(64) Worker : public EvalHost {
     return MessageFromBytes(arena, *type.message, inv_.resources()[i].payload);
   }
 
+  // Where findings of work item `key` go (chunk index; synthesised account
+  // tasks come after the last chunk). A worker claims items in increasing
+  // order, so one slot per item; the merge sorts all slots by key.
+  std::vector<Finding>* FindingsSlot(size_t key) {
+    if (findings_.empty() || findings_.back().first != key) {
+      findings_.emplace_back(key, std::vector<Finding>());
+    }
+    return &findings_.back().second;
+  }
+  std::vector<std::pair<size_t, std::vector<Finding>>>& findings() {
+    return findings_;
+  }
+  // Room for one chunk of views in the streaming scan, reused.
+  ResourceView* ChunkBuffer() {
+    if (chunk_buffer_ == nullptr) {
+      chunk_buffer_ = std::make_unique<ResourceView[]>(InventoryScan::kChunk);
+    }
+    return chunk_buffer_.get();
+  }
+
   const std::vector<Counts>& per_policy() const { return per_policy_; }
   const Counts* by_severity() const { return severity_; }
   const Counts& total() const { return total_; }
@@ -257,8 +278,18 @@ class alignas(64) Worker : public EvalHost {
   // A join reads any resource of the snapshot: during a combined scan and
   // evaluation, the rest of the snapshot is parsed first (this thread
   // helps).
-  bool JoinsReady() { return scan_ == nullptr || scan_->EnsureAllParsed(); }
-  static Value JoinUnavailable(Arena& arena) {
+  bool JoinsReady() {
+    if (scan_ == nullptr) return true;
+    // The streaming scan keeps no inventory; EvaluateSnapshot only uses it
+    // for packs without joins (PackUsesJoins), so this is never reached.
+    if (scan_->streaming()) return false;
+    return scan_->EnsureAllParsed();
+  }
+  Value JoinUnavailable(Arena& arena) {
+    if (scan_->streaming()) {
+      return MakeError(arena, ErrorCode::kGeneric,
+                       "internal error: a join in a streamed evaluation");
+    }
     // Only reached when the snapshot is malformed; Evaluate then fails
     // with the scan's error and this value is never reported.
     return MakeError(arena, ErrorCode::kInvalidArgument,
@@ -421,6 +452,8 @@ class alignas(64) Worker : public EvalHost {
   Counts severity_[6];
   Counts total_;
   uint64_t resources_evaluated_ = 0;
+  std::vector<std::pair<size_t, std::vector<Finding>>> findings_;
+  std::unique_ptr<ResourceView[]> chunk_buffer_;
   TypeCacheEntry type_cache_[kTypeCache];
   int type_cache_size_ = 0;
   int type_cache_next_ = 0;
@@ -509,32 +542,33 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
           : Value::Timestamp(absl::ToUnixSeconds(options.wall_now), 0);
 
   // Work is claimed in chunks of resources, in snapshot order; each
-  // chunk's findings land in its own slot, so the merged order is snapshot
-  // order for any thread count. No task list is built up front: a worker
-  // finds the policies of each resource of its chunk itself.
+  // chunk's findings land in their own slot, so the merged order is
+  // snapshot order for any thread count. No task list is built up front:
+  // a worker finds the policies of each resource of its chunk itself.
+  // With a streaming scan the chunks are found as they are claimed.
   constexpr size_t kChunk = InventoryScan::kChunk;
+  const bool streaming = scan != nullptr && scan->streaming();
   const absl::Span<const ResourceView> resources = inventory.resources();
-  const size_t num_chunks = (resources.size() + kChunk - 1) / kChunk;
+  const size_t num_chunks = streaming
+                                ? scan->EstimatedChunks()
+                                : (resources.size() + kChunk - 1) / kChunk;
   const bool keep_findings = options.detail != FindingDetail::kCountsOnly;
-  std::vector<std::vector<Finding>> chunk_findings(keep_findings ? num_chunks
-                                                                 : 0);
   std::atomic<size_t> next{0};
-  std::atomic<bool> scan_failed{false};
 
   // Synthesised accounts go after every resource; they need the indexes,
   // hence the whole inventory, so the first worker to get there builds
   // them (the others wait for it, then share the tasks).
   const bool account_level = !pack.AccountLevel().empty();
   SyntheticAccounts synth;
-  std::vector<std::vector<Finding>> synth_findings;
   absl::once_flag synth_once;
   std::atomic<size_t> synth_next{0};
   auto build_synth = [&] {
     if (scan != nullptr && !scan->EnsureAllParsed()) return;
     SynthesizeAccounts(pack, inventory, &synth);
-    if (keep_findings) synth_findings.resize(synth.tasks.size());
   };
 
+  // No more threads than chunks: a thread with nothing to claim would only
+  // cost its start.
   int threads = std::max(
       1, std::min<int>(options.threads,
                        static_cast<int>(std::max<size_t>(num_chunks, 1))));
@@ -543,28 +577,39 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
     workers.push_back(std::make_unique<Worker>(pack, inventory, scan, options,
                                                now, pack.policies().size()));
   }
+  auto run_chunk = [&](Worker* w, size_t c, const ResourceView* views,
+                       size_t n) {
+    std::vector<Finding>* out = keep_findings ? w->FindingsSlot(c) : nullptr;
+    for (size_t i = 0; i < n; ++i) {
+      absl::Span<const uint32_t> ps = w->PoliciesFor(views[i].type);
+      if (!ps.empty()) w->Run({&views[i], ps}, out);
+    }
+  };
   auto work = [&](Worker* w) {
+    if (streaming) {
+      // Never used with account-level policies (they need the inventory).
+      ResourceView* buffer = w->ChunkBuffer();
+      size_t c, first;
+      while (size_t n = scan->ParseNext(buffer, &c, &first)) {
+        run_chunk(w, c, buffer, n);
+      }
+      return;
+    }
     for (;;) {
       size_t c = next.fetch_add(1, std::memory_order_relaxed);
       if (c >= num_chunks) break;
-      if (scan != nullptr && !scan->EnsureParsed(c)) {
-        scan_failed.store(true, std::memory_order_relaxed);
-        return;
-      }
-      std::vector<Finding>* out = keep_findings ? &chunk_findings[c] : nullptr;
-      const size_t end = std::min(resources.size(), (c + 1) * kChunk);
-      for (size_t i = c * kChunk; i < end; ++i) {
-        const ResourceView& r = resources[i];
-        absl::Span<const uint32_t> ps = w->PoliciesFor(r.type);
-        if (!ps.empty()) w->Run({&r, ps}, out);
-      }
+      if (scan != nullptr && !scan->EnsureParsed(c)) return;
+      const size_t begin = c * kChunk;
+      run_chunk(w, c, &resources[begin],
+                std::min(resources.size(), begin + kChunk) - begin);
     }
-    if (!account_level || scan_failed.load(std::memory_order_relaxed)) return;
+    if (!account_level) return;
     absl::call_once(synth_once, build_synth);
     for (;;) {
       size_t i = synth_next.fetch_add(1, std::memory_order_relaxed);
       if (i >= synth.tasks.size()) break;
-      w->Run(synth.tasks[i], keep_findings ? &synth_findings[i] : nullptr);
+      w->Run(synth.tasks[i],
+             keep_findings ? w->FindingsSlot(num_chunks + i) : nullptr);
     }
   };
   // The calling thread is worker 0: one thread fewer to start.
@@ -572,8 +617,9 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
   for (int i = 1; i < threads; ++i) pool.emplace_back(work, workers[i].get());
   work(workers[0].get());
   for (std::thread& t : pool) t.join();
-  if (scan != nullptr && scan_failed.load()) {
-    return std::move(*scan).Finish().status();
+  if (scan != nullptr) {
+    absl::Status scanned = scan->status();
+    if (!scanned.ok()) return scanned;
   }
 
   onus::v1::Report report;
@@ -585,14 +631,19 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
   report.set_engine_version(options.engine_version);
   for (const CompiledPolicy& p : pack.policies())
     *report.add_policies() = p.meta;
+  std::vector<std::pair<size_t, std::vector<Finding>>*> slots;
   size_t total_findings = 0;
-  for (const auto& c : chunk_findings) total_findings += c.size();
-  for (const auto& c : synth_findings) total_findings += c.size();
-  report.mutable_findings()->Reserve(static_cast<int>(total_findings));
-  for (auto* slots : {&chunk_findings, &synth_findings}) {
-    for (auto& c : *slots) {
-      for (Finding& f : c) *report.add_findings() = std::move(f);
+  for (const auto& w : workers) {
+    for (auto& slot : w->findings()) {
+      slots.push_back(&slot);
+      total_findings += slot.second.size();
     }
+  }
+  std::sort(slots.begin(), slots.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  report.mutable_findings()->Reserve(static_cast<int>(total_findings));
+  for (auto* slot : slots) {
+    for (Finding& f : slot->second) *report.add_findings() = std::move(f);
   }
 
   Counts total;
@@ -646,7 +697,7 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
   };
   to_ts(started, summary->mutable_started());
   to_ts(absl::Now(), summary->mutable_finished());
-  if (scan != nullptr) {
+  if (scan != nullptr && !streaming) {
     // Every chunk was parsed (each was evaluated), and no thread is left.
     absl::StatusOr<Inventory> inv = std::move(*scan).Finish();
     if (!inv.ok()) return inv.status();
@@ -667,11 +718,55 @@ absl::StatusOr<onus::v1::Report> EvaluateSnapshot(const PolicyPack& pack,
                                                   absl::string_view bytes,
                                                   const EvalOptions& options,
                                                   Inventory* inventory) {
+  // Without joins and account-level policies no resource needs another:
+  // the streaming scan finds, parses and evaluates chunk by chunk and
+  // keeps nothing.
+  if (inventory == nullptr && pack.AccountLevel().empty() &&
+      !PackUsesJoins(pack)) {
+    absl::StatusOr<std::unique_ptr<InventoryScan>> scan =
+        InventoryScan::Start(bytes);
+    if (!scan.ok()) return scan.status();
+    absl::StatusOr<onus::v1::Report> report =
+        EvaluateImpl(pack, (*scan)->inventory(), scan->get(), options, nullptr);
+    // `now` is the snapshot's collected_at, read before the first
+    // resource. Serializers write it there; if it came later, the run used
+    // the wrong time and is done again from a complete header.
+    if (!report.ok() || !(*scan)->late_collected_at()) return report;
+  }
   absl::StatusOr<std::unique_ptr<InventoryScan>> scan =
       InventoryScan::Frame(bytes);
   if (!scan.ok()) return scan.status();
   return EvaluateImpl(pack, (*scan)->inventory(), scan->get(), options,
                       inventory);
+}
+
+namespace {
+
+bool ProgramUsesJoins(const Program& p) {
+  for (const CallRef& c : p.calls) {
+    absl::string_view name = c.fn != nullptr ? c.fn->name : c.name;
+    if (name == "resources" || name == "lookup") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool PackUsesJoins(const PolicyPack& pack) {
+  for (const CompiledPolicy& p : pack.policies()) {
+    if (ProgramUsesJoins(p.require)) return true;
+    if (p.when.has_value() && ProgramUsesJoins(*p.when)) return true;
+    for (const Program& m : p.message_exprs) {
+      if (ProgramUsesJoins(m)) return true;
+    }
+    for (const Probe& probe : p.probes) {
+      if (ProgramUsesJoins(probe.program)) return true;
+      for (const auto& op : probe.operands) {
+        if (ProgramUsesJoins(op.second)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace onus::engine

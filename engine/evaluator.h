@@ -79,6 +79,9 @@ absl::StatusOr<onus::v1::Report> EvaluateSnapshot(
     const PolicyPack& pack, absl::string_view snapshot_bytes,
     const EvalOptions& options, Inventory* inventory = nullptr);
 
+// True when a policy of the pack calls resources(T) or lookup(T, id).
+bool PackUsesJoins(const PolicyPack& pack);
+
 // Stable fingerprint of a finding: 16 hex digits of FNV-1a 64 over
 // "<policy id>\0<resource id>". Stable across runs, versions and machines,
 // so `onus diff` and SARIF consumers can match findings.

@@ -14,6 +14,11 @@
 //
 // Errors are those of a serial scan: the first malformed resource in
 // snapshot order ("resource #i: ..."), else a malformed top level.
+//
+// Two forms: Frame() finds every resource first (about 10 ns each) and
+// keeps the parsed views, so the inventory can be indexed for joins and
+// handed out; Start()/ParseNext() frames chunk by chunk as threads claim
+// them and keeps nothing, for evaluations without joins.
 #ifndef ONUS_ENGINE_INVENTORY_SCAN_H_
 #define ONUS_ENGINE_INVENTORY_SCAN_H_
 
@@ -41,6 +46,29 @@ class InventoryScan {
   static absl::StatusOr<std::unique_ptr<InventoryScan>> Frame(
       absl::string_view bytes);
 
+  // The streaming form, for an evaluation that keeps no inventory (no
+  // joins): nothing is framed up front. Each ParseNext() call frames the
+  // next chunk under a short lock and parses it into the caller's buffer,
+  // so even finding the resources is spread over the threads. Start()
+  // reads the header fields that precede the first resource.
+  static absl::StatusOr<std::unique_ptr<InventoryScan>> Start(
+      absl::string_view bytes);
+  // Claims the next (up to) kChunk resources in snapshot order and parses
+  // their envelopes into `views` (room for kChunk). Sets *chunk (claims are
+  // numbered in snapshot order) and *first (index of the first resource).
+  // Returns how many; 0 at the end or once the snapshot proved malformed.
+  size_t ParseNext(ResourceView* views, size_t* chunk, size_t* first);
+  // True when a Snapshot.collected_at field came after a resource: a
+  // caller that read the header's time at Start() read it too early.
+  bool late_collected_at() const { return late_collected_at_.load(); }
+  // The first error in snapshot order, once no thread uses the scan.
+  absl::Status status() const;
+  bool streaming() const { return streaming_; }
+  // Streaming form: about how many chunks there are (counting 64 bytes a
+  // resource), so that no thread is started that would find nothing.
+  size_t EstimatedChunks() const { return bytes_.size() / (kChunk * 64) + 1; }
+
+  // Frame() only (the streaming form has no chunk table).
   size_t num_resources() const { return inv_.resources_.size(); }
   size_t num_chunks() const { return chunk_starts_.size(); }
   size_t ChunkBegin(size_t c) const { return c * kChunk; }
@@ -82,9 +110,21 @@ class InventoryScan {
   std::atomic<bool> failed_{false};
   std::atomic<bool> all_parsed_{false};
 
-  absl::Mutex mu_;
-  size_t error_resource_ = 0;  // guarded by mu_
-  absl::Status error_;         // guarded by mu_
+  // Errors. A resource's error wins over a malformed top level: framing
+  // stops at the latter, so every resource before it is still parsed.
+  mutable absl::Mutex mu_;
+  size_t error_resource_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> top_level_error_{false};
+
+  // The streaming form's framing state.
+  bool streaming_ = false;
+  absl::Mutex frame_mu_;
+  size_t pos_ ABSL_GUARDED_BY(frame_mu_) = 0;  // where framing continues
+  size_t framed_ ABSL_GUARDED_BY(frame_mu_) = 0;
+  size_t claims_ ABSL_GUARDED_BY(frame_mu_) = 0;
+  bool frame_done_ ABSL_GUARDED_BY(frame_mu_) = false;
+  std::atomic<bool> late_collected_at_{false};
 };
 
 }  // namespace onus::engine

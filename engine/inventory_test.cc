@@ -3,6 +3,7 @@
 #include <sstream>
 #include <string>
 
+#include "engine/inventory_scan.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/delimited_message_util.h"
@@ -159,6 +160,46 @@ TEST(InventoryTest, FirstMalformedResourceIsReportedBeforeABadTail) {
   absl::StatusOr<Inventory> cut = Inventory::FromSnapshotBytes(
       absl::string_view(bytes).substr(0, bytes.size() - 2));
   EXPECT_EQ(cut.status(), inv.status());
+}
+
+TEST(InventoryScanTest, StreamingFormHandsOutChunksInSnapshotOrder) {
+  const int n = 1000;
+  const std::string bytes = InterleavedSnapshot(n);
+  absl::StatusOr<std::unique_ptr<InventoryScan>> scan =
+      InventoryScan::Start(bytes);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  EXPECT_EQ((*scan)->inventory().header().id, "snap-2");
+  std::vector<ResourceView> views(InventoryScan::kChunk);
+  size_t chunk, first, expected_first = 0;
+  std::vector<size_t> chunks;
+  while (size_t got = (*scan)->ParseNext(views.data(), &chunk, &first)) {
+    EXPECT_EQ(first, expected_first);
+    for (size_t k = 0; k < got; ++k) {
+      ASSERT_EQ(views[k].id, "r" + std::to_string(first + k));
+      ASSERT_EQ(views[k].ordinal, first + k);
+    }
+    expected_first += got;
+    chunks.push_back(chunk);
+  }
+  EXPECT_EQ(expected_first, static_cast<size_t>(n));
+  EXPECT_THAT(chunks, ElementsAre(0, 1, 2, 3));
+  EXPECT_TRUE((*scan)->status().ok());
+  // Header fields met on the way are parsed; none of them was the time.
+  EXPECT_EQ((*scan)->inventory().header().source_name, "src");
+  EXPECT_EQ((*scan)->inventory().header().accounts.size(), 2u);
+  EXPECT_FALSE((*scan)->late_collected_at());
+
+  // A bad resource stops the hand-out and becomes the scan's status.
+  const std::string bad = InterleavedSnapshot(n, /*bad=*/600);
+  scan = InventoryScan::Start(bad);
+  ASSERT_TRUE(scan.ok());
+  size_t total = 0;
+  while (size_t got = (*scan)->ParseNext(views.data(), &chunk, &first)) {
+    total += got;
+  }
+  EXPECT_EQ(total, 512u);  // the two chunks before the bad one
+  EXPECT_THAT(std::string((*scan)->status().message()),
+              HasSubstr("resource #600: malformed protobuf"));
 }
 
 TEST(StreamReaderTest, ReadsItemsInConstantMemoryAndDetectsTruncation) {
