@@ -199,6 +199,34 @@ namespace {
 
 enum class TopField { kResource, kHeader, kMalformed };
 
+// Framing is a chain of dependent loads: where the next resource starts is
+// known only once this one's length is read, so each step would wait a
+// full memory latency (about 120 ns here: 12 ms for 100,000 resources, all
+// of it serial). The chain only moves forward, so the lines ahead of it
+// are requested early; framing then runs at memory bandwidth, and the
+// chunk's parser finds its bytes in cache.
+class ReadAhead {
+ public:
+  ReadAhead(const uint8_t* from, const uint8_t* end)
+      : next_(AlignDown(from)), end_(end) {}
+  // Requests every line up to kDistance bytes past p not requested yet.
+  void Before(const uint8_t* p) {
+    const uint8_t* target = end_ - p > kDistance ? p + kDistance : end_;
+    for (; next_ < target; next_ += kLine) __builtin_prefetch(next_, 0, 3);
+  }
+
+ private:
+  static constexpr ptrdiff_t kLine = 64;
+  // Bytes in flight: memory latency times bandwidth is about 2-3 KB.
+  static constexpr ptrdiff_t kDistance = 4096;
+  static const uint8_t* AlignDown(const uint8_t* p) {
+    return reinterpret_cast<const uint8_t*>(reinterpret_cast<uintptr_t>(p) &
+                                            ~static_cast<uintptr_t>(kLine - 1));
+  }
+  const uint8_t* next_;
+  const uint8_t* end_;
+};
+
 // Reads the top-level Snapshot field at *p: a resource is only framed (*p
 // moves past it), a header field is parsed into `header`.
 TopField NextTopField(const uint8_t** p, const uint8_t* end,
@@ -232,7 +260,9 @@ absl::StatusOr<std::unique_ptr<InventoryScan>> InventoryScan::Frame(
   const uint8_t* p = begin;
   size_t count = 0;
   bool ok = true;
+  ReadAhead ahead(p, end);
   while (p < end) {
+    ahead.Before(p);
     const uint8_t* field = p;
     uint32_t number;
     TopField t = NextTopField(&p, end, &scan->inv_.header_, &number);
@@ -301,7 +331,9 @@ size_t InventoryScan::ParseNext(ResourceView* views, size_t* chunk,
     if (frame_done_) return 0;
     start = begin + pos_;
     const uint8_t* p = start;
+    ReadAhead ahead(p, end);
     while (p < end && n < kChunk) {
+      ahead.Before(p);
       uint32_t number;
       TopField t = NextTopField(&p, end, &inv_.header_, &number);
       if (t == TopField::kMalformed) {
