@@ -4,6 +4,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
 #include "engine/inventory_scan.h"
@@ -496,42 +498,82 @@ Inventory::Inventory(Inventory&& other) noexcept
 Inventory& Inventory::operator=(Inventory&& other) noexcept {
   header_ = std::move(other.header_);
   resources_ = std::move(other.resources_);
-  absl::MutexLock lock(&mu_);
-  indexes_.reset();
-  ready_.store(nullptr);
+  DropIndexes();
   return *this;
 }
 
 void Inventory::Add(ResourceView r) {
   r.ordinal = static_cast<uint32_t>(resources_.size());
   resources_.push_back(std::move(r));
+  DropIndexes();
+}
+
+void Inventory::DropIndexes() {
   absl::MutexLock lock(&mu_);
   indexes_.reset();
+  parts_claimed_ = 0;
+  parts_done_ = 0;
   ready_.store(nullptr);
+}
+
+int Inventory::IdShard(const TypeAndString& key) {
+  // A high bit: the map itself places keys by the low bits of the same
+  // hash, which a shard's keys must not all share.
+  return static_cast<int>((absl::Hash<TypeAndString>{}(key) >> 40) %
+                          Indexes::kIdShards);
+}
+
+void Inventory::BuildIndexPart(int part, Indexes* idx) const {
+  const uint32_t n = static_cast<uint32_t>(resources_.size());
+  if (part < Indexes::kIdShards) {
+    auto& by_type_id = idx->by_type_id[part];
+    by_type_id.reserve(n / Indexes::kIdShards + 1);
+    for (uint32_t i = 0; i < n; ++i) {
+      const ResourceView& r = resources_[i];
+      const TypeAndString key(r.type, r.id);
+      // First occurrence wins for lookup(); duplicates keep their findings.
+      if (IdShard(key) == part) by_type_id.try_emplace(key, i);
+    }
+  } else if (part == Indexes::kIdShards) {
+    for (uint32_t i = 0; i < n; ++i) {
+      const ResourceView& r = resources_[i];
+      idx->by_type_account[{r.type, r.account}].push_back(i);
+    }
+  } else {
+    absl::flat_hash_set<absl::string_view> seen;
+    for (uint32_t i = 0; i < n; ++i) {
+      const ResourceView& r = resources_[i];
+      idx->by_type[r.type].push_back(i);
+      if (seen.insert(r.account).second) idx->accounts.push_back(r.account);
+    }
+  }
 }
 
 const Inventory::Indexes& Inventory::indexes() const {
   if (const Indexes* ready = ready_.load(std::memory_order_acquire)) {
     return *ready;
   }
-  absl::MutexLock lock(&mu_);
-  if (indexes_ == nullptr) {
-    auto idx = std::make_unique<Indexes>();
-    absl::flat_hash_map<absl::string_view, bool> seen;
-    for (uint32_t i = 0; i < resources_.size(); ++i) {
-      const ResourceView& r = resources_[i];
-      idx->by_type[r.type].push_back(i);
-      idx->by_type_account[{r.type, r.account}].push_back(i);
-      // First occurrence wins for lookup(); duplicates keep their findings.
-      idx->by_type_id.try_emplace(std::make_pair(r.type, r.id), i);
-      if (seen.try_emplace(r.account, true).second) {
-        idx->accounts.push_back(r.account);
-      }
+  mu_.Lock();
+  if (indexes_ == nullptr) indexes_ = std::make_unique<Indexes>();
+  Indexes* idx = indexes_.get();
+  // Each part writes its own members of *idx, so parts run unlocked.
+  while (parts_claimed_ < kIndexParts) {
+    const int part = parts_claimed_++;
+    mu_.Unlock();
+    BuildIndexPart(part, idx);
+    mu_.Lock();
+    if (++parts_done_ == kIndexParts) {
+      ready_.store(idx, std::memory_order_release);
     }
-    indexes_ = std::move(idx);
-    ready_.store(indexes_.get(), std::memory_order_release);
   }
-  return *indexes_;
+  // Every part is claimed: wait for the threads still building theirs.
+  mu_.Await(absl::Condition(
+      +[](std::atomic<const Indexes*>* ready) {
+        return ready->load(std::memory_order_relaxed) != nullptr;
+      },
+      &ready_));
+  mu_.Unlock();
+  return *idx;
 }
 
 absl::Span<const uint32_t> Inventory::OfType(absl::string_view type) const {
@@ -550,8 +592,9 @@ absl::Span<const uint32_t> Inventory::OfTypeInAccount(
 }
 
 int64_t Inventory::Lookup(absl::string_view type, absl::string_view id) const {
-  const auto& m = indexes().by_type_id;
-  auto it = m.find(std::make_pair(type, id));
+  const TypeAndString key(type, id);
+  const auto& m = indexes().by_type_id[IdShard(key)];
+  auto it = m.find(key);
   return it == m.end() ? -1 : static_cast<int64_t>(it->second);
 }
 

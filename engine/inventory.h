@@ -12,6 +12,7 @@
 // The Inventory indexes resources by (type, account) and by (type, id) on
 // first use, once, so the policy builtins `resources(T)` and `lookup(T, id)`
 // cost no rescans; a run whose policies make no joins never builds them.
+// Threads that ask for them together share the building.
 //
 // For inventories too large for one buffer, StreamReader reads the
 // length-delimited StreamItem form (proto/onus/v1/snapshot.proto) one
@@ -139,24 +140,33 @@ class Inventory {
   friend class InventoryScan;
 
   // Built on first use by the lookups (thread-safe), dropped by Add(): a
-  // run whose policies make no joins never pays for them.
+  // run whose policies make no joins never pays for them. The build is
+  // split into parts, and every thread that asks while it is under way
+  // builds an unclaimed part instead of waiting (an evaluation's workers
+  // all reach their first join at about the same time).
+  using TypeAndString = std::pair<absl::string_view, absl::string_view>;
   struct Indexes {
+    // by_type_id, the largest, is split by a bit of the key's hash.
+    static constexpr int kIdShards = 2;
     absl::flat_hash_map<absl::string_view, std::vector<uint32_t>> by_type;
-    absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>,
-                        std::vector<uint32_t>>
-        by_type_account;
-    absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>,
-                        uint32_t>
-        by_type_id;
+    absl::flat_hash_map<TypeAndString, std::vector<uint32_t>> by_type_account;
+    absl::flat_hash_map<TypeAndString, uint32_t> by_type_id[kIdShards];
     std::vector<absl::string_view> accounts;
   };
+  // Parts: the id shards, by_type_account, by_type with accounts.
+  static constexpr int kIndexParts = Indexes::kIdShards + 2;
+  static int IdShard(const TypeAndString& key);
   const Indexes& indexes() const;
+  void BuildIndexPart(int part, Indexes* idx) const;
+  void DropIndexes();
 
   SnapshotHeaderView header_;
   std::vector<ResourceView, inventory_internal::NoInitAllocator<ResourceView>>
       resources_;
   mutable absl::Mutex mu_;
-  mutable std::unique_ptr<Indexes> indexes_;
+  mutable std::unique_ptr<Indexes> indexes_ ABSL_GUARDED_BY(mu_);
+  mutable int parts_claimed_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable int parts_done_ ABSL_GUARDED_BY(mu_) = 0;
   mutable std::atomic<const Indexes*> ready_{nullptr};
 };
 

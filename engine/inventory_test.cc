@@ -2,6 +2,8 @@
 
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/inventory_scan.h"
 #include "gmock/gmock.h"
@@ -150,6 +152,55 @@ TEST(InventoryTest, ScansManyChunksWithHeaderFieldsAnywhere) {
   EXPECT_EQ(inv->Lookup("onus.aws.iam.User", "r5"), 5);
 }
 
+TEST(InventoryTest, IndexesBuiltByThreadsAskingTogetherMatchOneThread) {
+  // Duplicate (type, id) pairs (r0..r499 twice): lookup() keeps the first in
+  // snapshot order whichever thread indexed it.
+  onus::v1::Snapshot s;
+  for (int i = 0; i < 3000; ++i) {
+    auto* r = s.add_resources();
+    r->set_id("r" + std::to_string(i % 2500));
+    r->set_type(i % 2500 % 3 == 0 ? "onus.aws.s3.Bucket" : "onus.aws.iam.User");
+    r->set_account("acct-" + std::to_string(i * 7 % 5));
+  }
+  const std::string bytes = s.SerializeAsString();
+  absl::StatusOr<Inventory> want = Inventory::FromSnapshotBytes(bytes);
+  ASSERT_TRUE(want.ok()) << want.status();
+  for (int threads : {2, 7}) {
+    SCOPED_TRACE(threads);
+    absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+    ASSERT_TRUE(inv.ok()) << inv.status();
+    // Every thread's first call finds the indexes missing (or half built).
+    std::vector<std::vector<int64_t>> found(threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (int i = t; i < 3000; i += threads) {
+          found[t].push_back(
+              inv->Lookup(s.resources(i).type(), s.resources(i).id()));
+        }
+      });
+    }
+    for (std::thread& t : pool) t.join();
+    for (int t = 0; t < threads; ++t) {
+      for (size_t k = 0; k < found[t].size(); ++k) {
+        const int i = t + static_cast<int>(k) * threads;
+        ASSERT_EQ(found[t][k],
+                  want->Lookup(s.resources(i).type(), s.resources(i).id()))
+            << "resource " << i;
+        ASSERT_LE(found[t][k], i);
+        ASSERT_EQ(found[t][k] < i, i >= 2500) << "resource " << i;
+      }
+    }
+    EXPECT_EQ(inv->Lookup("onus.aws.s3.Bucket", "nope"), -1);
+    EXPECT_EQ(inv->OfType("onus.aws.s3.Bucket"),
+              want->OfType("onus.aws.s3.Bucket"));
+    EXPECT_EQ(inv->OfType("onus.aws.s3.Bucket").size(), 834u + 167u);
+    EXPECT_EQ(inv->OfTypeInAccount("onus.aws.iam.User", "acct-3"),
+              want->OfTypeInAccount("onus.aws.iam.User", "acct-3"));
+    EXPECT_THAT(inv->accounts(),
+                ElementsAre("acct-0", "acct-2", "acct-4", "acct-1", "acct-3"));
+  }
+}
 TEST(InventoryTest, FirstMalformedResourceIsReportedBeforeABadTail) {
   const std::string bytes = InterleavedSnapshot(700, /*bad=*/600);
   absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
