@@ -477,7 +477,10 @@ absl::StatusOr<std::unique_ptr<PolicyPack>> LoadChecked(
     ONUS_ASSIGN_OR_RETURN(CompiledPolicy p, loader.Load(cp, sources));
     policies.push_back(std::move(p));
   }
-  return PolicyPack::FromCompiled(std::move(policies));
+  std::unique_ptr<PolicyPack> pack =
+      PolicyPack::FromCompiled(std::move(policies));
+  pack->set_bundle_digest(bundle.digest());
+  return pack;
 }
 
 }  // namespace

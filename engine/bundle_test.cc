@@ -104,6 +104,12 @@ TEST_F(BundleTest, RoundTripEvaluatesIdentically) {
     ASSERT_NE(c.source, nullptr);
     EXPECT_EQ(a.source->text(), c.source->text());
   }
+  // A bundle's pack carries its digest into every report; a pack compiled
+  // from sources has none. Otherwise the reports are identical.
+  EXPECT_EQ((*loaded)->bundle_digest(), b.digest());
+  EXPECT_EQ(pack_->bundle_digest(), "");
+  EXPECT_EQ(Run(**loaded).summary().bundle_digest(), b.digest());
+  (*loaded)->set_bundle_digest("");
   const std::string want = JsonReport(*pack_);
   const std::string got = JsonReport(**loaded);
   EXPECT_NE(want.find("FAIL"), std::string::npos);  // evidence is exercised

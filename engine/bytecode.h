@@ -27,7 +27,7 @@ struct Builtin;
 
 // Bump when the encoding or an opcode's meaning changes; serialised programs
 // with another version are rejected.
-inline constexpr uint32_t kBytecodeVersion = 1;
+inline constexpr uint32_t kBytecodeVersion = 2;
 
 enum class Op : uint8_t {
 #define OP(name, fmt, writes_a, synopsis) k##name,
@@ -46,6 +46,8 @@ inline constexpr int kNumOps = 0
 // for AK, in c otherwise), F = field table index in c, J = jump target in c
 // (JJ: b and c), N = a plain count in c, M = message literal index in c,
 // CALL = a dst, b first argument register, c call table index, x argc.
+// Conditional branches (BR_*): JB = jump target in a, register b, x the
+// sense (1 true, 0 false); JBK adds a constant in c, JBF a field in c.
 enum class OperandFormat : uint8_t {
   kN,
   kA,
@@ -61,7 +63,16 @@ enum class OperandFormat : uint8_t {
   kJ,
   kABM,
   kCALL,
+  kJB,
+  kJBK,
+  kJBF,
 };
+
+// True for the conditional branches, which are always followed by ON_ERROR.
+inline bool IsCondBranch(OperandFormat f) {
+  return f == OperandFormat::kJB || f == OperandFormat::kJBK ||
+         f == OperandFormat::kJBF;
+}
 
 // 8 bytes; programs are arrays of these.
 struct Instr {

@@ -3,6 +3,7 @@
 #ifndef ONUS_ENGINE_COMPILER_INTERNAL_H_
 #define ONUS_ENGINE_COMPILER_INTERNAL_H_
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,9 @@ namespace onus::engine::compiler_internal {
 // Recursive walks are bounded by the parser's max_depth (250); this is a
 // second, hard guard for hand-built trees.
 inline constexpr int kMaxDepth = 1000;
+// Largest right operand of && / || compiled as jumps (its error path holds a
+// second copy of it).
+inline constexpr int kMaxDuplicatedNodes = 64;
 
 // What the resolve (and fold) pass learned about one node.
 struct Resolution {
@@ -110,6 +114,26 @@ class CompilerState {
   void CompileStep(const lang::Expr* step, const lang::Expr* c, int accu,
                    int depth);
   bool IsAccuIdent(const lang::Expr* e, const lang::Expr* c) const;
+  // Conditions as jumps ("jumping code"). Emits code that evaluates e and
+  // goes to `target` when e is the bool `sense`, falls through when it is
+  // the other bool, and otherwise (an error, or not a bool) writes the value
+  // CEL gives e to r[err_reg] and goes to `err_label`. && || ! ?: become
+  // plain jumps; comparisons with constants and bool fields become single
+  // BR_* instructions. Error paths are out-of-line blocks (AddCold).
+  void CompileJump(const lang::Expr* e, bool sense, int target, int err_reg,
+                   int err_label, int depth);
+  void EmitBranch(Op op, int target, int src, int c, bool sense, int err_reg,
+                  int err_label, lang::Span span);
+  // Registers a block emitted after the program's main line (after its
+  // RETURN), compiled with the scope of now. Blocks are emitted in the order
+  // they are added, so a block may jump forward to a block added later;
+  // jumps back into the main line become RESUME in the assemble pass.
+  void AddCold(std::function<void()> emit);
+  void EmitColdBlocks();
+  bool Small(const lang::Expr* e, int* budget) const;
+  bool JumpsFor(const lang::Expr* rhs) const;
+  // The checker proved e a bool (so at run time: a bool or an error).
+  bool BoolTyped(const lang::Expr* e) const;
   // Field-chain hoisting (common subexpressions and loop invariants).
   bool ChainKey(const lang::Expr* e, std::string* key) const;
   int HoistedRegister(const lang::Expr* e) const;
@@ -163,6 +187,13 @@ class CompilerState {
   absl::flat_hash_map<std::string, int> string_consts_;
   absl::flat_hash_map<std::string, int> const_index_;  // AddConst dedupe
   std::vector<IrInstr> ir_;
+  struct ColdBlock {
+    std::vector<Local> locals;
+    std::vector<std::pair<std::string, int>> hoisted;
+    std::function<void()> emit;
+  };
+  std::vector<ColdBlock> cold_;
+  bool in_cold_ = false;  // emitting out-of-line blocks
   int next_reg_ = 0;
   int max_reg_ = 0;
   int next_label_ = 0;

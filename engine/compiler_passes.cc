@@ -1036,6 +1036,74 @@ void CompilerState::WrapEnumField(int field, int dst, lang::Span span) {
 
 void CompilerState::CompileCall(const Expr* e, int dst, int depth) {
   const Resolution& r = Res(e);
+  if ((IsCall(e, "_&&_", 2) || IsCall(e, "_||_", 2)) && JumpsFor(e->args[1])) {
+    // The left operand as jumps: when it decides (false for &&, true for
+    // ||) the result is that bool; when it does not, the result is the
+    // right operand's value; an error or non-bool goes out of line, where
+    // the right operand still runs (false && error is false).
+    const bool is_and = e->name == "_&&_";
+    const bool decides = !is_and;
+    const Expr* rhs = e->args[1];
+    const int ea = AllocRegs(1);
+    const int l_err = NewLabel();
+    const int l_decided = NewLabel();
+    const int end = NewLabel();
+    CompileJump(e->args[0], decides, l_decided, ea, l_err, depth + 1);
+    const lang::Span span = e->span;
+    if (BoolTyped(rhs)) {
+      CompileInto(rhs, dst, depth + 1);  // a bool or an error: the result
+    } else {
+      // Maybe not a bool (dyn, unchecked): `true && 7` is an error of &&.
+      const int eb = AllocRegs(1);
+      const int l_rerr = NewLabel();
+      CompileJump(rhs, decides, l_decided, eb, l_rerr, depth + 1);
+      Emit(Op::kLOAD_CONST, dst, AddConst(Value::Bool(!decides)), 0, 0, span);
+      AddCold([=] {
+        PlaceLabel(l_rerr);
+        Emit(Op::kLOAD_CONST, dst, AddConst(Value::Bool(!decides)), 0, 0, span);
+        Emit(is_and ? Op::kAND : Op::kOR, dst, eb, 0, 0, span);
+        Emit(Op::kJUMP, 0, 0, end, 0, span);
+      });
+    }
+    PlaceLabel(end);
+    AddCold([=] {
+      PlaceLabel(l_decided);
+      Emit(Op::kLOAD_CONST, dst, AddConst(Value::Bool(decides)), 0, 0, span);
+      Emit(Op::kJUMP, 0, 0, end, 0, span);
+    });
+    AddCold([=] {
+      PlaceLabel(l_err);
+      const int t = AllocRegs(1);
+      CompileInto(rhs, t, depth + 1);
+      Emit(is_and ? Op::kAND : Op::kOR, ea, t, 0, 0, span);
+      Emit(Op::kMOVE, dst, ea, 0, 0, span);
+      Emit(Op::kJUMP, 0, 0, end, 0, span);
+    });
+    return;
+  }
+  if (options_.fuse && !in_cold_ && IsCall(e, "_?_:_", 3)) {
+    const int ec = AllocRegs(1);
+    const int l_err = NewLabel();
+    const int other = NewLabel();
+    const int end = NewLabel();
+    CompileJump(e->args[0], false, other, ec, l_err, depth + 1);
+    CompileInto(e->args[1], dst, depth + 1);
+    Emit(Op::kJUMP, 0, 0, end, 0, e->span);
+    PlaceLabel(other);
+    CompileInto(e->args[2], dst, depth + 1);
+    PlaceLabel(end);
+    const lang::Span span = e->span;
+    AddCold([=] {
+      // Not a bool: BRANCH turns the value into the conditional's error.
+      PlaceLabel(l_err);
+      const int conv = NewLabel();
+      Emit(Op::kBRANCH, ec, conv, conv, 0, span);
+      PlaceLabel(conv);
+      Emit(Op::kMOVE, dst, ec, 0, 0, span);
+      Emit(Op::kJUMP, 0, 0, end, 0, span);
+    });
+    return;
+  }
   if (IsCall(e, "_&&_", 2) || IsCall(e, "_||_", 2)) {
     const bool is_and = e->name == "_&&_";
     const int end = NewLabel();
@@ -1132,6 +1200,266 @@ void CompilerState::CompileCall(const Expr* e, int dst, int depth) {
        e->span);
 }
 
+// True when e has at most *budget nodes (aliases counted through). The
+// out-of-line error path of `a && b` / `a || b` compiles b a second time, so
+// jumping code is used only for a small b: code size stays linear.
+bool CompilerState::Small(const Expr* e, int* budget) const {
+  if (e == nullptr) return true;
+  if (--*budget < 0) return false;
+  const Resolution& r = Res(e);
+  if (r.kind == Resolution::Kind::kAlias) return Small(r.alias, budget);
+  if (r.kind != Resolution::Kind::kNone) return true;
+  if (!Small(e->operand, budget) || !Small(e->target, budget)) return false;
+  for (const Expr* a : e->args) {
+    if (!Small(a, budget)) return false;
+  }
+  for (const lang::Entry& en : e->entries) {
+    if (!Small(en.key, budget) || !Small(en.value, budget)) return false;
+  }
+  return Small(e->iter_range, budget) && Small(e->accu_init, budget) &&
+         Small(e->loop_condition, budget) && Small(e->loop_step, budget) &&
+         Small(e->result, budget);
+}
+
+bool CompilerState::BoolTyped(const Expr* e) const {
+  return checked_ != nullptr &&
+         e->id < static_cast<int>(checked_->types.size()) &&
+         checked_->types[e->id].kind == lang::TypeKind::kBool;
+}
+
+bool CompilerState::JumpsFor(const Expr* rhs) const {
+  if (!options_.fuse || in_cold_) return false;
+  int budget = kMaxDuplicatedNodes;
+  return Small(rhs, &budget);
+}
+
+void CompilerState::EmitBranch(Op op, int target, int src, int c, bool sense,
+                               int err_reg, int err_label, lang::Span span) {
+  Emit(op, target, src, c, sense ? 1 : 0, span);
+  Emit(Op::kON_ERROR, err_reg, 0, err_label, 0, span);
+}
+
+void CompilerState::AddCold(std::function<void()> emit) {
+  cold_.push_back({locals_, hoisted_, std::move(emit)});
+}
+
+void CompilerState::EmitColdBlocks() {
+  // Blocks may add blocks (a cold block compiles operands, which may have
+  // conditions of their own): emit until none is left.
+  for (size_t i = 0; i < cold_.size(); ++i) {
+    std::vector<Local> saved_locals = std::move(locals_);
+    std::vector<std::pair<std::string, int>> saved_hoisted =
+        std::move(hoisted_);
+    const int saved_next = next_reg_;
+    locals_ = cold_[i].locals;
+    hoisted_ = cold_[i].hoisted;
+    // Fresh registers: whatever the main line held when it jumped here is
+    // still live (the block reads the failed operand and the scope's
+    // locals), so nothing below the high-water mark may be reused.
+    next_reg_ = max_reg_;
+    std::function<void()> emit = std::move(cold_[i].emit);
+    // Operands compiled again out of line use the plain lowering, so error
+    // paths never duplicate code a second time.
+    in_cold_ = true;
+    emit();
+    in_cold_ = false;
+    locals_ = std::move(saved_locals);
+    hoisted_ = std::move(saved_hoisted);
+    next_reg_ = saved_next;
+  }
+  cold_.clear();
+}
+
+// The BR_* form of a comparison opcode with a constant operand (and whether
+// it tests the negation), or kNOP.
+static Op BranchForm(Op const_op, bool* negate) {
+  *negate = false;
+  switch (const_op) {
+    case Op::kEQ_CONST:
+      return Op::kBR_EQ_CONST;
+    case Op::kNE_CONST:
+      *negate = true;  // x != k is exactly !(x == k), errors included
+      return Op::kBR_EQ_CONST;
+    case Op::kLT_CONST:
+      return Op::kBR_LT_CONST;
+    case Op::kLE_CONST:
+      return Op::kBR_LE_CONST;
+    case Op::kGT_CONST:
+      return Op::kBR_GT_CONST;
+    case Op::kGE_CONST:
+      return Op::kBR_GE_CONST;
+    case Op::kIN_CONST:
+      return Op::kBR_IN_CONST;
+    case Op::kCONTAINS_KEY_CONST:
+      return Op::kBR_CONTAINS_KEY_CONST;
+    default:
+      return Op::kNOP;
+  }
+}
+
+void CompilerState::CompileJump(const Expr* e, bool sense, int target,
+                                int err_reg, int err_label, int depth) {
+  if (depth > kMaxDepth) {
+    Error(e, "E0301", "expression nested too deeply to compile");
+    return;
+  }
+  const Resolution& r = Res(e);
+  if (r.kind == Resolution::Kind::kAlias) {
+    CompileJump(r.alias, sense, target, err_reg, err_label, depth + 1);
+    return;
+  }
+  const bool hoisted = HoistedRegister(e) >= 0;
+  if (r.kind == Resolution::Kind::kConst && !hoisted) {
+    const Value& v = r.constant;
+    if (v.kind == Kind::kBool) {
+      if (v.b == sense) Emit(Op::kJUMP, 0, 0, target, 0, e->span);
+    } else {
+      Emit(Op::kLOAD_CONST, err_reg, AddConst(v), 0, 0, e->span);
+      Emit(Op::kJUMP, 0, 0, err_label, 0, e->span);
+    }
+    return;
+  }
+  const int mark = next_reg_;
+  if (r.kind == Resolution::Kind::kNone && !hoisted &&
+      e->kind == ExprKind::kCall) {
+    const OperatorOp* o = FindOperator(e);
+    const lang::Span span = e->span;
+    if (o != nullptr && o->op == Op::kNOT && !in_cold_) {
+      const Expr* operand = e->target != nullptr ? e->target : e->args[0];
+      const int ex = AllocRegs(1);
+      const int l_err = NewLabel();
+      CompileJump(operand, !sense, target, ex, l_err, depth + 1);
+      AddCold([=] {
+        PlaceLabel(l_err);
+        Emit(Op::kNOT, err_reg, ex, 0, 0, span);  // !error, !"x": errors
+        Emit(Op::kJUMP, 0, 0, err_label, 0, span);
+      });
+      next_reg_ = mark;
+      return;
+    }
+    if ((IsCall(e, "_&&_", 2) || IsCall(e, "_||_", 2)) &&
+        JumpsFor(e->args[1])) {
+      const bool is_and = e->name == "_&&_";
+      const bool decides = !is_and;  // the left value that decides
+      const Expr* rhs = e->args[1];
+      const int ea = AllocRegs(1);
+      const int l_err = NewLabel();
+      // Where to go when the left operand decides: the result is then
+      // `decides`, which is either what we jump on or what falls through.
+      const int l_out = decides == sense ? target : NewLabel();
+      CompileJump(e->args[0], decides, l_out, ea, l_err, depth + 1);
+      // The right operand not a bool: `true && "s"` is an error of &&.
+      const int eb = AllocRegs(1);
+      const int l_rerr = NewLabel();
+      CompileJump(rhs, sense, target, eb, l_rerr, depth + 1);
+      if (l_out != target) PlaceLabel(l_out);
+      AddCold([=] {
+        PlaceLabel(l_rerr);
+        Emit(Op::kLOAD_CONST, err_reg, AddConst(Value::Bool(!decides)), 0, 0,
+             span);
+        Emit(is_and ? Op::kAND : Op::kOR, err_reg, eb, 0, 0, span);
+        Emit(Op::kJUMP, 0, 0, err_label, 0, span);
+      });
+      AddCold([=] {
+        // The left operand was an error or not a bool: the right one
+        // still decides if it is `decides` (false && error is false).
+        PlaceLabel(l_err);
+        const int t = AllocRegs(1);
+        CompileInto(rhs, t, depth + 1);
+        Emit(is_and ? Op::kAND : Op::kOR, ea, t, 0, 0, span);
+        const int l_decided = NewLabel();
+        Emit(decides ? Op::kJUMP_IF_TRUE : Op::kJUMP_IF_FALSE, ea, 0, l_decided,
+             0, span);
+        Emit(Op::kMOVE, err_reg, ea, 0, 0, span);
+        Emit(Op::kJUMP, 0, 0, err_label, 0, span);
+        PlaceLabel(l_decided);
+        Emit(Op::kJUMP, 0, 0, l_out, 0, span);
+      });
+      next_reg_ = mark;
+      return;
+    }
+    if (IsCall(e, "_?_:_", 3) && !in_cold_) {
+      const int ec = AllocRegs(1);
+      const int l_err = NewLabel();
+      const int other = NewLabel();
+      const int end = NewLabel();
+      CompileJump(e->args[0], false, other, ec, l_err, depth + 1);
+      CompileJump(e->args[1], sense, target, err_reg, err_label, depth + 1);
+      Emit(Op::kJUMP, 0, 0, end, 0, span);
+      PlaceLabel(other);
+      CompileJump(e->args[2], sense, target, err_reg, err_label, depth + 1);
+      PlaceLabel(end);
+      AddCold([=] {
+        PlaceLabel(l_err);
+        const int conv = NewLabel();
+        Emit(Op::kBRANCH, ec, conv, conv, 0, span);
+        PlaceLabel(conv);
+        Emit(Op::kMOVE, err_reg, ec, 0, 0, span);
+        Emit(Op::kJUMP, 0, 0, err_label, 0, span);
+      });
+      next_reg_ = mark;
+      return;
+    }
+    // A comparison with a constant: one BR_* instruction.
+    if (o != nullptr && o->argc == 2) {
+      const Expr* lhs = e->target != nullptr ? e->target : e->args[0];
+      const Expr* rhs = e->args[1];
+      Op form = Op::kNOP;
+      const Expr* operand = nullptr;
+      const Expr* constant = nullptr;
+      if (IsConst(rhs) && ConstForm(o->op) != Op::kNOP) {
+        form = ConstForm(o->op);
+        operand = lhs;
+        constant = rhs;
+      } else if (IsConst(lhs) &&
+                 (Mirror(o->op) != Op::kNOP || o->op == Op::kIN)) {
+        form = o->op == Op::kIN ? Op::kCONTAINS_KEY_CONST
+                                : ConstForm(Mirror(o->op));
+        operand = rhs;
+        constant = lhs;
+      }
+      bool negate = false;
+      const Op br = BranchForm(form, &negate);
+      if (br != Op::kNOP) {
+        int src = RegisterOf(operand);
+        if (src < 0) {
+          src = AllocRegs(1);
+          CompileInto(operand, src, depth + 1);
+        }
+        EmitBranch(br, target, src, AddConst(ConstOf(constant)),
+                   negate ? !sense : sense, err_reg, err_label, span);
+        ++stats_.fused;
+        next_reg_ = mark;
+        return;
+      }
+    }
+  }
+  // A bool field: read and test in one instruction.
+  if (r.kind == Resolution::Kind::kNone && !hoisted &&
+      e->kind == ExprKind::kSelect && !e->test_only && !e->optional_select &&
+      r.field >= 0 && program_.fields[r.field].field != nullptr &&
+      program_.fields[r.field].field->fd != nullptr &&
+      program_.fields[r.field].field->type ==
+          google::protobuf::FieldDescriptor::TYPE_BOOL &&
+      !program_.fields[r.field].field->repeated &&
+      !program_.fields[r.field].field->is_map) {
+    int src = RegisterOf(e->operand);
+    if (src < 0) {
+      src = AllocRegs(1);
+      CompileInto(e->operand, src, depth + 1);
+    }
+    EmitBranch(Op::kBR_FIELD, target, src, r.field, sense, err_reg, err_label,
+               e->span);
+    ++stats_.fused;
+    next_reg_ = mark;
+    return;
+  }
+  // Anything else: compute the value, then test it.
+  const int v = CompileOperand(e, depth + 1);
+  EmitBranch(Op::kBR_TRUE, target, v, 0, sense, err_reg, err_label, e->span);
+  next_reg_ = mark;
+}
+
 bool CompilerState::IsAccuIdent(const Expr* e, const Expr* c) const {
   return e->kind == ExprKind::kIdent && e->name == c->accu_var &&
          Res(e).kind == Resolution::Kind::kNone;
@@ -1168,6 +1496,28 @@ void CompilerState::CompileStep(const Expr* step, const Expr* c, int accu,
         Res(step->args[1]).kind != Resolution::Kind::kConst) {
       const int x = CompileOperand(step->args[1]->args[0], depth + 1);
       Emit(Op::kLIST_APPEND, accu, x, 0, 0, step->span);
+      next_reg_ = mark;
+      return;
+    }
+    if (options_.fuse && !in_cold_ && IsCall(step, "_?_:_", 3) &&
+        IsAccuIdent(step->args[2], c)) {
+      // p ? <step> : @result with p as jumps; p not a bool: the
+      // accumulator becomes its error (out of line).
+      const int skip = NewLabel();
+      const int l_err = NewLabel();
+      const int t = AllocRegs(1);
+      CompileJump(step->args[0], false, skip, t, l_err, depth + 1);
+      CompileStep(step->args[1], c, accu, depth + 1);
+      PlaceLabel(skip);
+      const lang::Span span = step->span;
+      AddCold([=] {
+        PlaceLabel(l_err);
+        const int conv = NewLabel();
+        Emit(Op::kBRANCH, t, conv, conv, 0, span);
+        PlaceLabel(conv);
+        Emit(Op::kMOVE, accu, t, 0, 0, span);
+        Emit(Op::kJUMP, 0, 0, skip, 0, span);
+      });
       next_reg_ = mark;
       return;
     }
@@ -1228,36 +1578,78 @@ void CompilerState::CompileComprehension(const Expr* e, int dst, int depth) {
   const bool nsf = cr.kind == Resolution::Kind::kNone &&
                    (IsCall(cond, "@not_strictly_false", 1) ||
                     IsCall(cond, "__not_strictly_false__", 1));
-  if (nsf && IsAccuIdent(cond->args[0], e)) {
-    Emit(Op::kJUMP_IF_FALSE, accu, 0, exit, 0, cond->span);
-  } else if (nsf && IsCall(cond->args[0], "!_", 1) &&
-             Res(cond->args[0]).kind == Resolution::Kind::kNone &&
-             IsAccuIdent(cond->args[0]->args[0], e)) {
-    Emit(Op::kJUMP_IF_TRUE, accu, 0, exit, 0, cond->span);
-  } else if (IsConst(cond) && ConstOf(cond).kind == Kind::kBool &&
-             ConstOf(cond).b) {
-    // always continue
+  // all() and exists() (and any loop of their shape): the accumulator
+  // starts at the identity of its operator, the step is `@result && p` /
+  // `@result || p`, and the loop runs while the result is undecided. With p
+  // compiled as jumps the loop leaves as soon as p decides, so the
+  // accumulator never needs testing on the way round; an error or non-bool
+  // p is folded into the accumulator out of line.
+  const Expr* step = e->loop_step;
+  const Expr* init = e->accu_init;
+  const bool step_and = Res(step).kind == Resolution::Kind::kNone &&
+                        IsCall(step, "_&&_", 2) &&
+                        IsAccuIdent(step->args[0], e);
+  const bool step_or = Res(step).kind == Resolution::Kind::kNone &&
+                       IsCall(step, "_||_", 2) && IsAccuIdent(step->args[0], e);
+  const bool init_bool = IsConst(init) && ConstOf(init).kind == Kind::kBool;
+  const bool all_shape = step_and && nsf && IsAccuIdent(cond->args[0], e) &&
+                         init_bool && ConstOf(init).b;
+  const bool exists_shape =
+      step_or && nsf && IsCall(cond->args[0], "!_", 1) &&
+      Res(cond->args[0]).kind == Resolution::Kind::kNone &&
+      IsAccuIdent(cond->args[0]->args[0], e) && init_bool && !ConstOf(init).b;
+  if (options_.fuse && !in_cold_ && (all_shape || exists_shape)) {
+    const bool decides = exists_shape;  // the p that ends the loop
+    const size_t hoist_mark = hoisted_.size();
+    const int reg_mark = next_reg_;
+    HoistChains(step, absl::StrCat("l", var), e->iter_var, depth + 1,
+                step->args[1]);
+    const int perr = AllocRegs(1);
+    const int l_decided = NewLabel();
+    const int l_err = NewLabel();
+    const int next = NewLabel();
+    CompileJump(step->args[1], decides, l_decided, perr, l_err, depth + 1);
+    const lang::Span span = e->span;
+    AddCold([=] {
+      PlaceLabel(l_decided);
+      Emit(Op::kLOAD_CONST, accu, AddConst(Value::Bool(decides)), 0, 0, span);
+      Emit(Op::kJUMP, 0, 0, exit, 0, span);
+    });
+    AddCold([=] {
+      PlaceLabel(l_err);
+      Emit(exists_shape ? Op::kOR : Op::kAND, accu, perr, 0, 0, span);
+      Emit(Op::kJUMP, 0, 0, next, 0, span);
+    });
+    hoisted_.resize(hoist_mark);
+    next_reg_ = std::max(next_reg_, reg_mark);
+    PlaceLabel(next);
   } else {
-    CompileInto(cond, dst, depth + 1);
-    Emit(Op::kBRANCH, dst, exit, end, 0, cond->span);
-  }
-  const size_t hoist_mark = hoisted_.size();
-  const int reg_mark = next_reg_;
-  if (options_.fuse) {
-    // In `@result && p` / `@result || p` the predicate p runs every
-    // iteration that gets this far (the loop condition saw to that).
-    const Expr* step = e->loop_step;
-    const Expr* always = nullptr;
-    if (Res(step).kind == Resolution::Kind::kNone &&
-        (IsCall(step, "_&&_", 2) || IsCall(step, "_||_", 2)) &&
-        IsAccuIdent(step->args[0], e)) {
-      always = step->args[1];
+    if (nsf && IsAccuIdent(cond->args[0], e)) {
+      Emit(Op::kJUMP_IF_FALSE, accu, 0, exit, 0, cond->span);
+    } else if (nsf && IsCall(cond->args[0], "!_", 1) &&
+               Res(cond->args[0]).kind == Resolution::Kind::kNone &&
+               IsAccuIdent(cond->args[0]->args[0], e)) {
+      Emit(Op::kJUMP_IF_TRUE, accu, 0, exit, 0, cond->span);
+    } else if (IsConst(cond) && ConstOf(cond).kind == Kind::kBool &&
+               ConstOf(cond).b) {
+      // always continue
+    } else {
+      CompileInto(cond, dst, depth + 1);
+      Emit(Op::kBRANCH, dst, exit, end, 0, cond->span);
     }
-    HoistChains(step, absl::StrCat("l", var), e->iter_var, depth + 1, always);
+    const size_t hoist_mark = hoisted_.size();
+    const int reg_mark = next_reg_;
+    if (options_.fuse) {
+      // In `@result && p` / `@result || p` the predicate p runs every
+      // iteration that gets this far (the loop condition saw to that).
+      const Expr* always = nullptr;
+      if (step_and || step_or) always = step->args[1];
+      HoistChains(step, absl::StrCat("l", var), e->iter_var, depth + 1, always);
+    }
+    CompileStep(e->loop_step, e, accu, depth + 1);
+    hoisted_.resize(hoist_mark);
+    next_reg_ = std::max(next_reg_, reg_mark);
   }
-  CompileStep(e->loop_step, e, accu, depth + 1);
-  hoisted_.resize(hoist_mark);
-  next_reg_ = std::max(next_reg_, reg_mark);
   Emit(Op::kLOOP, 0, 0, loop, 0, e->span);
   PlaceLabel(exit);
   locals_.pop_back();
@@ -1462,6 +1854,18 @@ absl::Status CompilerState::Lower() {
   const int dst = AllocRegs(1);
   CompileInto(&root_, dst, 0);
   Emit(Op::kRETURN, dst, 0, 0, 0, root_.span);
+  if (!cold_.empty()) {
+    // Out-of-line blocks (error paths of conditions, loop exits) follow the
+    // main line, so the common path runs straight through. Each ends in a
+    // jump or a RETURN; only a label placed last (a jump to the very end)
+    // needs the RETURN the verifier wants at the end of every program.
+    EmitColdBlocks();
+    const IrInstr& last = ir_.back();
+    if (last.label >= 0 ||
+        (last.in.op != Op::kJUMP && last.in.op != Op::kRETURN)) {
+      Emit(Op::kRETURN, dst, 0, 0, 0, root_.span);
+    }
+  }
   program_.num_registers = static_cast<uint32_t>(max_reg_);
   return absl::OkStatus();
 }
@@ -1498,10 +1902,44 @@ absl::Status CompilerState::Fuse() {
       ++stats_.fused;
     }
   }
+  // Jumps to jumps go to the final target; a jump to a RETURN is that
+  // RETURN (out-of-line blocks end this way when the condition was the
+  // whole program); a branch to a forward jump goes where the jump goes
+  // when that is still forward (branches never go backward).
+  const int size = static_cast<int>(ir_.size());
+  auto final_label = [&](int label) {
+    for (int hops = 0; hops < 64; ++hops) {
+      const int pos = first_real(label_at[label]);
+      if (pos >= size || ir_[pos].in.op != Op::kJUMP) break;
+      label = ir_[pos].in.c;
+    }
+    return label;
+  };
+  for (int i = 0; i < size; ++i) {
+    IrInstr& ins = ir_[i];
+    if (ins.label >= 0) continue;
+    if (ins.in.op == Op::kJUMP) {
+      ins.in.c = static_cast<uint16_t>(final_label(ins.in.c));
+      const int pos = first_real(label_at[ins.in.c]);
+      if (pos < size && ir_[pos].in.op == Op::kRETURN) {
+        ins.in = ir_[pos].in;
+        ++stats_.fused;
+      }
+    } else if (IsCondBranch(OpFormat(ins.in.op))) {
+      const int to = final_label(ins.in.a);
+      if (label_at[to] > i) ins.in.a = static_cast<uint16_t>(to);
+    }
+  }
   std::vector<IrInstr> out;
   out.reserve(ir_.size());
   for (size_t i = 0; i < ir_.size(); ++i) {
     IrInstr ins = ir_[i];
+    // A jump to the next instruction does nothing.
+    if (ins.label < 0 && ins.in.op == Op::kJUMP &&
+        label_at[ins.in.c] > static_cast<int>(i) &&
+        first_real(static_cast<int>(i) + 1) == first_real(label_at[ins.in.c])) {
+      continue;
+    }
     if (ins.label < 0 && ins.in.op == Op::kMOVE && ins.in.a == ins.in.b) {
       continue;
     }
@@ -1556,9 +1994,22 @@ absl::Status CompilerState::Assemble() {
     Instr in = ins.in;
     switch (OpFormat(in.op)) {
       case OperandFormat::kJ:
+        in.c = static_cast<uint16_t>(addr[in.c]);
+        // Out-of-line blocks jump back into the main line: a backward jump
+        // must be one that charges the budget.
+        if (in.op == Op::kJUMP &&
+            in.c <= static_cast<int>(program_.code.size())) {
+          in.op = Op::kRESUME;
+        }
+        break;
       case OperandFormat::kAJ:
       case OperandFormat::kABJ:
         in.c = static_cast<uint16_t>(addr[in.c]);
+        break;
+      case OperandFormat::kJB:
+      case OperandFormat::kJBK:
+      case OperandFormat::kJBF:
+        in.a = static_cast<uint16_t>(addr[in.a]);
         break;
       case OperandFormat::kAJJ:
         in.b = static_cast<uint16_t>(addr[in.b]);

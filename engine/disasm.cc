@@ -126,6 +126,8 @@ std::string Operand(const Program& p, const Instr& in, absl::string_view tok) {
   }
   if (tok == "fC") return FieldName(p, in.c);
   if (tok == "fC+1") return FieldName(p, in.c + 1);
+  if (tok == "jA") return absl::StrCat(in.a);
+  if (tok == "sense") return std::string(in.x ? "true" : "false");
   if (tok == "jB") return absl::StrCat(in.b);
   if (tok == "jC") return absl::StrCat(in.c);
   if (tok == "x") return absl::StrCat(in.x);

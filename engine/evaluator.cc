@@ -629,8 +629,6 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
     report.mutable_collected_at()->set_nanos(header.collected_nanos);
   }
   report.set_engine_version(options.engine_version);
-  for (const CompiledPolicy& p : pack.policies())
-    *report.add_policies() = p.meta;
   std::vector<std::pair<size_t, std::vector<Finding>>*> slots;
   size_t total_findings = 0;
   for (const auto& w : workers) {
@@ -663,6 +661,11 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
       }
     }
   }
+  for (size_t i = 0; i < per_policy.size(); ++i) {
+    if (Lists(options.report_policies, per_policy[i].total())) {
+      *report.add_policies() = pack.policies()[i].meta;
+    }
+  }
   auto* summary = report.mutable_summary();
   total.ToProto(summary->mutable_totals());
   for (auto it = by_severity.rbegin(); it != by_severity.rend(); ++it) {
@@ -671,12 +674,14 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
     it->second.ToProto(s->mutable_counts());
   }
   for (size_t i = 0; i < per_policy.size(); ++i) {
+    if (!Lists(options.summary_by_policy, per_policy[i].total())) continue;
     auto* pc = summary->add_by_policy();
     pc->set_policy_id(pack.policies()[i].meta.id());
     per_policy[i].ToProto(pc->mutable_counts());
   }
   summary->set_resources_evaluated(resources_evaluated);
   summary->set_policies(pack.policies().size());
+  summary->set_bundle_digest(pack.bundle_digest());
   if (options.waivers != nullptr) {
     for (const auto& w : options.waivers->file().waivers()) {
       if (!Waivers::Expired(w, options.wall_now)) continue;

@@ -45,9 +45,22 @@ enum class FindingDetail {
   kCountsOnly,  // no findings, only the summary (benchmarks)
 };
 
+// Which policies a report describes, in Report.policies (metadata) and
+// RunSummary.by_policy (counts).
+enum class PolicyListing {
+  kAll,        // every policy of the pack, in pack order
+  kEvaluated,  // those evaluated on at least one resource (any outcome)
+  kNone,       // none (callers that already hold the pack's metadata)
+};
+
 struct EvalOptions {
   int threads = 1;
   FindingDetail detail = FindingDetail::kAll;
+  // A one-resource call against a large pack would otherwise carry every
+  // policy's metadata (tens of KB) to report a handful of findings; the
+  // service defaults to kEvaluated (docs/api.md).
+  PolicyListing report_policies = PolicyListing::kAll;
+  PolicyListing summary_by_policy = PolicyListing::kAll;
   // Per (policy, resource) pair.
   int64_t instruction_budget = 1'000'000;
   int64_t iteration_budget = 1'000'000;
@@ -85,6 +98,12 @@ bool PackUsesJoins(const PolicyPack& pack);
 // Stable fingerprint of a finding: 16 hex digits of FNV-1a 64 over
 // "<policy id>\0<resource id>". Stable across runs, versions and machines,
 // so `onus diff` and SARIF consumers can match findings.
+// Whether a policy with `evaluated` (policy, resource) pairs is listed.
+inline bool Lists(PolicyListing listing, uint64_t evaluated) {
+  return listing == PolicyListing::kAll ||
+         (listing == PolicyListing::kEvaluated && evaluated > 0);
+}
+
 std::string Fingerprint(absl::string_view policy_id,
                         absl::string_view resource_id);
 

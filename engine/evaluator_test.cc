@@ -1,6 +1,8 @@
 #include "engine/evaluator.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -165,6 +167,52 @@ TEST_F(EvaluatorTest, EveryPairEndsInExactlyOneOutcome) {
   const auto& t = report->summary().totals();
   EXPECT_EQ(t.pass() + t.fail() + t.error() + t.not_applicable() + t.waived(),
             12u);
+}
+
+TEST_F(EvaluatorTest, PolicyListingChoosesWhichPoliciesTheReportDescribes) {
+  // One bucket and no account: the two bucket policies run, the account
+  // policy does not.
+  onus::v1::Snapshot s;
+  AddResource(&s, "arn:aws:s3:::one", "onus.aws.s3.Bucket", "111",
+              Bucket("one", false, true));
+  const std::string bytes = s.SerializeAsString();
+  auto inv = Inventory::FromSnapshotBytes(bytes);
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  auto ids = [](const onus::v1::Report& r) {
+    std::vector<std::string> meta, counts;
+    for (const auto& p : r.policies()) meta.push_back(p.id());
+    for (const auto& c : r.summary().by_policy()) {
+      counts.push_back(c.policy_id());
+    }
+    return std::make_pair(meta, counts);
+  };
+  const std::vector<std::string> all = {"aws.s3.block_public_access",
+                                        "aws.s3.policy_is_json",
+                                        "aws.s3.multi_region_trail"};
+  const std::vector<std::string> ran = {all[0], all[1]};
+  struct Case {
+    PolicyListing meta, counts;
+    std::vector<std::string> want_meta, want_counts;
+  };
+  for (const Case& c : std::vector<Case>{
+           {PolicyListing::kAll, PolicyListing::kAll, all, all},
+           {PolicyListing::kEvaluated, PolicyListing::kEvaluated, ran, ran},
+           {PolicyListing::kNone, PolicyListing::kAll, {}, all},
+           {PolicyListing::kAll, PolicyListing::kNone, all, {}},
+       }) {
+    EvalOptions o;
+    o.report_policies = c.meta;
+    o.summary_by_policy = c.counts;
+    auto report = Evaluate(*pack_, *inv, o);
+    ASSERT_TRUE(report.ok()) << report.status();
+    auto [meta, counts] = ids(*report);
+    EXPECT_EQ(meta, c.want_meta);
+    EXPECT_EQ(counts, c.want_counts);
+    // The listing never changes what is counted.
+    EXPECT_EQ(report->summary().totals().fail(), 1u);
+    EXPECT_EQ(report->summary().totals().pass(), 1u);
+    EXPECT_EQ(report->summary().policies(), 3u);
+  }
 }
 
 TEST_F(EvaluatorTest, EvidenceNamesTheDecidingConjunctAndObservedValue) {

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -401,26 +402,31 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
   size_t words = 2 * n + 1;
   uint32_t k = m.type->child_slots();
   if (k > 0) words = (words + 1) / 2 * 2 + 2 * k;
-  uint32_t* t = static_cast<uint32_t*>(
-      arena->Allocate(sizeof(uint32_t) * words, alignof(void*)));
-  std::memset(t, 0, sizeof(uint32_t) * words);
-  const uint8_t* p = m.data;
-  const uint8_t* end = m.data + m.size;
+  // Zeroed in 32-byte steps: a few vector stores for the typical 10-40
+  // words, where a call to memset cost more than the stores.
+  const size_t bytes = (sizeof(uint32_t) * words + 31) & ~size_t{31};
+  uint32_t* t = static_cast<uint32_t*>(arena->Allocate(bytes, alignof(void*)));
+  for (size_t i = 0; i < bytes; i += 32) {
+    std::memset(reinterpret_cast<char*>(t) + i, 0, 32);
+  }
+  const uint8_t* const base = m.data;
+  const uint8_t* const end = base + m.size;
+  const uint8_t* p = base;
+  uint32_t* const first = t + n;
   uint32_t state = shared ? kIndexShared : kIndexOk;
   // The hot loop of the view: one pass per message, typically 10-30 tags.
-  // One-byte tags and lengths (fields 1-15, values < 128 bytes) are
-  // decoded inline; everything else goes through the general helpers.
+  // A one-byte tag (fields 1-15) followed by a one-byte varint or a
+  // one-byte length (values < 128 bytes) is the common case and is handled
+  // in straight-line code; everything else goes through the general
+  // helpers.
   while (p < end) {
     uint32_t num, wt;
-    uint32_t tag_off = static_cast<uint32_t>(p - m.data);
-    if (*p < 0x80) {
-      num = *p >> 3;
-      wt = *p & 7;
-      ++p;
-      if (num == 0) {
-        state = kIndexMalformed;
-        break;
-      }
+    const uint8_t* v;
+    const uint32_t b = *p;
+    if (ABSL_PREDICT_TRUE(b >= 8 && b < 0x80)) {  // b < 8: field number 0
+      num = b >> 3;
+      wt = b & 7;
+      v = p + 1;
     } else {
       // The helpers take a pointer's address; a copy keeps `p` itself in a
       // register (its address escaping cost a store/reload per tag).
@@ -429,31 +435,30 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
         state = kIndexMalformed;
         break;
       }
-      p = q;
+      v = q;
     }
     if (num <= n) {
-      uint32_t off = static_cast<uint32_t>(p - m.data);
-      uint32_t prev = t[num];
-      t[num] = ((off + 1) << 4) | (prev != 0 ? 8u : 0u) | wt;
-      if (prev == 0) t[n + num] = tag_off + 1;
+      const uint32_t prev = t[num];
+      t[num] = (static_cast<uint32_t>(v - base + 1) << 4) |
+               (prev != 0 ? 8u : 0u) | wt;
+      if (prev == 0) first[num] = static_cast<uint32_t>(p - base) + 1;
     }
-    if (wt == wire::kVarint) {
-      if (p < end && *p < 0x80) {
-        ++p;
-        continue;
-      }
-    } else if (wt == wire::kLengthDelimited) {
-      if (p < end && *p < 0x80) {
-        uint32_t len = *p++;
-        if (len > static_cast<uint32_t>(end - p)) {
+    if (ABSL_PREDICT_TRUE(v < end && *v < 0x80)) {
+      const uint32_t c = *v;
+      if (wt == wire::kLengthDelimited) {
+        if (c >= static_cast<uint32_t>(end - v)) {  // needs 1 + c bytes
           state = kIndexMalformed;
           break;
         }
-        p += len;
+        p = v + 1 + c;
+        continue;
+      }
+      if (wt == wire::kVarint) {
+        p = v + 1;
         continue;
       }
     }
-    const uint8_t* q = p;
+    const uint8_t* q = v;
     if (!wire::SkipValue(&q, end, wt, num)) {
       state = kIndexMalformed;
       break;
@@ -751,9 +756,8 @@ bool ForEachElement(const MessageObj& m, const FieldInfo& f,
   const uint8_t* p = begin;
   while (p < end) {
     uint32_t num, wt;
-    if (!wire::ReadTag(&p, end, &num, &wt)) return false;
-    const uint8_t* val = p;
-    if (!wire::SkipValue(&p, end, wt, num)) return false;
+    const uint8_t* val;
+    if (!wire::NextField(&p, end, &num, &wt, &val)) return false;
     if (num != f.number) continue;
     if (wt == f.wire_type) {
       if (f.closed_enum && !ValidEnumAt(f, val, end)) continue;
@@ -847,13 +851,30 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   Found r = ElementRange(&arena, m, f, &begin, &end);
   if (r == Found::kAbsent) return f.default_value;
   if (r == Found::kMalformed) return Malformed(arena, f);
-  OffsetVec offs, lens;
+  OffsetVec offs, lens, keys;
+  const uint32_t kwt = f.map_key->wire_type;
   bool ok = ForEachElement(m, f, begin, end, [&](uint32_t off) {
     const uint8_t* q = m.data + off;
     uint32_t n;
     if (!wire::ReadLength(&q, end, &n)) return false;
     offs.Push(arena, static_cast<uint32_t>(q - m.data));
     lens.Push(arena, n);
+    // The entry's last key (field 1 with the key's wire type).
+    uint32_t key_at = 0;
+    const uint8_t* e = q;
+    const uint8_t* const e_end = q + n;
+    while (e < e_end) {
+      uint32_t num, wt;
+      const uint8_t* v;
+      if (!wire::NextField(&e, e_end, &num, &wt, &v)) {
+        key_at = MapObj::kMalformedEntry;  // reported by the lookups
+        break;
+      }
+      if (num == 1 && wt == kwt) {
+        key_at = static_cast<uint32_t>(v - m.data) + 1;
+      }
+    }
+    keys.Push(arena, key_at);
     return true;
   });
   if (!ok) return Malformed(arena, f);
@@ -864,6 +885,7 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   mo->data = m.data;
   mo->offsets = offs.data;
   mo->lengths = lens.data;
+  mo->key_at = keys.data;
   mo->field = &f;
   return Value::Map(mo);
 }
@@ -1021,10 +1043,21 @@ void ShareElements(Arena& arena, const ListObj& l, const FieldInfo& f) {
     return;
   }
   Value* items = arena.NewArray<Value>(l.size);
+  MessageObj* objs = arena.NewArray<MessageObj>(l.size);
   for (uint32_t i = 0; i < l.size; ++i) {
-    Value e = ListGet(arena, l, i);
-    if (e.kind != Kind::kMessage) return;  // malformed: decoded per read
-    items[i] = e;
+    // Elements were validated when the view was made: a length prefix and
+    // that many bytes follow each offset.
+    const uint8_t* p = l.data + l.offsets[i];
+    uint64_t n = 0;
+    if (*p < 0x80) {
+      n = *p++;
+    } else if (!wire::ReadVarint(&p, p + 10, &n)) {
+      return;  // cannot happen; decoded per read then
+    }
+    objs[i].data = p;
+    objs[i].size = static_cast<uint32_t>(n);
+    objs[i].type = f.message;
+    items[i] = Value::Message(&objs[i]);
   }
   const_cast<ListObj&>(l).items = items;
 }
@@ -1063,7 +1096,20 @@ ABSL_ATTRIBUTE_NOINLINE Value GetChildField(Arena& arena, const MessageObj& msg,
   if (cache != nullptr && cache[f.child_slot] != nullptr) {
     return Value::Message(static_cast<const MessageObj*>(cache[f.child_slot]));
   }
-  Value v = DecodeAt(arena, f, msg.data + ((e >> 4) - 1), msg.data + msg.size);
+  const uint8_t* p = msg.data + ((e >> 4) - 1);
+  Value v;
+  if (*p < 0x80 && f.type == FieldDescriptor::TYPE_MESSAGE &&
+      f.message->wkt() == FieldConv::kNone) {
+    // A plain sub-message shorter than 128 bytes; the index pass checked
+    // that its bytes are inside the parent.
+    MessageObj* o = arena.New<MessageObj>();
+    o->data = p + 1;
+    o->size = *p;
+    o->type = f.message;
+    v = Value::Message(o);
+  } else {
+    v = DecodeAt(arena, f, p, msg.data + msg.size);
+  }
   if (v.kind == Kind::kMessage && cache != nullptr) {
     cache[f.child_slot] = v.msg;
   }
@@ -1119,6 +1165,14 @@ Value GetField(Arena& arena, const MessageObj& msg, const FieldInfo& f) {
             default:
               break;
           }
+        }
+        // Short ASCII strings (ids, names, CIDRs, enum-like values): the
+        // index pass validated the length against the buffer, so only the
+        // ASCII test is left before the value is a view into the bytes.
+        if (f.type == FieldDescriptor::TYPE_STRING && *p < 0x80 &&
+            wire::AllAscii(p + 1, *p)) {
+          return Value::String(
+              absl::string_view(reinterpret_cast<const char*>(p + 1), *p));
         }
         if (!f.closed_enum) return DecodeAt(arena, f, p, msg.data + msg.size);
       }
@@ -1321,6 +1375,66 @@ bool NormalizeKey(const FieldInfo& kf, const Value& key, Value* out) {
 
 }  // namespace
 
+namespace {
+
+enum class EntryFound { kAbsent, kFound, kMalformed };
+
+// The last entry of wire map `map` whose key equals `key` (normalised to
+// the key kind). Later entries override earlier ones (protobuf map merge
+// semantics). Keys are compared in place where the view noted them (no
+// parsing of entries, no views and no UTF-8 check: equal bytes to a valid
+// key are valid); the matching entry alone is scanned for its value (*val,
+// null if absent, and how often it occurs), so a hit needs no index over
+// the entry.
+EntryFound FindEntry(const MapObj& map, const Value& k, uint32_t* entry,
+                     const uint8_t** val, int* val_count) {
+  const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
+  const FieldInfo& kf = *f.map_key;
+  const uint32_t vwt = f.map_value->wire_type;
+  for (uint32_t i = map.size; i-- > 0;) {
+    const uint32_t ka = map.key_at[i];
+    if (ka == MapObj::kMalformedEntry) return EntryFound::kMalformed;
+    const uint8_t* const end = map.data + map.offsets[i] + map.lengths[i];
+    bool eq;
+    if (ka == 0) {  // absent key: the key type's zero value
+      eq = k.kind == Kind::kString ? k.len == 0 : k.u == 0;
+    } else if (k.kind == Kind::kString) {
+      // Checked when the view was made: the length and its bytes fit.
+      const uint8_t* q = map.data + (ka - 1);
+      uint32_t n = 0;
+      eq = wire::ReadLength(&q, end, &n) && n == k.len &&
+           (n == 0 || std::memcmp(q, k.str, n) == 0);
+    } else {
+      Value ek;
+      DecodeScalar(kf, map.data + (ka - 1), end, &ek);
+      eq = k.kind == Kind::kBool ? ek.b == k.b : ek.u == k.u;
+    }
+    if (!eq) continue;
+    // The value: the last field 2 with the value's wire type.
+    const uint8_t* p = map.data + map.offsets[i];
+    const uint8_t* vp = nullptr;
+    int vc = 0;
+    while (p < end) {
+      uint32_t num, wt;
+      const uint8_t* v;
+      if (!wire::NextField(&p, end, &num, &wt, &v)) {
+        return EntryFound::kMalformed;
+      }
+      if (num == 2 && wt == vwt) {
+        vp = v;
+        ++vc;
+      }
+    }
+    *entry = i;
+    *val = vp;
+    *val_count = vc;
+    return EntryFound::kFound;
+  }
+  return EntryFound::kAbsent;
+}
+
+}  // namespace
+
 Value MapFind(Arena& arena, const MapObj& map, Value key, bool* found) {
   *found = false;
   if (map.rep == MapRep::kArray) {
@@ -1332,51 +1446,51 @@ Value MapFind(Arena& arena, const MapObj& map, Value key, bool* found) {
   const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
   Value k;
   if (!NormalizeKey(*f.map_key, key, &k)) return Value::Null();
-  const FieldInfo& kf = *f.map_key;
-  // Later entries override earlier ones (protobuf map merge semantics).
-  // Keys are compared in place: one scan of each entry's few bytes, no
-  // views and no UTF-8 check (equal bytes to a valid key are valid).
-  for (uint32_t i = map.size; i-- > 0;) {
-    const uint8_t* p = map.data + map.offsets[i];
-    const uint8_t* end = p + map.lengths[i];
-    const uint8_t* kp = nullptr;
-    bool ok = true;
-    while (p < end) {
-      uint32_t num, wt;
-      if (!wire::ReadTag(&p, end, &num, &wt)) {
-        ok = false;
-        break;
-      }
-      if (num == 1 && wt == kf.wire_type) kp = p;
-      if (!wire::SkipValue(&p, end, wt, num)) {
-        ok = false;
-        break;
-      }
-    }
-    if (!ok) {
+  uint32_t i;
+  const uint8_t* vp;
+  int vc;
+  switch (FindEntry(map, k, &i, &vp, &vc)) {
+    case EntryFound::kAbsent:
+      return Value::Null();
+    case EntryFound::kMalformed:
       *found = true;
       return Malformed(arena, f);
-    }
-    bool eq;
-    if (kp == nullptr) {  // absent key: the key type's zero value
-      eq = k.kind == Kind::kString ? k.len == 0 : k.u == 0;
-    } else if (k.kind == Kind::kString) {
-      uint32_t n = 0;
-      const uint8_t* q = kp;
-      eq = wire::ReadLength(&q, end, &n) && n == k.len &&
-           std::memcmp(q, k.str, n) == 0;
-    } else {
-      Value ek;
-      DecodeScalar(kf, kp, end, &ek);  // validated by the scan
-      eq = k.kind == Kind::kBool ? ek.b == k.b : ek.u == k.u;
-    }
-    if (eq) {
-      *found = true;
-      MessageObj e = MapEntry(map, i);
-      return GetField(arena, e, *f.map_value);
-    }
+    case EntryFound::kFound:
+      break;
   }
-  return Value::Null();
+  *found = true;
+  const FieldInfo& vf = *f.map_value;
+  if (vp == nullptr) return vf.default_value;
+  // The value in place (validated by the scan); repeated message values
+  // (a merge) and closed enums take the general read.
+  if (!vf.closed_enum && (vc == 1 || vf.message == nullptr)) {
+    return DecodeAt(arena, vf, vp, map.data + map.offsets[i] + map.lengths[i]);
+  }
+  MessageObj e = MapEntry(map, i);
+  return GetField(arena, e, vf);
+}
+
+Value MapContains(Arena& arena, const MapObj& map, Value key) {
+  bool found;
+  if (map.rep == MapRep::kArray) {
+    MapFind(arena, map, key, &found);
+    return Value::Bool(found);
+  }
+  const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
+  Value k;
+  if (!NormalizeKey(*f.map_key, key, &k)) return Value::Bool(false);
+  uint32_t i;
+  const uint8_t* vp;
+  int vc;
+  switch (FindEntry(map, k, &i, &vp, &vc)) {
+    case EntryFound::kAbsent:
+      return Value::Bool(false);
+    case EntryFound::kMalformed:
+      return Malformed(arena, f);
+    case EntryFound::kFound:
+      break;
+  }
+  return Value::Bool(true);
 }
 
 Value MapKeyAt(Arena& arena, const MapObj& map, uint32_t i) {

@@ -167,6 +167,9 @@ Value ListGet(Arena& arena, const ListObj& list, uint32_t i);
 // null value when the key is absent; errors (malformed data) come back as
 // error values with *found = true.
 Value MapFind(Arena& arena, const MapObj& map, Value key, bool* found);
+// `key in map` without decoding the value: Bool, or an error value for
+// malformed data.
+Value MapContains(Arena& arena, const MapObj& map, Value key);
 Value MapKeyAt(Arena& arena, const MapObj& map, uint32_t i);
 Value MapValueAt(Arena& arena, const MapObj& map, uint32_t i);
 

@@ -446,6 +446,84 @@ TEST_F(ViewTest, MapEntryWithoutKeyUsesTheZeroKey) {
   EXPECT_TRUE(r.is_error());
 }
 
+// Map lookups read the found entry's value in place (no view of the
+// entry): absent values are the default, a message value that occurs twice
+// in one entry is the merge of both, and `in` sees malformed maps.
+TEST_F(ViewTest, MapLookupsReadTheEntryInPlace) {
+  Inner x, y;
+  x.set_name("x");
+  y.set_b(true);
+  const std::string xs = x.SerializeAsString(), ys = y.SerializeAsString();
+  // m_bool_inner (field 32) entry {key: true, value: x, value: y}, then
+  // m_string_int (field 30) entry {key: "k"} without a value.
+  std::string entry = "\x08\x01";
+  entry += '\x12';
+  entry += static_cast<char>(xs.size());
+  entry += xs;
+  entry += '\x12';
+  entry += static_cast<char>(ys.size());
+  entry += ys;
+  std::string bytes = "\x82\x02";
+  bytes += static_cast<char>(entry.size());
+  bytes += entry;
+  bytes += std::string("\xf2\x01\x03\x0a\x01k", 6);
+  AllTypes parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  ASSERT_EQ(parsed.m_bool_inner().at(true).name(), "x");
+  ASSERT_TRUE(parsed.m_bool_inner().at(true).b());
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  bool found;
+  Value mp = Get(v, "m_bool_inner");
+  Value r = MapFind(arena_, *mp.map, Value::Bool(true), &found);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(r.kind, Kind::kMessage);
+  EXPECT_EQ(Str(Get(*r.msg, "name")), "x");
+  EXPECT_TRUE(Get(*r.msg, "b").b);
+  mp = Get(v, "m_string_int");
+  r = MapFind(arena_, *mp.map, Value::String("k"), &found);
+  EXPECT_TRUE(found);
+  EXPECT_EQ(r.kind, Kind::kInt);
+  EXPECT_EQ(r.i, 0);
+  for (const auto& [key, want] :
+       std::vector<std::pair<Value, bool>>{{Value::String("k"), true},
+                                           {Value::String("j"), false},
+                                           {Value::Int(1), false}}) {
+    Value c = MapContains(arena_, *mp.map, key);
+    ASSERT_EQ(c.kind, Kind::kBool);
+    EXPECT_EQ(c.b, want);
+  }
+  // A truncated entry: `in` is an error, not true and not false.
+  std::string bad("\xf2\x01\x02\x0a\x05", 5);
+  MessageObj w = ViewBytes(AllTypes::descriptor(), bad);
+  mp = Get(w, "m_string_int");
+  ASSERT_EQ(mp.kind, Kind::kMap);
+  EXPECT_TRUE(MapContains(arena_, *mp.map, Value::String("x")).is_error());
+}
+
+// Sub-messages and repeated elements of 128 bytes or more have a two-byte
+// length: the one-byte fast paths must hand them to the general reader.
+TEST_F(ViewTest, LongSubMessagesAndElements) {
+  AllTypes m;
+  const std::string long_name(300, 'n');
+  m.mutable_f_inner()->set_name(long_name);
+  m.mutable_f_inner()->set_b(true);
+  m.add_r_inner()->set_name(long_name);
+  m.add_r_inner()->set_c(true);
+  m.add_r_inner()->set_name(std::string(127, 'm'));
+  MessageObj v = View(m);
+  Value in = Get(v, "f_inner");
+  ASSERT_EQ(in.kind, Kind::kMessage);
+  EXPECT_EQ(Str(Get(*in.msg, "name")), long_name);
+  EXPECT_TRUE(Get(*in.msg, "b").b);
+  Value l = Get(v, "r_inner");
+  ASSERT_EQ(l.kind, Kind::kList);
+  ASSERT_EQ(l.list->size, 3u);
+  EXPECT_EQ(Str(Get(*ListGet(arena_, *l.list, 0).msg, "name")), long_name);
+  EXPECT_TRUE(Get(*ListGet(arena_, *l.list, 1).msg, "c").b);
+  EXPECT_EQ(Str(Get(*ListGet(arena_, *l.list, 2).msg, "name")),
+            std::string(127, 'm'));
+}
+
 TEST_F(ViewTest, Oneof) {
   AllTypes m;
   m.set_o_int(5);

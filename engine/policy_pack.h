@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -77,6 +78,14 @@ class PolicyPack {
   // Indexes of account-level policies, and the account types they bind.
   absl::Span<const uint32_t> AccountLevel() const { return account_level_; }
 
+  // Bundle.digest (32 raw bytes) when the pack was loaded from a compiled
+  // bundle (engine/bundle.h), empty for packs compiled from sources. Reports
+  // carry it in RunSummary.bundle_digest.
+  const std::string& bundle_digest() const { return bundle_digest_; }
+  void set_bundle_digest(std::string digest) {
+    bundle_digest_ = std::move(digest);
+  }
+
   // Restricts the pack to policies whose id matches (exact id, package
   // prefix ending in '.', or `*` glob); used by `--policy` selections.
   void Select(const std::vector<std::string>& patterns);
@@ -91,6 +100,7 @@ class PolicyPack {
   std::vector<CompiledPolicy> policies_;
   absl::flat_hash_map<std::string, std::vector<uint32_t>> by_type_;
   std::vector<uint32_t> account_level_;
+  std::string bundle_digest_;
 };
 
 // Severity / owner / service model / domain words of the language mapped to

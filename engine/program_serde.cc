@@ -400,8 +400,13 @@ absl::Status VerifyProgram(const Program& p) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid program at ", pc, ": ", what));
   };
-  if (n == 0 || p.code.back().op != Op::kRETURN) {
-    return absl::InvalidArgumentError("program does not end in RETURN");
+  // Execution can never run off the end: the last instruction returns or
+  // jumps (out-of-line blocks placed after the main line end in a jump).
+  if (n == 0 ||
+      (p.code.back().op != Op::kRETURN && p.code.back().op != Op::kJUMP &&
+       p.code.back().op != Op::kRESUME)) {
+    return absl::InvalidArgumentError(
+        "program does not end in RETURN, JUMP or RESUME");
   }
   if (p.var_names.size() > regs) {
     return absl::InvalidArgumentError("more variables than registers");
@@ -476,7 +481,23 @@ absl::Status VerifyProgram(const Program& p) {
         ok = reg(in.a) && in.b < n && in.c < n && in.b > pc && in.c > pc;
         break;
       case OperandFormat::kJ:
-        ok = in.c < n && (in.op == Op::kLOOP ? in.c <= pc : in.c > pc);
+        ok = in.c < n &&
+             (in.op == Op::kLOOP || in.op == Op::kRESUME ? in.c <= pc
+                                                         : in.c > pc);
+        break;
+      // Conditional branches: forward target, x a sense, and an ON_ERROR
+      // right after (the branch's error exit).
+      case OperandFormat::kJB:
+      case OperandFormat::kJBK:
+      case OperandFormat::kJBF:
+        ok = in.a < n && in.a > pc + 1 && reg(in.b) && in.x <= 1 &&
+             pc + 1 < n && p.code[pc + 1].op == Op::kON_ERROR;
+        if (ok && OpFormat(in.op) == OperandFormat::kJBK) {
+          ok = in.c < p.constants.size();
+        }
+        if (ok && OpFormat(in.op) == OperandFormat::kJBF) {
+          ok = in.c < p.fields.size();
+        }
         break;
       case OperandFormat::kABM:
         ok = reg(in.a) && in.c < p.messages.size() &&
@@ -490,6 +511,36 @@ absl::Status VerifyProgram(const Program& p) {
     }
     if (!ok)
       return bad(pc, absl::StrCat(OpName(in.op), " operands out of range"));
+    if (in.op == Op::kON_ERROR &&
+        (pc == 0 || !IsCondBranch(OpFormat(p.code[pc - 1].op)))) {
+      return bad(pc, "ON_ERROR must follow a conditional branch");
+    }
+  }
+  // No jump may land on an ON_ERROR: it only runs as its branch's tail.
+  auto lands_on_error_exit = [&](uint32_t target) {
+    return target < n && p.code[target].op == Op::kON_ERROR;
+  };
+  for (uint32_t pc = 0; pc < n; ++pc) {
+    const Instr& in = p.code[pc];
+    bool bad_target = false;
+    switch (OpFormat(in.op)) {
+      case OperandFormat::kJ:
+      case OperandFormat::kAJ:
+      case OperandFormat::kABJ:
+        bad_target = lands_on_error_exit(in.c);
+        break;
+      case OperandFormat::kAJJ:
+        bad_target = lands_on_error_exit(in.b) || lands_on_error_exit(in.c);
+        break;
+      case OperandFormat::kJB:
+      case OperandFormat::kJBK:
+      case OperandFormat::kJBF:
+        bad_target = lands_on_error_exit(in.a);
+        break;
+      default:
+        break;
+    }
+    if (bad_target) return bad(pc, "jump into an ON_ERROR");
   }
   return absl::OkStatus();
 }

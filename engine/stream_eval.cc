@@ -84,14 +84,20 @@ class StreamEvaluator {
     }
   }
 
+  static uint64_t Total(const onus::v1::OutcomeCounts& c) {
+    return c.pass() + c.fail() + c.error() + c.not_applicable() + c.waived();
+  }
+
   onus::v1::Report TakeReport() {
     report_.set_snapshot_id(header_.id());
     if (header_.has_collected_at()) {
       *report_.mutable_collected_at() = header_.collected_at();
     }
     report_.set_engine_version(options_.engine_version);
-    for (const CompiledPolicy& p : pack_.policies()) {
-      *report_.add_policies() = p.meta;
+    for (size_t i = 0; i < by_policy_.size(); ++i) {
+      if (Lists(options_.report_policies, Total(by_policy_[i]))) {
+        *report_.add_policies() = pack_.policies()[i].meta;
+      }
     }
     auto* summary = report_.mutable_summary();
     *summary->mutable_totals() = totals_;
@@ -101,12 +107,14 @@ class StreamEvaluator {
       *s->mutable_counts() = it->second;
     }
     for (size_t i = 0; i < by_policy_.size(); ++i) {
+      if (!Lists(options_.summary_by_policy, Total(by_policy_[i]))) continue;
       auto* pc = summary->add_by_policy();
       pc->set_policy_id(pack_.policies()[i].meta.id());
       *pc->mutable_counts() = by_policy_[i];
     }
     summary->set_resources_evaluated(resources_evaluated_);
     summary->set_policies(pack_.policies().size());
+    summary->set_bundle_digest(pack_.bundle_digest());
     *summary->mutable_expired_waivers() = expired_waivers_;
     auto to_ts = [](absl::Time t, google::protobuf::Timestamp* out) {
       int64_t s = absl::ToUnixSeconds(t);

@@ -278,7 +278,12 @@ struct MapObj {
   const uint8_t* data = nullptr;
   const uint32_t* offsets = nullptr;  // offset of each entry's bytes
   const uint32_t* lengths = nullptr;  // length of each entry's bytes
-  const void* field = nullptr;        // const FieldInfo*
+  // Where each entry's key value starts (offset + 1; 0: no key, the zero
+  // key; kMalformedEntry: the entry's bytes do not parse), noted when the
+  // view is made so that lookups compare keys without parsing entries.
+  const uint32_t* key_at = nullptr;
+  const void* field = nullptr;  // const FieldInfo*
+  static constexpr uint32_t kMalformedEntry = 0xffffffffu;
 };
 
 // A message: wire bytes + type. `index` is filled lazily by the field reader

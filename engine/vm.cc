@@ -52,6 +52,11 @@ using vm_internal::VmError;
     ip = code + (target); \
     continue;             \
   }
+#define VM_SKIP2() \
+  {                \
+    ip += 2;       \
+    continue;      \
+  }
 const char* VmDispatchKind() { return "switch"; }
 #else
 #define VM_LOOP goto* kDispatch[static_cast<int>(ip->op)];
@@ -66,8 +71,26 @@ const char* VmDispatchKind() { return "switch"; }
     ip = code + (target);                      \
     goto* kDispatch[static_cast<int>(ip->op)]; \
   }
+#define VM_SKIP2()                             \
+  {                                            \
+    ip += 2;                                   \
+    goto* kDispatch[static_cast<int>(ip->op)]; \
+  }
 const char* VmDispatchKind() { return "computed-goto"; }
 #endif
+
+// The tail of every conditional branch (BR_*): `v` is the tested value and
+// the instruction after the branch is its ON_ERROR (the verifier checks).
+#define VM_BRANCH_ON(v_expr)                    \
+  {                                             \
+    const Value v_ = (v_expr);                  \
+    if (v_.kind == Kind::kBool) {               \
+      if (v_.b == (ip->x != 0)) VM_JUMP(ip->a); \
+      VM_SKIP2();                               \
+    }                                           \
+    r[ip[1].a] = v_;                            \
+    VM_JUMP(ip[1].c);                           \
+  }
 
 Value Run(const Program& program, const Value* vars, Arena& arena,
           EvalBudget& budget) {
@@ -473,6 +496,37 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
     VM_CASE(FAIL) {
       r[ip->a] = K[ip->b];
       VM_NEXT();
+    }
+    VM_CASE(BR_TRUE) VM_BRANCH_ON(r[ip->b]);
+    VM_CASE(BR_FIELD) VM_BRANCH_ON(FieldOf(arena, r[ip->b], F[ip->c]));
+    VM_CASE(BR_EQ_CONST) VM_BRANCH_ON(EqualsFast(ctx, r[ip->b], K[ip->c]));
+    VM_CASE(BR_LT_CONST)
+    VM_BRANCH_ON(CompareFast(ctx, Op::kLT, r[ip->b], K[ip->c]));
+    VM_CASE(BR_LE_CONST)
+    VM_BRANCH_ON(CompareFast(ctx, Op::kLE, r[ip->b], K[ip->c]));
+    VM_CASE(BR_GT_CONST)
+    VM_BRANCH_ON(CompareFast(ctx, Op::kGT, r[ip->b], K[ip->c]));
+    VM_CASE(BR_GE_CONST)
+    VM_BRANCH_ON(CompareFast(ctx, Op::kGE, r[ip->b], K[ip->c]));
+    VM_CASE(BR_IN_CONST) VM_BRANCH_ON(InConst(ctx, r[ip->b], K[ip->c]));
+    VM_CASE(BR_CONTAINS_KEY_CONST)
+    VM_BRANCH_ON(In(ctx, K[ip->c], r[ip->b]));
+    // Reached only through its branch (the verifier forbids jumping here).
+    VM_CASE(ON_ERROR) VM_JUMP(ip->c);
+    VM_CASE(RESUME) {
+      budget.instructions -= 1;
+      if (budget.instructions < 0) {
+        return VmError(arena, ErrorCode::kBudgetExceeded,
+                       absl::StrCat("instruction budget of ",
+                                    initial_instructions, " exhausted"),
+                       PC);
+      }
+      if (budget.cancelled != nullptr &&
+          budget.cancelled->load(std::memory_order_relaxed)) {
+        return VmError(arena, ErrorCode::kCancelled, "evaluation cancelled",
+                       PC);
+      }
+      VM_JUMP(ip->c);
     }
   }
 #undef PC

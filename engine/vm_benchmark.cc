@@ -23,6 +23,8 @@
 #include "engine/value.h"
 #include "engine/vm.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace onus::engine {
 namespace {
@@ -69,6 +71,19 @@ const Rule kRules[] = {
      "size(r.access_keys.filter(k, k.active)) <= 1"},
 };
 
+// Map entries in key order: protobuf's default map order changes from run
+// to run (a per-process hash seed), which moved the tag lookups' cost.
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream s(&out);
+    google::protobuf::io::CodedOutputStream c(&s);
+    c.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&c);
+  }
+  return out;
+}
+
 // One representative resource per group, shaped like the generator's.
 std::string Resource(absl::string_view group,
                      const google::protobuf::Descriptor** desc) {
@@ -91,7 +106,7 @@ std::string Resource(absl::string_view group,
     b.mutable_versioning()->set_status("Enabled");
     b.mutable_versioning()->set_mfa_delete(true);
     *desc = cspm::S3Bucket::descriptor();
-    return b.SerializeAsString();
+    return Deterministic(b);
   }
   if (group == "security_groups") {
     cspm::SecurityGroup sg;
@@ -115,7 +130,7 @@ std::string Resource(absl::string_view group,
       r->set_protocol(in.proto);
     }
     *desc = cspm::SecurityGroup::descriptor();
-    return sg.SerializeAsString();
+    return Deterministic(sg);
   }
   cspm::IamUser u;
   u.set_name("alice");
@@ -132,7 +147,7 @@ std::string Resource(absl::string_view group,
   k2->set_active(false);
   u.add_groups("developers");
   *desc = cspm::IamUser::descriptor();
-  return u.SerializeAsString();
+  return Deterministic(u);
 }
 
 std::unique_ptr<CompiledExpr> CompileRule(const Rule& rule,
@@ -182,6 +197,16 @@ void BM_Rule(benchmark::State& state, int index, bool check) {
                               VmDispatchKind(), ")"));
 }
 
+// ONUS_BENCH_ITERATIONS=N runs every benchmark exactly N iterations: with a
+// fixed amount of work, an instruction count (valgrind --tool=callgrind, two
+// runs with different N, the difference divided by the difference in N) is
+// a per-evaluation figure that does not depend on the machine's load.
+void FixedIterations(benchmark::internal::Benchmark* b) {
+  if (const char* n = getenv("ONUS_BENCH_ITERATIONS")) {
+    b->Iterations(std::strtoll(n, nullptr, 10));
+  }
+}
+
 // Mean over all rules in one loop: the "mean under 100 ns".
 void BM_AllRulesMean(benchmark::State& state) {
   struct Compiled {
@@ -209,7 +234,7 @@ void BM_AllRulesMean(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * all.size());
   state.SetLabel("items_per_second = rule evaluations/s");
 }
-BENCHMARK(BM_AllRulesMean);
+BENCHMARK(BM_AllRulesMean)->Apply(FixedIterations);
 
 // As the evaluator runs them: one view per resource, shared by every rule
 // of the resource's type (the lazy field index is built once per resource,
@@ -244,7 +269,7 @@ void BM_AllRulesSharedView(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * std::size(kRules));
   state.SetLabel("items_per_second = rule evaluations/s");
 }
-BENCHMARK(BM_AllRulesSharedView);
+BENCHMARK(BM_AllRulesSharedView)->Apply(FixedIterations);
 
 // Facade path (Activation lookup per evaluation) for reference.
 void BM_FacadeEvaluate(benchmark::State& state) {
@@ -262,7 +287,7 @@ void BM_FacadeEvaluate(benchmark::State& state) {
     arena.Reset();
   }
 }
-BENCHMARK(BM_FacadeEvaluate);
+BENCHMARK(BM_FacadeEvaluate)->Apply(FixedIterations);
 
 // Compiling 100 policies' expressions (the 10 rules, 10 times each):
 // parse + check + all compiler passes.
@@ -283,7 +308,9 @@ void BM_Compile100Rules(benchmark::State& state) {
   }
   state.SetLabel("100 expressions per iteration");
 }
-BENCHMARK(BM_Compile100Rules)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Compile100Rules)
+    ->Unit(benchmark::kMillisecond)
+    ->Apply(FixedIterations);
 
 // Per-rule benchmarks, checked (typed field operands) and unchecked
 // (fields by name at run time).
@@ -291,12 +318,14 @@ const bool kRegistered = [] {
   for (int i = 0; i < static_cast<int>(std::size(kRules)); ++i) {
     benchmark::RegisterBenchmark(
         absl::StrCat("BM_Rule/", kRules[i].id).c_str(),
-        [i](benchmark::State& s) { BM_Rule(s, i, true); });
+        [i](benchmark::State& s) { BM_Rule(s, i, true); })
+        ->Apply(FixedIterations);
   }
   for (int i = 0; i < static_cast<int>(std::size(kRules)); ++i) {
     benchmark::RegisterBenchmark(
         absl::StrCat("BM_RuleUnchecked/", kRules[i].id).c_str(),
-        [i](benchmark::State& s) { BM_Rule(s, i, false); });
+        [i](benchmark::State& s) { BM_Rule(s, i, false); })
+        ->Apply(FixedIterations);
   }
   return true;
 }();

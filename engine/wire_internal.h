@@ -138,6 +138,40 @@ inline bool ReadTag(const uint8_t** p, const uint8_t* end, uint32_t* number,
   return *number != 0;
 }
 
+// One field of a message: its tag, where its value starts (*val), and the
+// cursor moved past the value. False on malformed data. Most fields of
+// cloud inventory have a one-byte tag and a one-byte varint or length, so
+// that case is decoded with one bounds check; the rest take the general
+// readers.
+inline bool NextField(const uint8_t** p, const uint8_t* end, uint32_t* number,
+                      uint32_t* wt, const uint8_t** val) {
+  const uint8_t* q = *p;
+  if (end - q >= 2 && q[0] >= 8 && q[0] < 0x80 && q[1] < 0x80) {
+    const uint32_t t = q[0];
+    if ((t & 7) == kVarint) {
+      *number = t >> 3;
+      *wt = kVarint;
+      *val = q + 1;
+      *p = q + 2;
+      return true;
+    }
+    if ((t & 7) == kLengthDelimited) {
+      const uint32_t len = q[1];
+      if (len > static_cast<uint64_t>(end - q - 2)) return false;
+      *number = t >> 3;
+      *wt = kLengthDelimited;
+      *val = q + 1;
+      *p = q + 2 + len;
+      return true;
+    }
+  }
+  if (!ReadTag(&q, end, number, wt)) return false;
+  *val = q;
+  if (!SkipValue(&q, end, *wt, *number)) return false;
+  *p = q;
+  return true;
+}
+
 // Full UTF-8 check (no overlong forms, no surrogates, at most U+10FFFF).
 bool ValidUtf8Slow(const uint8_t* p, const uint8_t* end);
 

@@ -20,6 +20,10 @@ Value MapLookupSlow(Arena& arena, const MapObj& m, Value key, bool* found) {
   return MapFind(arena, m, key, found);
 }
 
+Value MapContainsSlow(Arena& arena, const MapObj& m, Value key) {
+  return MapContains(arena, m, key);
+}
+
 Value MapKey(Arena& arena, const MapObj& m, uint32_t i) {
   if (m.rep == MapRep::kArray) return m.keys[i];
   return MapKeyAt(arena, m, i);

@@ -31,6 +31,15 @@ inline Value MapLookup(Arena& arena, const MapObj& m, Value key, bool* found) {
   }
   return MapLookupSlow(arena, m, key, found);
 }
+// `key in m`: Bool, or an error value for malformed wire data. A wire map
+// is searched without decoding the value.
+Value MapContainsSlow(Arena& arena, const MapObj& m, Value key);
+inline Value MapContainsKey(Arena& arena, const MapObj& m, Value key) {
+  if (m.rep == MapRep::kArray) {
+    return Value::Bool(ArrayMapFind(m, key) != nullptr);
+  }
+  return MapContainsSlow(arena, m, key);
+}
 Value MapKey(Arena& arena, const MapObj& m, uint32_t i);
 Value MapValue(Arena& arena, const MapObj& m, uint32_t i);
 

@@ -490,10 +490,7 @@ Value In(CallContext& ctx, Value elem, Value container) {
   }
   if (container.kind == Kind::kMap) {
     if (elem.is_error()) return elem;
-    bool found = false;
-    Value v = MapLookup(*ctx.arena, *container.map, elem, &found);
-    if (!found && v.is_error()) return v;
-    return Value::Bool(found);
+    return MapContainsKey(*ctx.arena, *container.map, elem);
   }
   return Binary(ctx, "@in", elem, container);
 }

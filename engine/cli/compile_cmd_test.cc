@@ -11,8 +11,12 @@
 #include "absl/strings/str_split.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/common.h"
+#include "engine/snapshot_io.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "onus/v1/policy.pb.h"
+#include "onus/v1/report.pb.h"
 
 namespace onus::cli {
 namespace {
@@ -24,12 +28,14 @@ std::string TmpPath(const std::string& name) {
   return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
 }
 
-// The JSON report without its wall-clock lines (run start and finish).
+// The JSON report without its wall-clock lines (run start and finish) and
+// the bundle digest (only a compiled bundle has one).
 std::string WithoutTimes(const std::string& json) {
   std::vector<std::string> kept;
   for (absl::string_view line : absl::StrSplit(json, '\n')) {
     if (absl::StrContains(line, "\"started\"") ||
-        absl::StrContains(line, "\"finished\"")) {
+        absl::StrContains(line, "\"finished\"") ||
+        absl::StrContains(line, "\"bundle_digest\"")) {
       continue;
     }
     kept.emplace_back(line);
@@ -62,6 +68,51 @@ TEST(CompileCmd, BundleEvaluatesLikeSources) {
   ASSERT_THAT(want, HasSubstr("\"findings\""));
   EXPECT_TRUE(WithoutTimes(want) == WithoutTimes(got))
       << "reports differ; sizes " << want.size() << " vs " << got.size();
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The JSON report's summary.bundleDigest (base64), or "" when absent.
+std::string DigestOf(const std::string& json) {
+  onus::v1::Report report;
+  google::protobuf::util::JsonParseOptions o;
+  o.ignore_unknown_fields = false;
+  EXPECT_TRUE(
+      google::protobuf::util::JsonStringToMessage(json, &report, o).ok());
+  return report.summary().bundle_digest();
+}
+
+TEST(CompileCmd, BundleDigestInTheRunSummary) {
+  const std::string pack = TmpPath("digest.onusb");
+  std::ostringstream out, err;
+  ASSERT_EQ(RunCompile({"policies", "-o", pack}, out, err), kExitClean)
+      << err.str();
+  onus::v1::Bundle bundle;
+  ASSERT_TRUE(bundle.ParseFromString(ReadAll(pack)));
+  ASSERT_EQ(bundle.digest().size(), 32u);
+
+  int code = -1;
+  EXPECT_EQ(DigestOf(Eval(pack, &code)), bundle.digest());
+  // Sources have no Bundle.digest.
+  EXPECT_EQ(DigestOf(Eval("policies", &code)), "");
+
+  // The streamed-input path fills it too.
+  absl::StatusOr<onus::v1::Snapshot> snap =
+      engine::LoadSnapshot("tests/data/acme/snapshot.textproto");
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  const std::string stream = TmpPath("acme.stream");
+  ASSERT_TRUE(engine::SaveSnapshot(*snap, stream).ok());
+  std::ostringstream sout, serr;
+  ASSERT_NE(RunEval({"--policies", pack, "--input", stream, "--format", "json"},
+                    sout, serr),
+            kExitUsage)
+      << serr.str();
+  EXPECT_EQ(DigestOf(sout.str()), bundle.digest());
 }
 
 TEST(CompileCmd, CorruptBundleIsAnInputError) {

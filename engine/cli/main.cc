@@ -43,9 +43,10 @@ constexpr char kUsage[] =
     "  fmt [-w | --check] FILE|DIR...  canonical formatting of .onus files\n"
     "  import --output SNAPSHOT [--provider aws|gcp|azure|auto]\n"
     "         [--account ID] [--region R] PATH...   provider JSON -> snapshot\n"
-    "  serve --policies DIR [--listen HOST:PORT] [--tokens FILE]\n"
+    "  serve --policies DIR|FILE.onusb [--listen HOST:PORT] [--tokens FILE]\n"
     "        [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]\n"
-    "        [--plaintext] [--port-file FILE]   gRPC service (docs/api.md)\n"
+    "        [--plaintext] [--port-file FILE]\n"
+    "        [--metrics-listen HOST:PORT]   gRPC service (docs/api.md)\n"
     "  version\n"
     "\n"
     "exit codes: 0 clean, 1 findings, 2 usage or input error\n";

@@ -5,6 +5,9 @@
 //            [--max-threads N]
 //            [--instruction-budget N] [--default-deadline-s N] [-j N]
 //            [--shutdown-grace-s N]
+//            [--metrics-listen HOST:PORT [--allow-remote-metrics]]
+//            [--metrics-port-file FILE] [--watch-s N]
+// --policies may name one compiled bundle (.onusb, from `onus compile`).
 // Runs the gRPC evaluation service (engine/service/server.h) until SIGTERM
 // or SIGINT, then shuts down gracefully.
 #include <signal.h>
@@ -46,6 +49,22 @@ bool IntFlag(const Args& args, const std::string& name, int64_t min,
   return true;
 }
 
+// Writes `port` to `path` under a temporary name and renames it, so a
+// reader never sees a partial number.
+bool WritePortFile(const std::string& flag, const std::string& path, int port,
+                   std::ostream& err) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << port << "\n";
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    err << "onus serve: cannot write --" << flag << " " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int RunServe(const std::vector<std::string>& argv, std::ostream& out,
@@ -68,7 +87,11 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
                        {"instruction-budget", true},
                        {"default-deadline-s", true},
                        {"j", true},
-                       {"shutdown-grace-s", true}});
+                       {"shutdown-grace-s", true},
+                       {"metrics-listen", true},
+                       {"allow-remote-metrics", false},
+                       {"metrics-port-file", true},
+                       {"watch-s", true}});
   if (!args.ok()) {
     err << "onus serve: " << args.status().message() << "\n";
     return kExitUsage;
@@ -83,6 +106,12 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
   opts.listen = args->Get("listen", "127.0.0.1:7070");
   opts.plaintext = args->Has("plaintext");
   opts.allow_remote_plaintext = args->Has("allow-remote-plaintext");
+  opts.metrics_listen = args->Get("metrics-listen", "");
+  opts.allow_remote_metrics = args->Has("allow-remote-metrics");
+  if (args->Has("metrics-port-file") && opts.metrics_listen.empty()) {
+    err << "onus serve: --metrics-port-file needs --metrics-listen\n";
+    return kExitUsage;
+  }
   for (auto [flag, field] :
        {std::pair<const char*, std::string*>{"tls-cert", &opts.tls_cert_pem},
         {"tls-key", &opts.tls_key_pem},
@@ -110,6 +139,7 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
   int64_t deadline_s = absl::ToInt64Seconds(opts.limits.default_deadline);
   int64_t threads = opts.limits.threads_per_call;
   int64_t grace_s = 10;
+  int64_t watch_s = 0;
   if (!IntFlag(*args, "max-resources", 1,
                &opts.limits.max_resources_per_request, err) ||
       !IntFlag(*args, "max-message-mb", 1, &max_mb, err) ||
@@ -119,7 +149,8 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
                &opts.limits.instruction_budget, err) ||
       !IntFlag(*args, "default-deadline-s", 1, &deadline_s, err) ||
       !IntFlag(*args, "j", 1, &threads, err) ||
-      !IntFlag(*args, "shutdown-grace-s", 0, &grace_s, err)) {
+      !IntFlag(*args, "shutdown-grace-s", 0, &grace_s, err) ||
+      !IntFlag(*args, "watch-s", 1, &watch_s, err)) {
     return kExitUsage;
   }
   opts.limits.max_message_bytes = std::min<int64_t>(max_mb, 2047) << 20;
@@ -127,6 +158,7 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
   opts.limits.max_threads = static_cast<int>(max_threads);
   opts.limits.default_deadline = absl::Seconds(deadline_s);
   opts.limits.threads_per_call = static_cast<int>(threads);
+  opts.watch_interval = absl::Seconds(watch_s);
 
   // Block the shutdown signals before gRPC starts its threads, so they all
   // inherit the mask and sigwait below is the only receiver.
@@ -143,25 +175,24 @@ int RunServe(const std::vector<std::string>& argv, std::ostream& out,
     return kExitUsage;
   }
   int port = (*server)->port();
-  if (args->Has("port-file")) {
-    // Written to a temporary name and renamed, so a reader never sees a
-    // partial number.
-    std::string path = args->Get("port-file");
-    std::string tmp = path + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << port << "\n";
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      err << "onus serve: cannot write --port-file " << path << "\n";
-      return kExitUsage;
-    }
+  if (args->Has("port-file") &&
+      !WritePortFile("port-file", args->Get("port-file"), port, err)) {
+    return kExitUsage;
+  }
+  if (args->Has("metrics-port-file") &&
+      !WritePortFile("metrics-port-file", args->Get("metrics-port-file"),
+                     (*server)->metrics_port(), err)) {
+    return kExitUsage;
   }
   err << "onus serve: listening on " << opts.listen << " (port " << port << ", "
       << (opts.plaintext ? "plaintext" : "TLS")
       << (opts.tokens ? ", token auth" : ", no auth") << ", bundle v"
-      << (*server)->bundle_version() << ")\n"
-      << std::flush;
+      << (*server)->bundle_version() << ")\n";
+  if (!opts.metrics_listen.empty()) {
+    err << "onus serve: metrics on http://" << opts.metrics_listen
+        << "/metrics (port " << (*server)->metrics_port() << ")\n";
+  }
+  err << std::flush;
   int sig = 0;
   sigwait(&sigs, &sig);
   err << "onus serve: signal " << sig << ", shutting down (grace " << grace_s

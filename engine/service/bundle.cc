@@ -1,6 +1,10 @@
+#include "engine/bundle.h"
+
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -116,6 +120,11 @@ void Bundle::FillRef(onus::v1::BundleRef* ref) const {
 
 absl::StatusOr<std::shared_ptr<const PolicyPack>> Bundle::Select(
     const onus::v1::PolicySelector& sel) const {
+  // Most calls select nothing: no per-policy matching, no lock.
+  if (sel.ids().empty() && sel.packages().empty() && sel.frameworks().empty() &&
+      sel.min_severity() == onus::v1::SEVERITY_UNSPECIFIED) {
+    return pack_;
+  }
   std::vector<std::string> ids;
   for (const CompiledPolicy& p : pack_->policies()) {
     if (SelectorMatches(sel, p.meta)) ids.push_back(p.meta.id());
@@ -130,6 +139,16 @@ absl::StatusOr<std::shared_ptr<const PolicyPack>> Bundle::Select(
     absl::MutexLock lock(&mu_);
     auto it = selected_.find(key);
     if (it != selected_.end()) return it->second;
+  }
+  if (!compiled_.empty()) {
+    absl::StatusOr<std::unique_ptr<PolicyPack>> pack =
+        LoadBundleBytes(compiled_, "loaded bundle");
+    if (!pack.ok()) return pack.status();
+    (*pack)->Select(ids);
+    std::shared_ptr<const PolicyPack> shared = std::move(*pack);
+    absl::MutexLock lock(&mu_);
+    if (selected_.size() < kMaxCachedSelections) selected_.emplace(key, shared);
+    return shared;
   }
   // Recompile from the stored sources: a pack cannot be copied, and the
   // shared full pack must stay untouched for concurrent calls.
@@ -165,8 +184,49 @@ absl::StatusOr<std::shared_ptr<const PolicyPack>> Bundle::Select(
   return shared;
 }
 
+CompileResult LoadCompiledBundle(std::string bytes, absl::string_view name,
+                                 uint64_t version) {
+  CompileResult out;
+  absl::StatusOr<std::unique_ptr<PolicyPack>> pack =
+      LoadBundleBytes(bytes, name);
+  if (!pack.ok()) {
+    out.status = pack.status();
+    return out;
+  }
+  auto bundle = std::make_shared<Bundle>();
+  for (const CompiledPolicy& p : (*pack)->policies()) {
+    out.policies.push_back(p.meta);
+  }
+  bundle->digest_raw_ = (*pack)->bundle_digest();
+  bundle->digest_hex_ = absl::BytesToHexString(bundle->digest_raw_);
+  bundle->pack_ = *std::move(pack);
+  bundle->compiled_ = std::move(bytes);
+  bundle->version_ = version;
+  bundle->loaded_at_ = absl::Now();
+  out.bundle = std::move(bundle);
+  return out;
+}
+
 CompileResult CompileBundle(const std::vector<std::string>& paths,
                             const SourceList& sources, uint64_t version) {
+  for (const std::string& p : paths) {
+    if (!absl::EndsWith(p, kBundleExtension)) continue;
+    if (paths.size() != 1) {
+      CompileResult out;
+      out.status = absl::InvalidArgumentError(absl::StrCat(
+          p, ": a compiled bundle cannot be combined with other policy paths"));
+      return out;
+    }
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    if (!f) {
+      CompileResult out;
+      out.status = absl::NotFoundError(absl::StrCat(p, ": cannot read"));
+      return out;
+    }
+    return LoadCompiledBundle(ss.str(), p, version);
+  }
   CompileResult out;
   lang::DiagnosticList diags;
   lang::FrontendOptions opts;

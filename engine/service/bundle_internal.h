@@ -29,6 +29,12 @@ class Bundle {
   const std::string& digest_raw() const { return digest_raw_; }
   absl::Time loaded_at() const { return loaded_at_; }
   const PolicyPack& pack() const { return *pack_; }
+  // "compiled" for a bundle loaded from `onus compile` output (its digest is
+  // Bundle.digest), "sources" for one compiled from policy sources (its
+  // digest is DigestSources).
+  const char* kind() const {
+    return compiled_.empty() ? "sources" : "compiled";
+  }
   void FillRef(onus::v1::BundleRef* ref) const;
 
   // The pack restricted to `sel` (the full pack for an empty selector).
@@ -42,12 +48,17 @@ class Bundle {
   friend struct CompileResult;
   friend CompileResult CompileBundle(const std::vector<std::string>&,
                                      const SourceList&, uint64_t);
+  friend CompileResult LoadCompiledBundle(std::string, absl::string_view,
+                                          uint64_t);
   uint64_t version_ = 0;
   std::string digest_hex_, digest_raw_;
   absl::Time loaded_at_;
   SourceList sources_;               // every file, imports included
   std::vector<std::string> inputs_;  // files that define policies
   std::shared_ptr<const PolicyPack> pack_;
+  // The serialized onus.v1.Bundle of a compiled bundle: selections load it
+  // again and keep the selected policies (a pack cannot be copied).
+  std::string compiled_;
   mutable absl::Mutex mu_;
   mutable absl::flat_hash_map<std::string, std::shared_ptr<const PolicyPack>>
       selected_ ABSL_GUARDED_BY(mu_);
@@ -65,9 +76,17 @@ struct CompileResult {
 
 // Compiles either `paths` (files/directories on disk) or, when `paths` is
 // empty, the in-memory `sources`; imports of in-memory sources resolve only
-// among themselves (a request never reads the server's file system).
+// among themselves (a request never reads the server's file system). A
+// single path ending in .onusb is a compiled bundle (LoadCompiledBundle).
 CompileResult CompileBundle(const std::vector<std::string>& paths,
                             const SourceList& sources, uint64_t version);
+
+// A compiled bundle (`onus compile` output): format version, digest and
+// every program are verified by engine::LoadBundleBytes; nothing is parsed
+// from sources. Failures are in `status` (INVALID_ARGUMENT, DATA_LOSS,
+// FAILED_PRECONDITION) prefixed with `name`.
+CompileResult LoadCompiledBundle(std::string bytes, absl::string_view name,
+                                 uint64_t version);
 
 // True when policy `meta` passes `sel` (empty selector: every policy).
 bool SelectorMatches(const onus::v1::PolicySelector& sel,

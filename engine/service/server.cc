@@ -5,10 +5,16 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 #include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -17,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
@@ -25,7 +32,10 @@
 #include "engine/evaluator.h"
 #include "engine/inventory.h"
 #include "engine/service/bundle_internal.h"
+#include "engine/service/metrics.h"
+#include "engine/service/metrics_http.h"
 #include "engine/waivers.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "lang/status_macros.h"
 #include "onus/v1/service.grpc.pb.h"
 
@@ -162,63 +172,292 @@ void AddCounts(const onus::v1::OutcomeCounts& a, onus::v1::OutcomeCounts* b) {
 }
 
 // Envelope checks the wire scanner cannot phrase in terms of the request.
+// `field` and `index` name the resource ("resources", 3 -> resources[3]);
+// the text is built only for an error.
 absl::Status ValidateResource(const onus::v1::Resource& r,
-                              absl::string_view where) {
+                              absl::string_view field, int64_t index) {
+  auto where = [&] {
+    return field == "item" ? absl::StrCat("item ", index, " resource")
+                           : absl::StrCat(field, "[", index, "]");
+  };
   if (r.id().empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(where, ": field `id` is empty"));
+        absl::StrCat(where(), ": field `id` is empty"));
   }
   if (r.type().empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(where, " (id \"", r.id(), "\"): field `type` is empty"));
+        absl::StrCat(where(), " (id \"", r.id(), "\"): field `type` is empty"));
   }
   if (r.payload_case() == onus::v1::Resource::PAYLOAD_NOT_SET) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, " (id \"", r.id(), "\"): no payload (`typed` or `schemaless`)"));
-  }
-  if (r.has_typed() &&
-      r.typed().type_url() != absl::StrCat("type.googleapis.com/", r.type())) {
     return absl::InvalidArgumentError(
-        absl::StrCat(where, " (id \"", r.id(),
-                     "\"): field `typed.type_url` is \"", r.typed().type_url(),
-                     "\", expected \"type.googleapis.com/", r.type(), "\""));
+        absl::StrCat(where(), " (id \"", r.id(),
+                     "\"): no payload (`typed` or `schemaless`)"));
+  }
+  if (r.has_typed()) {
+    constexpr absl::string_view kPrefix = "type.googleapis.com/";
+    absl::string_view url = r.typed().type_url();
+    if (!absl::StartsWith(url, kPrefix) ||
+        url.substr(kPrefix.size()) != r.type()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where(), " (id \"", r.id(), "\"): field `typed.type_url` is \"", url,
+          "\", expected \"type.googleapis.com/", r.type(), "\""));
+    }
   }
   return absl::OkStatus();
 }
 
 // Sync gRPC handlers learn of a client's cancel only by asking; the VM
-// reads an atomic flag. A watcher thread per call bridges the two, polling
-// until the call's work is done.
-class CancelWatcher {
+// reads an atomic flag. One poller thread per server bridges the two: calls
+// register for as long as their evaluation runs, and every 20 ms the
+// poller asks each registered call whether its client cancelled. (A thread
+// per call, as before, cost more than evaluating one resource.)
+class CancelPoller {
  public:
-  explicit CancelWatcher(grpc::ServerContext* ctx)
-      : thread_([this, ctx] {
-          while (
-              !done_.WaitForNotificationWithTimeout(absl::Milliseconds(20))) {
-            if (ctx->IsCancelled()) {
-              cancelled_ = true;
-              return;
-            }
-          }
-        }) {}
-  ~CancelWatcher() {
-    done_.Notify();
+  struct Entry {
+    grpc::ServerContextBase* ctx = nullptr;
+    std::atomic<bool> cancelled{false};
+    Entry* prev = nullptr;
+    Entry* next = nullptr;
+  };
+
+  // Registers `ctx` for its lifetime.
+  class Watch {
+   public:
+    Watch(CancelPoller* p, grpc::ServerContextBase* ctx) : poller_(p) {
+      entry_.ctx = ctx;
+      poller_->Add(&entry_);
+    }
+    ~Watch() { poller_->Remove(&entry_); }
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+    const std::atomic<bool>* flag() const { return &entry_.cancelled; }
+    bool cancelled() const { return entry_.cancelled.load(); }
+
+   private:
+    CancelPoller* poller_;
+    Entry entry_;
+  };
+
+  CancelPoller() : thread_([this] { Run(); }) {}
+  ~CancelPoller() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
     thread_.join();
   }
-  const std::atomic<bool>* flag() const { return &cancelled_; }
-  bool cancelled() const { return cancelled_; }
 
  private:
-  absl::Notification done_;
-  std::atomic<bool> cancelled_{false};
+  void Add(Entry* e) {
+    absl::MutexLock lock(&mu_);
+    e->next = head_;
+    if (head_ != nullptr) head_->prev = e;
+    head_ = e;
+  }
+  void Remove(Entry* e) {
+    absl::MutexLock lock(&mu_);
+    if (e->prev != nullptr) e->prev->next = e->next;
+    if (e->next != nullptr) e->next->prev = e->prev;
+    if (head_ == e) head_ = e->next;
+  }
+  void Run() {
+    absl::MutexLock lock(&mu_);
+    while (!mu_.AwaitWithTimeout(absl::Condition(&stop_),
+                                 absl::Milliseconds(20))) {
+      for (Entry* e = head_; e != nullptr; e = e->next) {
+        if (!e->cancelled.load(std::memory_order_relaxed) &&
+            e->ctx->IsCancelled()) {
+          e->cancelled.store(true);
+        }
+      }
+    }
+  }
+
+  absl::Mutex mu_;
+  Entry* head_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;  // last: starts once the members it uses exist
 };
+
+// Call log lines are formatted on the call's thread and written by one
+// writer thread every 50 ms (sooner when 64 KB are pending), so no call
+// waits on the log's I/O or on another call's write.
+class LogWriter {
+ public:
+  explicit LogWriter(std::ostream* out)
+      : out_(out), thread_([this] { Run(); }) {}
+  ~LogWriter() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+  void Append(absl::string_view line) {
+    absl::MutexLock lock(&mu_);
+    pending_.append(line.data(), line.size());
+  }
+
+ private:
+  static constexpr size_t kEagerBytes = 64 << 10;
+  bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stop_ || pending_.size() >= kEagerBytes;
+  }
+  void Run() {
+    std::string batch;
+    for (bool stop = false; !stop;) {
+      mu_.LockWhenWithTimeout(absl::Condition(this, &LogWriter::Ready),
+                              absl::Milliseconds(50));
+      batch.swap(pending_);
+      stop = stop_;
+      mu_.Unlock();
+      if (!batch.empty()) {
+        out_->write(batch.data(), static_cast<std::streamsize>(batch.size()));
+        out_->flush();
+        batch.clear();
+      }
+    }
+  }
+
+  std::ostream* out_;
+  absl::Mutex mu_;
+  std::string pending_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last
+};
+
+// RFC 3339 UTC with microseconds, e.g. 2026-11-24T09:31:02.123456Z, without
+// absl::FormatTime's general (and slower) formatter.
+void AppendUtc(absl::Time t, std::string* out) {
+  int64_t us = absl::ToUnixMicros(t);
+  time_t secs = static_cast<time_t>(us / 1'000'000);
+  tm utc;
+  gmtime_r(&secs, &utc);
+  char buf[40];
+  int n = std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                        utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                        utc.tm_hour, utc.tm_min, utc.tm_sec,
+                        static_cast<int>(us % 1'000'000));
+  out->append(buf, static_cast<size_t>(std::max(0, n)));
+}
+
+// Appends `r` to `bytes` as one more Snapshot.resources record (field 5),
+// serialized in place: no intermediate Snapshot.
+void AppendResourceRecord(const onus::v1::Resource& r, std::string* bytes) {
+  const size_t size = r.ByteSizeLong();
+  uint8_t head[1 + 10];
+  head[0] = (5 << 3) | 2;  // field 5, length-delimited
+  uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(size), head + 1);
+  bytes->append(reinterpret_cast<const char*>(head),
+                static_cast<size_t>(end - head));
+  const size_t at = bytes->size();
+  bytes->resize(at + size);
+  r.SerializeWithCachedSizesToArray(
+      reinterpret_cast<uint8_t*>(bytes->data() + at));
+}
+
+PolicyListing ToListing(onus::v1::EvaluateOptions::PolicyListing l) {
+  switch (l) {
+    case onus::v1::EvaluateOptions::ALL_POLICIES:
+      return PolicyListing::kAll;
+    case onus::v1::EvaluateOptions::NO_POLICIES:
+      return PolicyListing::kNone;
+    default:
+      return PolicyListing::kEvaluated;
+  }
+}
+
+// Name, size and modification time (ns) of every regular file under
+// `paths` (directories walked recursively), sorted: what the bundle watcher
+// compares between looks. Unreadable paths appear with size -1.
+std::string FilesSignature(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> parts;
+  auto add = [&parts](const std::string& f) {
+    struct stat st;
+    if (stat(f.c_str(), &st) != 0) {
+      parts.push_back(absl::StrCat(f, "\t-1"));
+      return;
+    }
+    parts.push_back(absl::StrCat(f, "\t", st.st_size, "\t", st.st_mtim.tv_sec,
+                                 ".", st.st_mtim.tv_nsec, "\t", st.st_ino));
+  };
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(p, ec)) {
+      add(p);
+      continue;
+    }
+    for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      std::error_code fe;
+      if (it->is_regular_file(fe)) add(it->path().string());
+    }
+  }
+  std::sort(parts.begin(), parts.end());
+  return absl::StrJoin(parts, "\n");
+}
+
+void CountOutcomes(ServiceMetrics& m, const onus::v1::OutcomeCounts& c) {
+  m.AddOutcomes(OutcomeSlot::kPass, c.pass());
+  m.AddOutcomes(OutcomeSlot::kFail, c.fail());
+  m.AddOutcomes(OutcomeSlot::kError, c.error());
+  m.AddOutcomes(OutcomeSlot::kNotApplicable, c.not_applicable());
+  m.AddOutcomes(OutcomeSlot::kWaived, c.waived());
+}
 
 }  // namespace
 
 // ---------------------------------------------------------------- service
 
-struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
+// A fixed set of threads running submitted work in order; the destructor
+// finishes what was submitted.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int n) {
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { Run(); });
+  }
+  ~WorkerPool() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    for (std::thread& t : threads_) t.join();
+  }
+  void Submit(std::function<void()> f) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(f));
+  }
+
+ private:
+  bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stop_ || !queue_.empty();
+  }
+  void Run() {
+    for (;;) {
+      mu_.LockWhen(absl::Condition(this, &WorkerPool::Ready));
+      if (queue_.empty()) {  // stopping, nothing left
+        mu_.Unlock();
+        return;
+      }
+      std::function<void()> f = std::move(queue_.front());
+      queue_.pop_front();
+      mu_.Unlock();
+      f();
+    }
+  }
+
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+using EvaluatorBase = onus::v1::Evaluator::WithCallbackMethod_Evaluate<
+    onus::v1::Evaluator::Service>;
+
+struct EvaluationServer::Impl final : public EvaluatorBase {
   ServerOptions options;
   absl::Time started_at = absl::Now();
   std::unique_ptr<grpc::Server> server;
@@ -230,7 +469,18 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
   absl::Mutex load_mu;
   uint64_t next_version ABSL_GUARDED_BY(load_mu) = 1;
 
-  std::mutex log_mu;
+  ServiceMetrics metrics;
+  std::unique_ptr<MetricsHttpServer> metrics_http;
+  CancelPoller cancel_poller;  // streams (sync API)
+  // Evaluate calls being handled (the callback API has no thread quota).
+  std::atomic<int> evaluate_in_flight{0};
+  // Evaluate calls too large to run on a gRPC thread.
+  std::unique_ptr<WorkerPool> workers = std::make_unique<WorkerPool>(
+      static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
+  std::unique_ptr<LogWriter> log_writer;  // null without options.log
+  // Bundle file watcher (options.watch_interval); joined by Shutdown.
+  absl::Notification stop_watch;
+  std::thread watcher;
   std::once_flag shutdown_once;
 
   std::shared_ptr<const Bundle> Current() const {
@@ -238,34 +488,95 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     return bundle;
   }
 
-  // One JSON line per call, written when the call returns.
+  // Swaps in `b` (callers hold load_mu, or are starting the server).
+  void Install(std::shared_ptr<const Bundle> b) {
+    metrics.SetBundle(b->version(), b->digest_hex(), b->kind(), b->loaded_at());
+    absl::MutexLock lock(&bundle_mu);
+    bundle = std::move(b);
+  }
+
+  // Looks at the policy files every watch_interval; `last` is their
+  // signature when the running bundle was compiled.
+  void WatchLoop(std::string last) {
+    while (!stop_watch.WaitForNotificationWithTimeout(options.watch_interval)) {
+      std::string now = FilesSignature(options.policy_paths);
+      if (now == last) continue;
+      // Compared with the last attempt, not the last success: a broken
+      // bundle is tried once, then again only when the files change.
+      last = std::move(now);
+      ReloadFromDisk();
+    }
+  }
+
+  void ReloadFromDisk() {
+    absl::MutexLock load_lock(&load_mu);
+    CompileResult r = CompileBundle(options.policy_paths, {}, next_version);
+    std::string status = "OK", message;
+    if (r.bundle == nullptr) {
+      status = r.status.ok() ? "INVALID_ARGUMENT"
+                             : absl::StatusCodeToString(r.status.code());
+      message = r.status.ok()
+                    ? absl::StrCat(r.errors, " error(s) in the policies")
+                    : std::string(r.status.message());
+      for (const auto& d : r.diagnostics) {
+        if (d.severity() != onus::v1::Diagnostic::ERROR) continue;
+        absl::StrAppend(&message, "; ", d.file(), ":", d.line(), ":",
+                        d.column(), ": ", d.message());
+        break;
+      }
+      metrics.BundleReloaded(false);
+    } else {
+      ++next_version;
+      Install(r.bundle);
+      metrics.BundleReloaded(true);
+    }
+    if (log_writer != nullptr) {
+      std::string line = "{\"time\":\"";
+      AppendUtc(absl::Now(), &line);
+      absl::StrAppend(&line, "\",\"event\":\"reload\",\"status\":\"", status,
+                      "\",\"message\":\"", JsonEscape(message),
+                      "\",\"bundle_version\":", Current()->version(), "}\n");
+      log_writer->Append(line);
+    }
+  }
+
+  // Per call: the metrics (in flight, status, latency) and one JSON log
+  // line, both recorded when the call returns.
   struct CallLog {
+    CallLog(Impl* i, Method m, grpc::ServerContextBase* c)
+        : impl(i), method(m), ctx(c) {
+      impl->metrics.CallStarted(method);
+    }
     Impl* impl;
-    const char* method;
-    grpc::ServerContext* ctx;
+    Method method;
+    grpc::ServerContextBase* ctx;
     absl::Time start = absl::Now();
     uint64_t resources = 0, findings = 0, bundle_version = 0;
     grpc::Status Finish(grpc::Status s) {
-      if (impl->options.log == nullptr) return s;
-      absl::Status as(static_cast<absl::StatusCode>(s.error_code()),
-                      s.error_message());
-      std::string line = absl::StrFormat(
-          "{\"time\":\"%s\",\"method\":\"%s\",\"peer\":\"%s\","
-          "\"status\":\"%s\",\"message\":\"%s\",\"duration_ms\":%.3f,"
-          "\"resources\":%d,\"findings\":%d,\"bundle_version\":%d}\n",
-          absl::FormatTime(absl::RFC3339_full, absl::Now(),
-                           absl::UTCTimeZone()),
-          method, JsonEscape(ctx->peer()), absl::StatusCodeToString(as.code()),
-          JsonEscape(s.error_message()),
-          absl::ToDoubleMilliseconds(absl::Now() - start), resources, findings,
-          bundle_version);
-      std::lock_guard<std::mutex> lock(impl->log_mu);
-      *impl->options.log << line << std::flush;
+      const absl::Time end = absl::Now();
+      impl->metrics.CallFinished(method, static_cast<int>(s.error_code()),
+                                 end - start);
+      if (impl->log_writer == nullptr) return s;
+      std::string line;
+      line.reserve(256);
+      line += "{\"time\":\"";
+      AppendUtc(end, &line);
+      absl::StrAppend(
+          &line, "\",\"method\":\"", MethodName(method), "\",\"peer\":\"",
+          JsonEscape(ctx->peer()), "\",\"status\":\"",
+          absl::StatusCodeToString(
+              static_cast<absl::StatusCode>(s.error_code())),
+          "\",\"message\":\"", JsonEscape(s.error_message()),
+          "\",\"duration_ms\":",
+          absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(end - start)),
+          ",\"resources\":", resources, ",\"findings\":", findings,
+          ",\"bundle_version\":", bundle_version, "}\n");
+      impl->log_writer->Append(line);
       return s;
     }
   };
 
-  absl::Status Authorize(grpc::ServerContext* ctx, Role need) const {
+  absl::Status Authorize(grpc::ServerContextBase* ctx, Role need) const {
     if (options.tokens == nullptr) {
       if (need == Role::kAdmin) {
         return absl::PermissionDeniedError(
@@ -294,7 +605,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     return absl::OkStatus();
   }
 
-  absl::Time DeadlineOf(grpc::ServerContext* ctx) const {
+  absl::Time DeadlineOf(grpc::ServerContextBase* ctx) const {
     auto d = ctx->deadline();
     if (d == std::chrono::system_clock::time_point::max()) {
       return absl::Now() + options.limits.default_deadline;
@@ -306,6 +617,10 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     std::shared_ptr<const PolicyPack> pack;
     std::unique_ptr<Waivers> waivers;
     EvalOptions eval;
+    // What the client asked for; streams evaluate with every policy listed
+    // (per-account counts merge by index) and apply this at the end.
+    PolicyListing listing = PolicyListing::kEvaluated;
+    bool batch_findings = false;  // EvaluateStream
   };
 
   absl::StatusOr<PreparedOptions> Prepare(const Bundle& b,
@@ -328,6 +643,10 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     p.eval.deadline = deadline;
     p.eval.evidence = !o.disable_evidence();
     p.eval.engine_version = options.version;
+    p.listing = ToListing(o.policy_listing());
+    p.batch_findings = o.batch_findings();
+    p.eval.report_policies = p.listing;
+    p.eval.summary_by_policy = p.listing;
     return p;
   }
 
@@ -342,16 +661,69 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
 
   // --- Evaluate
 
-  grpc::Status Evaluate(grpc::ServerContext* ctx,
-                        const onus::v1::EvaluateRequest* req,
-                        onus::v1::EvaluateResponse* resp) override {
-    CallLog log{this, "Evaluate", ctx};
-    return log.Finish(ToGrpc(DoEvaluate(ctx, *req, resp, &log)));
+  // Evaluate runs on the callback API: no thread per call. A request of at
+  // most kInlineResources resources is evaluated on the gRPC thread that
+  // received it (microseconds per resource); a larger one goes to the
+  // worker pool so it cannot hold up gRPC's own threads.
+  static constexpr int kInlineResources = 64;
+
+  class EvaluateReactor final : public grpc::ServerUnaryReactor {
+   public:
+    EvaluateReactor(Impl* impl, grpc::CallbackServerContext* ctx,
+                    const onus::v1::EvaluateRequest* req,
+                    onus::v1::EvaluateResponse* resp)
+        : impl_(impl),
+          ctx_(ctx),
+          req_(req),
+          resp_(resp),
+          log_(impl, Method::kEvaluate, ctx) {}
+    void Run() {
+      grpc::Status s =
+          ToGrpc(impl_->DoEvaluate(ctx_, *req_, resp_, &cancelled_, &log_));
+      impl_->evaluate_in_flight.fetch_sub(1, std::memory_order_relaxed);
+      Finish(log_.Finish(s));
+    }
+    // Refused before any work (too many calls in flight).
+    void Refuse(grpc::Status s) {
+      impl_->evaluate_in_flight.fetch_sub(1, std::memory_order_relaxed);
+      Finish(log_.Finish(s));
+    }
+    void OnCancel() override { cancelled_.store(true); }
+    void OnDone() override { delete this; }
+
+   private:
+    Impl* impl_;
+    grpc::CallbackServerContext* ctx_;
+    const onus::v1::EvaluateRequest* req_;
+    onus::v1::EvaluateResponse* resp_;
+    std::atomic<bool> cancelled_{false};
+    CallLog log_;
+  };
+
+  grpc::ServerUnaryReactor* Evaluate(
+      grpc::CallbackServerContext* ctx, const onus::v1::EvaluateRequest* req,
+      onus::v1::EvaluateResponse* resp) override {
+    auto* reactor = new EvaluateReactor(this, ctx, req, resp);
+    if (evaluate_in_flight.fetch_add(1, std::memory_order_relaxed) >=
+        options.limits.max_threads) {
+      reactor->Refuse(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("more than ", options.limits.max_threads,
+                       " Evaluate calls at once (--max-threads)")));
+    } else if (req->snapshot().resources_size() + req->resources_size() <=
+               kInlineResources) {
+      reactor->Run();
+    } else {
+      workers->Submit([reactor] { reactor->Run(); });
+    }
+    return reactor;
   }
 
-  absl::Status DoEvaluate(grpc::ServerContext* ctx,
+  absl::Status DoEvaluate(grpc::ServerContextBase* ctx,
                           const onus::v1::EvaluateRequest& req,
-                          onus::v1::EvaluateResponse* resp, CallLog* log) {
+                          onus::v1::EvaluateResponse* resp,
+                          const std::atomic<bool>* cancelled, CallLog* log) {
+    if (cancelled->load()) return absl::CancelledError("client cancelled");
     ONUS_RETURN_IF_ERROR(Authorize(ctx, Role::kEvaluate));
     std::shared_ptr<const Bundle> b = Current();
     log->bundle_version = b->version();
@@ -364,13 +736,11 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
                        " (split the inventory or use EvaluateStream)"));
     }
     for (int i = 0; i < req.snapshot().resources_size(); ++i) {
-      ONUS_RETURN_IF_ERROR(
-          ValidateResource(req.snapshot().resources(i),
-                           absl::StrCat("snapshot.resources[", i, "]")));
+      ONUS_RETURN_IF_ERROR(ValidateResource(req.snapshot().resources(i),
+                                            "snapshot.resources", i));
     }
     for (int i = 0; i < req.resources_size(); ++i) {
-      ONUS_RETURN_IF_ERROR(ValidateResource(
-          req.resources(i), absl::StrCat("resources[", i, "]")));
+      ONUS_RETURN_IF_ERROR(ValidateResource(req.resources(i), "resources", i));
     }
     absl::Time deadline = DeadlineOf(ctx);
     ONUS_ASSIGN_OR_RETURN(PreparedOptions prep,
@@ -379,24 +749,23 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     // resources as more field-5 records avoids copying the snapshot.
     std::string bytes = req.snapshot().SerializeAsString();
     for (const onus::v1::Resource& r : req.resources()) {
-      onus::v1::Snapshot one;
-      *one.add_resources() = r;
-      one.AppendToString(&bytes);
+      AppendResourceRecord(r, &bytes);
     }
     absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
     if (!inv.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("snapshot: ", inv.status().message()));
     }
-    CancelWatcher watch(ctx);
-    prep.eval.cancelled = watch.flag();
+    prep.eval.cancelled = cancelled;
     absl::StatusOr<onus::v1::Report> report =
         engine::Evaluate(*prep.pack, *inv, prep.eval);
     if (!report.ok()) return report.status();
     ONUS_RETURN_IF_ERROR(CheckDeadline(deadline, n));
-    if (watch.cancelled()) return absl::CancelledError("client cancelled");
+    if (cancelled->load()) return absl::CancelledError("client cancelled");
     report->mutable_summary()->set_bundle_digest(b->digest_raw());
     log->findings = report->findings_size();
+    metrics.AddResources(n);
+    CountOutcomes(metrics, report->summary().totals());
     *resp->mutable_report() = *std::move(report);
     b->FillRef(resp->mutable_bundle());
     return absl::OkStatus();
@@ -415,22 +784,129 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     uint64_t resources = 0, findings = 0;
   };
 
+  // One account's resources, taken out of the stream's state.
+  struct AccountJob {
+    std::string account;
+    std::string records;  // serialized Snapshot.resources records
+    uint64_t count = 0;
+    uint64_t stream_resources = 0;  // resources in the stream so far
+  };
+
   using WriteFn = std::function<bool(const onus::v1::EvaluateStreamResponse&)>;
 
-  // Evaluates one account's resources (per-resource and account-level
-  // policies) and writes its findings, then an AccountDone.
-  absl::Status FlushAccount(StreamState& st, const std::string& account,
-                            const Bundle& b, const PreparedOptions& prep,
-                            const WriteFn& write, absl::Time deadline) {
+  // Accounts marked complete are evaluated (and their findings written) on
+  // a thread of the stream's own while the handler goes on reading the
+  // next ones: reading and evaluating overlap. At most kMaxQueued accounts
+  // wait, so memory stays bounded; the first error stops the pipeline and
+  // is returned by the next Submit or by Finish. A thread of its own, not a
+  // pool's: a client that stops reading blocks only its own stream.
+  class AccountPipeline {
+   public:
+    using EvalFn = std::function<absl::Status(AccountJob)>;
+    explicit AccountPipeline(EvalFn eval) : eval_(std::move(eval)) {}
+    // Without Finish (the handler is returning an error): accounts still
+    // queued are dropped; one being evaluated completes.
+    ~AccountPipeline() {
+      {
+        absl::MutexLock lock(&mu_);
+        if (err_.ok()) err_ = absl::AbortedError("stream ended early");
+      }
+      (void)Finish();
+    }
+
+    absl::Status Submit(AccountJob job) {
+      absl::MutexLock lock(&mu_);
+      if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+      mu_.Await(absl::Condition(this, &AccountPipeline::HasRoom));
+      if (!err_.ok()) return err_;
+      queue_.push_back(std::move(job));
+      return absl::OkStatus();
+    }
+    // The first error so far (OK while all is well); does not wait.
+    absl::Status Error() {
+      absl::MutexLock lock(&mu_);
+      return err_;
+    }
+    // Waits until every submitted account is done (or the first error)
+    // and stops the thread; idempotent.
+    absl::Status Finish() {
+      {
+        absl::MutexLock lock(&mu_);
+        stop_ = true;
+      }
+      if (thread_.joinable()) thread_.join();
+      absl::MutexLock lock(&mu_);
+      return err_;
+    }
+
+   private:
+    static constexpr size_t kMaxQueued = 2;
+    bool HasRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return queue_.size() < kMaxQueued || !err_.ok();
+    }
+    bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !queue_.empty() || stop_;
+    }
+    void Run() {
+      for (;;) {
+        mu_.LockWhen(absl::Condition(this, &AccountPipeline::HasWork));
+        if (queue_.empty() || !err_.ok()) {  // stopping, or failed
+          queue_.clear();
+          mu_.Unlock();
+          if (Stopping()) return;
+          continue;
+        }
+        AccountJob job = std::move(queue_.front());
+        queue_.pop_front();
+        mu_.Unlock();
+        absl::Status s = eval_(std::move(job));
+        absl::MutexLock lock(&mu_);
+        if (!s.ok() && err_.ok()) err_ = s;
+      }
+    }
+    bool Stopping() {
+      absl::MutexLock lock(&mu_);
+      return stop_;
+    }
+
+    EvalFn eval_;
+    absl::Mutex mu_;
+    std::deque<AccountJob> queue_ ABSL_GUARDED_BY(mu_);
+    absl::Status err_ ABSL_GUARDED_BY(mu_);
+    bool stop_ ABSL_GUARDED_BY(mu_) = false;
+    std::thread thread_;
+  };
+
+  static AccountJob TakeAccount(StreamState& st, const std::string& account) {
+    AccountJob job;
+    job.account = account;
+    job.stream_resources = st.resources;
     auto it = st.pending.find(account);
-    std::string records;
-    uint64_t count = 0;
     if (it != st.pending.end()) {
-      records = std::move(it->second.first);
-      count = it->second.second;
+      job.records = std::move(it->second.first);
+      job.count = it->second.second;
       st.pending.erase(it);
     }
     st.done[account] = true;
+    return job;
+  }
+
+  // Evaluates one account's resources and writes its findings, then an
+  // AccountDone. Reads only st.header; writes only st.summary and
+  // st.findings (so it may run beside the thread reading the stream).
+  absl::Status FlushAccount(StreamState& st, const std::string& account,
+                            const Bundle& b, const PreparedOptions& prep,
+                            const WriteFn& write, absl::Time deadline) {
+    return EvaluateAccount(TakeAccount(st, account), st, b, prep, write,
+                           deadline);
+  }
+
+  absl::Status EvaluateAccount(AccountJob job, StreamState& st, const Bundle& b,
+                               const PreparedOptions& prep,
+                               const WriteFn& write, absl::Time deadline) {
+    const std::string& account = job.account;
+    const std::string& records = job.records;
+    const uint64_t count = job.count;
     onus::v1::Snapshot head;
     head.set_id(st.header.id());
     *head.mutable_collected_at() = st.header.collected_at();
@@ -446,18 +922,38 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     }
     ONUS_ASSIGN_OR_RETURN(onus::v1::Report report,
                           engine::Evaluate(*prep.pack, *inv, prep.eval));
-    ONUS_RETURN_IF_ERROR(CheckDeadline(deadline, st.resources));
+    ONUS_RETURN_IF_ERROR(CheckDeadline(deadline, job.stream_resources));
     if (prep.eval.cancelled != nullptr && prep.eval.cancelled->load()) {
       return absl::CancelledError("client cancelled");
     }
     onus::v1::EvaluateStreamResponse msg;
     b.FillRef(msg.mutable_bundle());
-    for (onus::v1::Finding& f : *report.mutable_findings()) {
-      *msg.mutable_finding() = std::move(f);
-      if (!write(msg)) {
+    if (prep.batch_findings) {
+      // Batches of about kBatchBytes: well under any message limit, and
+      // large enough that the per-message cost vanishes.
+      constexpr size_t kBatchBytes = 1 << 20;
+      size_t bytes = 0;
+      for (onus::v1::Finding& f : *report.mutable_findings()) {
+        bytes += f.ByteSizeLong() + 8;
+        *msg.mutable_findings()->add_findings() = std::move(f);
+        ++st.findings;
+        if (bytes >= kBatchBytes) {
+          if (!write(msg)) return absl::CancelledError("client went away");
+          msg.mutable_findings()->clear_findings();
+          bytes = 0;
+        }
+      }
+      if (msg.findings().findings_size() > 0 && !write(msg)) {
         return absl::CancelledError("client went away");
       }
-      ++st.findings;
+    } else {
+      for (onus::v1::Finding& f : *report.mutable_findings()) {
+        *msg.mutable_finding() = std::move(f);
+        if (!write(msg)) {
+          return absl::CancelledError("client went away");
+        }
+        ++st.findings;
+      }
     }
     onus::v1::EvaluateStreamResponse done;
     b.FillRef(done.mutable_bundle());
@@ -465,6 +961,8 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     done.mutable_account_done()->set_resources(count);
     *done.mutable_account_done()->mutable_counts() = report.summary().totals();
     if (!write(done)) return absl::CancelledError("client went away");
+    metrics.AddResources(count);
+    CountOutcomes(metrics, report.summary().totals());
     // Totals over all accounts.
     auto* s = &st.summary;
     AddCounts(report.summary().totals(), s->mutable_totals());
@@ -493,7 +991,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
       grpc::ServerReaderWriter<onus::v1::EvaluateStreamResponse,
                                onus::v1::EvaluateStreamRequest>* stream)
       override {
-    CallLog log{this, "EvaluateStream", ctx};
+    CallLog log(this, Method::kEvaluateStream, ctx);
     StreamState st;
     grpc::Status s = ToGrpc(DoStream(ctx, stream, &st, &log));
     log.resources = st.resources;
@@ -514,33 +1012,41 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     absl::Time started = absl::Now();
     onus::v1::EvaluateStreamRequest req;
     std::unique_ptr<PreparedOptions> prep;
-    CancelWatcher watch(ctx);
-    uint64_t item = 0;
+    CancelPoller::Watch watch(&cancel_poller, ctx);
+    uint64_t items_seen = 0;
+    // One message per finding. (WriteOptions::set_buffer_hint would
+    // coalesce them, but the sync API may then hold a message forever.)
     WriteFn write = [stream](const onus::v1::EvaluateStreamResponse& m) {
       return stream->Write(m);
     };
-    while (stream->Read(&req)) {
-      ++item;
-      if (prep == nullptr) {
-        ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
-                              Prepare(*b, req.options(), deadline));
-        prep = std::make_unique<PreparedOptions>(std::move(p));
-        prep->eval.cancelled = watch.flag();
-      }
-      const onus::v1::StreamItem& it = req.item();
+    // Per-account reports list every policy (the summary merges their
+    // counts by index) and no metadata; the client's listing is applied to
+    // the summary at the end.
+    auto for_stream = [&watch](PreparedOptions& p) {
+      p.eval.cancelled = watch.flag();
+      p.eval.report_policies = PolicyListing::kNone;
+      p.eval.summary_by_policy = PolicyListing::kAll;
+    };
+    AccountPipeline pipeline([&](AccountJob job) {
+      return EvaluateAccount(std::move(job), st, *b, *prep, write, deadline);
+    });
+    // One StreamItem; `item` counts items from 1 for error messages.
+    auto handle = [&](const onus::v1::StreamItem& it,
+                      uint64_t item) -> absl::Status {
       switch (it.item_case()) {
         case onus::v1::StreamItem::kHeader:
-          if (st.have_header || st.resources > 0) {
+          // (Also after an account was complete: its evaluation reads the
+          // header.)
+          if (st.have_header || st.resources > 0 || !st.done.empty()) {
             return absl::InvalidArgumentError(absl::StrCat(
                 "item ", item, ": a header must be the first item"));
           }
           st.header = it.header();
           st.have_header = true;
-          break;
+          return absl::OkStatus();
         case onus::v1::StreamItem::kResource: {
           const onus::v1::Resource& r = it.resource();
-          ONUS_RETURN_IF_ERROR(
-              ValidateResource(r, absl::StrCat("item ", item, " resource")));
+          ONUS_RETURN_IF_ERROR(ValidateResource(r, "item", item));
           if (st.done.contains(r.account())) {
             return absl::InvalidArgumentError(absl::StrCat(
                 "item ", item, " resource (id \"", r.id(), "\"): account \"",
@@ -557,11 +1063,9 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
           if (slot.second == 0 && slot.first.empty()) {
             st.order.push_back(r.account());
           }
-          onus::v1::Snapshot one;
-          *one.add_resources() = r;
-          one.AppendToString(&slot.first);
+          AppendResourceRecord(r, &slot.first);
           ++slot.second;
-          break;
+          return absl::OkStatus();
         }
         case onus::v1::StreamItem::kAccountComplete: {
           const auto& ac = it.account_complete();
@@ -578,21 +1082,37 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
                              "\" complete with ", ac.resource_count(),
                              " resource(s), but the stream carried ", got));
           }
-          ONUS_RETURN_IF_ERROR(
-              FlushAccount(st, ac.account(), *b, *prep, write, deadline));
-          break;
+          return pipeline.Submit(TakeAccount(st, ac.account()));
         }
         default:
           return absl::InvalidArgumentError(
               absl::StrCat("item ", item, ": field `item` is not set"));
       }
+      return absl::OkStatus();
+    };
+    while (stream->Read(&req)) {
+      if (prep == nullptr) {
+        ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
+                              Prepare(*b, req.options(), deadline));
+        prep = std::make_unique<PreparedOptions>(std::move(p));
+        for_stream(*prep);
+      }
+      if (req.has_item() || req.items().empty()) {
+        // An empty message is an item without its field set.
+        ONUS_RETURN_IF_ERROR(handle(req.item(), ++items_seen));
+      }
+      for (const onus::v1::StreamItem& it : req.items()) {
+        ONUS_RETURN_IF_ERROR(handle(it, ++items_seen));
+      }
+      ONUS_RETURN_IF_ERROR(pipeline.Error());
       if (ctx->IsCancelled()) return absl::CancelledError("client cancelled");
     }
+    ONUS_RETURN_IF_ERROR(pipeline.Finish());
     if (prep == nullptr) {
       ONUS_ASSIGN_OR_RETURN(PreparedOptions p,
                             Prepare(*b, onus::v1::EvaluateOptions(), deadline));
       prep = std::make_unique<PreparedOptions>(std::move(p));
-      prep->eval.cancelled = watch.flag();
+      for_stream(*prep);
     }
     // Accounts never marked complete, then accounts of the header with no
     // resources (their account-level policies still run).
@@ -608,6 +1128,16 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     onus::v1::EvaluateStreamResponse last;
     b->FillRef(last.mutable_bundle());
     *last.mutable_summary() = std::move(st.summary);
+    auto* by_policy = last.mutable_summary()->mutable_by_policy();
+    by_policy->erase(std::remove_if(by_policy->begin(), by_policy->end(),
+                                    [&](const onus::v1::PolicyCounts& pc) {
+                                      const auto& c = pc.counts();
+                                      return !Lists(
+                                          prep->listing,
+                                          c.pass() + c.fail() + c.error() +
+                                              c.not_applicable() + c.waived());
+                                    }),
+                     by_policy->end());
     last.mutable_summary()->set_policies(prep->pack->policies().size());
     last.mutable_summary()->set_bundle_digest(b->digest_raw());
     auto ts = [](absl::Time t, google::protobuf::Timestamp* out) {
@@ -652,7 +1182,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
   grpc::Status Check(grpc::ServerContext* ctx,
                      const onus::v1::CheckRequest* req,
                      onus::v1::CheckResponse* resp) override {
-    CallLog log{this, "Check", ctx};
+    CallLog log(this, Method::kCheck, ctx);
     absl::Status s = [&]() -> absl::Status {
       ONUS_RETURN_IF_ERROR(Authorize(ctx, Role::kEvaluate));
       std::shared_ptr<const Bundle> b = Current();
@@ -676,7 +1206,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
   grpc::Status ListPolicies(grpc::ServerContext* ctx,
                             const onus::v1::ListPoliciesRequest* req,
                             onus::v1::ListPoliciesResponse* resp) override {
-    CallLog log{this, "ListPolicies", ctx};
+    CallLog log(this, Method::kListPolicies, ctx);
     absl::Status s = Authorize(ctx, Role::kEvaluate);
     if (s.ok()) {
       std::shared_ptr<const Bundle> b = Current();
@@ -694,7 +1224,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
   grpc::Status GetInfo(grpc::ServerContext* ctx,
                        const onus::v1::GetInfoRequest*,
                        onus::v1::GetInfoResponse* resp) override {
-    CallLog log{this, "GetInfo", ctx};
+    CallLog log(this, Method::kGetInfo, ctx);
     absl::Status s = Authorize(ctx, Role::kEvaluate);
     if (s.ok()) {
       std::shared_ptr<const Bundle> b = Current();
@@ -713,15 +1243,27 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
   grpc::Status LoadBundle(grpc::ServerContext* ctx,
                           const onus::v1::LoadBundleRequest* req,
                           onus::v1::LoadBundleResponse* resp) override {
-    CallLog log{this, "LoadBundle", ctx};
+    CallLog log(this, Method::kLoadBundle, ctx);
     absl::Status s = Authorize(ctx, Role::kAdmin);
     if (!s.ok()) return log.Finish(ToGrpc(s));
+    const bool compiled = !req->bundle().empty();
     service_internal::SourceList sources;
-    s = SourcesFromRequest(req->sources(), options.limits.max_sources,
-                           &sources);
+    if (compiled && !req->sources().empty()) {
+      s = absl::InvalidArgumentError("set `sources` or `bundle`, not both");
+    } else if (!compiled) {
+      s = SourcesFromRequest(req->sources(), options.limits.max_sources,
+                             &sources);
+      if (!s.ok() && req->sources().empty()) {
+        s = absl::InvalidArgumentError(
+            "no `sources` and no `bundle`: nothing to load");
+      }
+    }
     if (!s.ok()) return log.Finish(ToGrpc(s));
     absl::MutexLock load_lock(&load_mu);
-    CompileResult r = CompileBundle({}, sources, next_version);
+    CompileResult r = compiled
+                          ? service_internal::LoadCompiledBundle(
+                                req->bundle(), "request bundle", next_version)
+                          : CompileBundle({}, sources, next_version);
     for (auto& d : r.diagnostics) *resp->add_diagnostics() = std::move(d);
     if (r.bundle == nullptr) {
       std::shared_ptr<const Bundle> b = Current();
@@ -744,10 +1286,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
                                      resp->SerializeAsString()));
     }
     ++next_version;
-    {
-      absl::MutexLock lock(&bundle_mu);
-      bundle = r.bundle;
-    }
+    Install(r.bundle);
     log.bundle_version = r.bundle->version();
     resp->set_loaded(true);
     r.bundle->FillRef(resp->mutable_bundle());
@@ -768,10 +1307,26 @@ uint64_t EvaluationServer::bundle_version() const {
   return impl_->Current()->version();
 }
 
+int EvaluationServer::metrics_port() const {
+  return impl_->metrics_http == nullptr ? 0 : impl_->metrics_http->port();
+}
+
+std::string EvaluationServer::MetricsText() const {
+  return impl_->metrics.Render();
+}
+
 void EvaluationServer::Shutdown(absl::Duration grace) {
   std::call_once(impl_->shutdown_once, [&] {
+    // No reload during or after shutdown.
+    impl_->stop_watch.Notify();
+    if (impl_->watcher.joinable()) impl_->watcher.join();
     impl_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     impl_->server->Wait();
+    impl_->workers.reset();  // nothing left: every call has finished
+    // Scrapes keep working while calls drain; the last log lines are
+    // written before Shutdown returns.
+    if (impl_->metrics_http != nullptr) impl_->metrics_http->Stop();
+    impl_->log_writer.reset();
   });
 }
 
@@ -779,6 +1334,11 @@ void EvaluationServer::Wait() { impl_->server->Wait(); }
 
 absl::StatusOr<std::unique_ptr<EvaluationServer>> EvaluationServer::Start(
     const ServerOptions& options) {
+  // Debian's Abseil is built without NDEBUG, so absl::Mutex (ours and
+  // gRPC's) records a stack trace for deadlock detection on every lock, a
+  // debugging aid that costs more than a one-resource evaluation. The
+  // server's lock order is simple enough not to need it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   bool tls = !options.tls_cert_pem.empty() || !options.tls_key_pem.empty();
@@ -805,6 +1365,12 @@ absl::StatusOr<std::unique_ptr<EvaluationServer>> EvaluationServer::Start(
         " (use TLS, or --allow-remote-plaintext behind a trusted proxy)"));
   }
 
+  // Taken before compiling, so a change made meanwhile is seen by the
+  // first look of the watcher.
+  std::string signature = options.watch_interval > absl::ZeroDuration() &&
+                                  !options.policy_paths.empty()
+                              ? FilesSignature(options.policy_paths)
+                              : std::string();
   CompileResult r =
       CompileBundle(options.policy_paths, options.policy_sources, 1);
   if (r.bundle == nullptr) {
@@ -818,13 +1384,23 @@ absl::StatusOr<std::unique_ptr<EvaluationServer>> EvaluationServer::Start(
     }
     return absl::InvalidArgumentError(msg);
   }
-  {
-    absl::MutexLock lock(&impl->bundle_mu);
-    impl->bundle = r.bundle;
-  }
+  impl->Install(r.bundle);
   {
     absl::MutexLock lock(&impl->load_mu);
     impl->next_version = 2;
+  }
+  if (!options.metrics_listen.empty()) {
+    MetricsHttpOptions mo;
+    mo.listen = options.metrics_listen;
+    mo.allow_remote = options.allow_remote_metrics;
+    Impl* p = impl.get();
+    absl::StatusOr<std::unique_ptr<MetricsHttpServer>> http =
+        MetricsHttpServer::Start(mo, [p] { return p->metrics.Render(); });
+    if (!http.ok()) return http.status();
+    impl->metrics_http = *std::move(http);
+  }
+  if (options.log != nullptr) {
+    impl->log_writer = std::make_unique<LogWriter>(options.log);
   }
 
   std::shared_ptr<grpc::ServerCredentials> creds;
@@ -860,6 +1436,12 @@ absl::StatusOr<std::unique_ptr<EvaluationServer>> EvaluationServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen,
                      " (address in use, or not a valid host:port?)"));
+  }
+  if (options.watch_interval > absl::ZeroDuration() &&
+      !options.policy_paths.empty()) {
+    Impl* p = impl.get();
+    impl->watcher = std::thread(
+        [p, sig = std::move(signature)]() mutable { p->WatchLoop(sig); });
   }
   return std::unique_ptr<EvaluationServer>(
       new EvaluationServer(std::move(impl)));

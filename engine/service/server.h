@@ -11,7 +11,8 @@
 //
 // The policy bundle is held in a shared_ptr swapped under a mutex: calls in
 // flight keep the bundle they started with, and LoadBundle replaces it
-// atomically (or not at all).
+// atomically (or not at all). `policy_paths` may name one compiled bundle
+// (`onus compile` output, .onusb) instead of sources.
 #ifndef ONUS_ENGINE_SERVICE_SERVER_H_
 #define ONUS_ENGINE_SERVICE_SERVER_H_
 
@@ -66,6 +67,13 @@ struct ServerOptions {
   // `policy_paths` is empty.
   std::vector<std::string> policy_paths;
   std::vector<std::pair<std::string, std::string>> policy_sources;
+  // Non-zero: every `watch_interval`, the files under `policy_paths`
+  // (name, size, modification time) are compared with the last look; on a
+  // change they are compiled (or the .onusb loaded) and swapped in like a
+  // LoadBundle. A failure keeps the running bundle, is logged, and counts
+  // in onus_bundle_reloads_total{result="failed"}. Replace files by rename
+  // so a half-written file is never read.
+  absl::Duration watch_interval = absl::ZeroDuration();
 
   std::string listen = "127.0.0.1:7070";  // port 0 picks a free port
   // Plaintext must be asked for, and is refused on non-loopback addresses
@@ -79,8 +87,14 @@ struct ServerOptions {
   // LoadBundle.
   std::shared_ptr<const TokenTable> tokens;
   ServerLimits limits;
-  // One JSON line per call; null for none.
+  // One JSON line per call, written by a background thread (at most 50 ms
+  // after the call); null for none.
   std::ostream* log = &std::cerr;
+  // Prometheus metrics over plain HTTP (GET /metrics), e.g.
+  // "127.0.0.1:9464"; port 0 picks a free port; empty: no endpoint.
+  // Refused on non-loopback addresses unless allow_remote_metrics.
+  std::string metrics_listen;
+  bool allow_remote_metrics = false;
   std::string version = "dev";
 };
 
@@ -93,6 +107,10 @@ class EvaluationServer {
   ~EvaluationServer();
 
   int port() const;
+  // The metrics endpoint's port; 0 when there is none.
+  int metrics_port() const;
+  // What GET /metrics answers (docs/api.md), also without an endpoint.
+  std::string MetricsText() const;
   uint64_t bundle_version() const;
   // Stops accepting calls, lets calls in flight finish until `grace` has
   // passed, then cancels the rest. Idempotent.

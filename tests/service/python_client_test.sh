@@ -3,9 +3,11 @@
 # with grpcio, stubs generated into TEST_TMPDIR, server on 127.0.0.1 with a
 # kernel-picked port read from --port-file. Every wait is bounded and the
 # server is always killed.
-# Args: ONUS_BINARY PYTHON_CLIENT PROTO_FILE...
+# Then Debian's prometheus_client parses the metrics endpoint
+# (python_metrics.py).
+# Args: ONUS_BINARY PYTHON_CLIENT PYTHON_METRICS PROTO_FILE...
 set -euo pipefail
-ONUS="$1"; CLIENT="$2"; shift 2
+ONUS="$1"; CLIENT="$2"; METRICS="$3"; shift 3
 PY=/usr/bin/python3
 TMP="${TEST_TMPDIR:-$(mktemp -d)}/py"
 mkdir -p "$TMP/stubs" "$TMP/policies"
@@ -46,10 +48,22 @@ expect_usage "no TLS certificate" --policies "$TMP/policies" --listen 127.0.0.1:
 echo "short evaluate" > "$TMP/bad_tokens"
 expect_usage "bad_tokens:1: token shorter" --policies "$TMP/policies" \
   --listen 127.0.0.1:0 --plaintext --tokens "$TMP/bad_tokens"
+expect_usage "refusing the metrics endpoint on non-loopback" \
+  --policies "$TMP/policies" --listen 127.0.0.1:0 --plaintext \
+  --metrics-listen 0.0.0.0:0
+expect_usage "needs --metrics-listen" --policies "$TMP/policies" \
+  --listen 127.0.0.1:0 --plaintext --metrics-port-file "$TMP/x"
+# A damaged compiled bundle stops the start with the loader's message.
+printf 'not a bundle' > "$TMP/bad.onusb"
+expect_usage "bad.onusb: not a compiled bundle" --policies "$TMP/bad.onusb" --listen 127.0.0.1:0 --plaintext
+expect_usage "watch-s must be an integer >= 1" --policies "$TMP/policies" \
+  --listen 127.0.0.1:0 --plaintext --watch-s 0
 expect_usage "tls-cert" --policies "$TMP/policies" --tls-cert "$TMP/missing.pem" --tls-key x
 
 "$ONUS" serve --policies "$TMP/policies" --listen 127.0.0.1:0 --plaintext \
-  --tokens "$TMP/tokens" --port-file "$TMP/port" 2> "$TMP/server.log" &
+  --tokens "$TMP/tokens" --port-file "$TMP/port" \
+  --metrics-listen 127.0.0.1:0 --metrics-port-file "$TMP/metrics_port" \
+  2> "$TMP/server.log" &
 SERVER=$!
 cleanup() {
   kill -TERM "$SERVER" 2>/dev/null || true
@@ -66,8 +80,11 @@ for _ in $(seq 200); do
 done
 [ -s "$TMP/port" ] || { echo "server did not start in 10s"; cat "$TMP/server.log"; exit 1; }
 PORT=$(cat "$TMP/port")
+# Written after the gRPC port file: present once that one is.
+[ -s "$TMP/metrics_port" ] || { echo "no --metrics-port-file"; exit 1; }
 
 timeout 60 "$PY" "$CLIENT" "$TMP/stubs" "$PORT" "$TOKEN"
+timeout 60 "$PY" "$METRICS" "$(cat "$TMP/metrics_port")"
 
 # Graceful shutdown on SIGTERM: exit status 0, and one JSON line per call.
 kill -TERM "$SERVER"

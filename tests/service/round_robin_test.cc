@@ -48,6 +48,9 @@ TEST(RoundRobin, OneClientSpreadsCallsOverServers) {
     EXPECT_EQ(resp.bundle().digest(), digest);
     EXPECT_EQ(resp.report().summary().totals().fail(), 5u);
   }
+  // Log lines are written by a background thread; Shutdown writes the last
+  // ones before it returns.
+  for (auto& s : servers) s->Shutdown(absl::Seconds(5));
   int total = 0;
   for (int i = 0; i < kServers; ++i) {
     std::string log = logs[i].str();

@@ -77,6 +77,65 @@ TEST_F(ServiceTest, EvaluateInlineResourcesWithSelectionAndDetail) {
   EXPECT_EQ(CountOutcome(resp.report(), onus::v1::PASS), 1);
 }
 
+TEST_F(ServiceTest, PolicyListingChoosesWhatTheReportDescribes) {
+  // One bucket and no account: the two bucket policies run, the account
+  // policy does not.
+  const std::vector<std::string> ran = {"aws.s3.versioning", "aws.s3.named"};
+  const std::vector<std::string> all = {"aws.s3.versioning", "aws.s3.named",
+                                        "aws.account.multi_region_trail"};
+  using Opts = onus::v1::EvaluateOptions;
+  struct Case {
+    Opts::PolicyListing listing;
+    std::vector<std::string> want;
+  };
+  for (const Case& c :
+       std::vector<Case>{{Opts::POLICY_LISTING_UNSPECIFIED, ran},
+                         {Opts::EVALUATED_POLICIES, ran},
+                         {Opts::ALL_POLICIES, all},
+                         {Opts::NO_POLICIES, {}}}) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    onus::v1::EvaluateRequest req;
+    *req.add_resources() = Bucket("111", 0, false);
+    req.mutable_options()->set_policy_listing(c.listing);
+    onus::v1::EvaluateResponse resp;
+    ASSERT_TRUE(stub_->Evaluate(&ctx, req, &resp).ok());
+    std::vector<std::string> meta, counts;
+    for (const auto& p : resp.report().policies()) meta.push_back(p.id());
+    for (const auto& p : resp.report().summary().by_policy()) {
+      counts.push_back(p.policy_id());
+    }
+    EXPECT_THAT(meta, ::testing::UnorderedElementsAreArray(c.want))
+        << c.listing;
+    EXPECT_THAT(counts, ::testing::UnorderedElementsAreArray(c.want))
+        << c.listing;
+    EXPECT_EQ(resp.report().summary().totals().fail(), 1u);
+    EXPECT_EQ(resp.report().summary().totals().pass(), 1u);
+
+    // The stream's summary lists the same policies.
+    grpc::ClientContext sctx;
+    Bound(&sctx);
+    auto stream = stub_->EvaluateStream(&sctx);
+    onus::v1::EvaluateStreamRequest item;
+    item.mutable_options()->set_policy_listing(c.listing);
+    *item.mutable_item()->mutable_resource() = Bucket("111", 0, false);
+    ASSERT_TRUE(stream->Write(item));
+    stream->WritesDone();
+    onus::v1::EvaluateStreamResponse m;
+    onus::v1::RunSummary summary;
+    while (stream->Read(&m)) {
+      if (m.has_summary()) summary = m.summary();
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+    std::vector<std::string> stream_counts;
+    for (const auto& p : summary.by_policy()) {
+      stream_counts.push_back(p.policy_id());
+    }
+    EXPECT_THAT(stream_counts, ::testing::UnorderedElementsAreArray(c.want))
+        << c.listing;
+  }
+}
+
 TEST_F(ServiceTest, SelectionBySeverityFrameworkAndPackage) {
   struct Case {
     std::function<void(onus::v1::PolicySelector*)> set;
@@ -325,6 +384,63 @@ policy nested {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
+TEST(ServiceLimits, StreamAccountEvaluatedBesideTheReaderReportsItsError) {
+  // Accounts marked complete are evaluated on a thread of their own while
+  // the handler keeps reading: an error there (here the deadline, inside
+  // the VM) must still end the call with that error, promptly.
+  ServerOptions o = LoopbackOptions();
+  o.policy_sources = {{"slow.onus", R"onus(
+package slow;
+policy nested {
+  title    = "slow"
+  severity = low
+  owner    = customer
+  service  = [iaas]
+  domain   = logging
+  resource = onus.aws.s3.Bucket as b
+  require  = [1,2,3,4,5,6,7,8,9,10].all(i, [1,2,3,4,5,6,7,8,9,10].all(j,
+               [1,2,3,4,5,6,7,8,9,10].all(k, [1,2,3,4,5,6,7,8,9,10].all(l,
+               [1,2,3,4,5,6,7,8,9,10].all(m,
+               b.name != "x" || i + j + k + l + m > 0)))))
+}
+)onus"}};
+  // 10^5 loop steps per bucket, 3*10^8 for the account: far beyond the
+  // deadline however fast the VM gets (10^4 per bucket once finished
+  // inside it, and the deadline then came from the last account only).
+  o.limits.instruction_budget = 100'000'000'000;
+  o.limits.default_deadline = absl::Milliseconds(300);
+  auto server = StartOrDie(o);
+  ASSERT_NE(server, nullptr);
+  auto stub = Connect(server->port());
+  grpc::ClientContext ctx;  // no client deadline: the server's default
+  const absl::Time start = absl::Now();
+  auto stream = stub->EvaluateStream(&ctx);
+  onus::v1::EvaluateStreamRequest req;
+  for (int i = 0; i < 3000; ++i) {
+    *req.add_items()->mutable_resource() = Bucket("111", i, true);
+  }
+  auto* ac = req.add_items()->mutable_account_complete();
+  ac->set_account("111");
+  ac->set_resource_count(3000);
+  ASSERT_TRUE(stream->Write(req));
+  // Keep the reader busy with another account until the server ends the
+  // call (a write then fails) or 10 s pass.
+  for (int i = 0; absl::Now() - start < absl::Seconds(10); ++i) {
+    onus::v1::EvaluateStreamRequest more;
+    *more.add_items()->mutable_resource() = Bucket("222", i, true);
+    if (!stream->Write(more)) break;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  stream->WritesDone();
+  onus::v1::EvaluateStreamResponse m;
+  while (stream->Read(&m)) {
+  }
+  grpc::Status s = stream->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+      << s.error_message();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
 TEST(ServiceLimits, ClientCancelStopsTheEvaluation) {
   std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/cancel.log");
   std::ofstream log_file(path);
@@ -424,6 +540,9 @@ TEST(ServiceBuiltInPack, DiskBundleServesSelections) {
     onus::v1::EvaluateRequest req;
     *req.mutable_snapshot() = MakeSnapshot(3);
     req.mutable_options()->mutable_selection()->add_ids(sel);
+    // Every selected policy, not only those that ran on these buckets.
+    req.mutable_options()->set_policy_listing(
+        onus::v1::EvaluateOptions::ALL_POLICIES);
     onus::v1::EvaluateResponse resp;
     grpc::Status s = stub->Evaluate(&ctx, req, &resp);
     ASSERT_TRUE(s.ok()) << sel << ": " << s.error_message();
@@ -521,7 +640,9 @@ TEST_F(AuthTest, TokensAndRoles) {
   EXPECT_EQ(ok.bundle().policies(), 2u);
   EXPECT_EQ(server_->bundle_version(), 2u);
 
-  // One JSON line per call, with method and status.
+  // One JSON line per call, with method and status. Lines are written by a
+  // background thread; Shutdown writes the last ones before it returns.
+  server_->Shutdown(absl::Seconds(5));
   std::string log = log_.str();
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 8);  // 5 + 3 calls
   EXPECT_THAT(log, HasSubstr("\"method\":\"LoadBundle\""));
@@ -635,6 +756,90 @@ TEST_F(ServiceTest, EvaluateStreamMatchesUnaryEvaluate) {
   EXPECT_EQ(accounts, (std::vector<std::string>{"111", "222"}));
 }
 
+TEST_F(ServiceTest, EvaluateStreamBatchesItemsAndFindings) {
+  onus::v1::Snapshot snap = MakeSnapshot(300);
+  grpc::ClientContext uctx;
+  Bound(&uctx);
+  onus::v1::EvaluateRequest ureq;
+  *ureq.mutable_snapshot() = snap;
+  onus::v1::EvaluateResponse uresp;
+  ASSERT_TRUE(stub_->Evaluate(&uctx, ureq, &uresp).ok());
+
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  auto stream = stub_->EvaluateStream(&ctx);
+  // The header in `item`, then resources 64 per message in `items`, each
+  // account marked complete inside a batch.
+  onus::v1::EvaluateStreamRequest req;
+  req.mutable_options()->set_batch_findings(true);
+  auto* h = req.mutable_item()->mutable_header();
+  h->set_id(snap.id());
+  *h->mutable_accounts() = snap.accounts();
+  int messages = 0;
+  for (const char* acct : {"111", "222"}) {
+    uint64_t n = 0;
+    for (const auto& r : snap.resources()) {
+      if (r.account() != acct) continue;
+      *req.add_items()->mutable_resource() = r;
+      ++n;
+      if (req.items_size() == 64) {
+        ASSERT_TRUE(stream->Write(req));
+        ++messages;
+        req.Clear();
+      }
+    }
+    auto* ac = req.add_items()->mutable_account_complete();
+    ac->set_account(acct);
+    ac->set_resource_count(n);
+  }
+  ASSERT_TRUE(stream->Write(req));
+  ++messages;
+  stream->WritesDone();
+  EXPECT_LT(messages, snap.resources_size() / 32);
+  onus::v1::EvaluateStreamResponse m;
+  int findings = 0, batches = 0, singles = 0;
+  std::vector<std::string> accounts;
+  onus::v1::RunSummary sum;
+  while (stream->Read(&m)) {
+    if (m.has_findings()) {
+      ++batches;
+      findings += m.findings().findings_size();
+      for (const auto& f : m.findings().findings()) {
+        EXPECT_EQ(f.outcome(), onus::v1::FAIL);
+      }
+    }
+    singles += m.has_finding();
+    if (m.has_account_done()) accounts.push_back(m.account_done().account());
+    if (m.has_summary()) sum = m.summary();
+  }
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(singles, 0);
+  EXPECT_EQ(batches, 2);  // one per account: both are far under 1 MiB
+  EXPECT_EQ(findings, uresp.report().findings_size());
+  EXPECT_GT(findings, 0);
+  EXPECT_EQ(accounts, (std::vector<std::string>{"111", "222"}));
+  EXPECT_EQ(sum.totals().pass(), uresp.report().summary().totals().pass());
+  EXPECT_EQ(sum.totals().fail(), uresp.report().summary().totals().fail());
+  EXPECT_EQ(sum.resources_evaluated(),
+            uresp.report().summary().resources_evaluated());
+
+  // Errors inside a batch name the item's position in the whole stream.
+  grpc::ClientContext ectx;
+  Bound(&ectx);
+  auto bad = stub_->EvaluateStream(&ectx);
+  onus::v1::EvaluateStreamRequest breq;
+  *breq.mutable_item()->mutable_resource() = Bucket("111", 0, true);
+  *breq.add_items()->mutable_resource() = Bucket("111", 1, true);
+  breq.add_items()->mutable_resource()->set_id("no-type");
+  bad->Write(breq);
+  bad->WritesDone();
+  while (bad->Read(&m)) {
+  }
+  grpc::Status s = bad->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("item 3 resource"));
+}
+
 TEST_F(ServiceTest, EvaluateStreamRejectsProtocolErrors) {
   auto run = [&](const std::vector<onus::v1::StreamItem>& items) {
     grpc::ClientContext ctx;
@@ -668,6 +873,12 @@ TEST_F(ServiceTest, EvaluateStreamRejectsProtocolErrors) {
   EXPECT_THAT(after.error_message(), HasSubstr("already marked complete"));
   EXPECT_EQ(run({onus::v1::StreamItem()}).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+  // A header after an account was complete (even an empty one) is late.
+  onus::v1::StreamItem empty_done;
+  empty_done.mutable_account_complete()->set_account("999");
+  grpc::Status header_after = run({empty_done, header});
+  EXPECT_EQ(header_after.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(header_after.error_message(), HasSubstr("item 2"));
   EXPECT_TRUE(run({}).ok());
 }
 
