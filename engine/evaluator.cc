@@ -7,12 +7,15 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/call_once.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/builtins.h"
 #include "engine/host.h"
+#include "engine/inventory_scan.h"
 #include "engine/message_type.h"
 #include "engine/outcome_tally.h"
 #include "engine/value_format.h"
@@ -115,9 +118,14 @@ struct Task {
 // next worker's would make two threads contend for it.
 class alignas(64) Worker : public EvalHost {
  public:
-  Worker(const PolicyPack& pack, const Inventory& inv, const EvalOptions& opts,
-         Value now, size_t num_policies)
-      : pack_(pack), inv_(inv), opts_(opts), now_(now), per_policy_() {
+  Worker(const PolicyPack& pack, const Inventory& inv, InventoryScan* scan,
+         const EvalOptions& opts, Value now, size_t num_policies)
+      : pack_(pack),
+        inv_(inv),
+        scan_(scan),
+        opts_(opts),
+        now_(now),
+        per_policy_() {
     budget_template_.instructions = opts.instruction_budget;
     budget_template_.iterations = opts.iteration_budget;
     budget_template_.deadline = opts.deadline;
@@ -129,8 +137,26 @@ class alignas(64) Worker : public EvalHost {
     per_policy_.resize(num_policies);
   }
 
-  // Evaluates every policy of the task; appends findings per detail level.
+  // The pack's policies for a resource type. Types repeat (a collector
+  // emits a handful of them, interleaved), so the last few are kept:
+  // comparing a short string beats hashing it for every resource.
+  absl::Span<const uint32_t> PoliciesFor(absl::string_view type) {
+    for (int i = 0; i < type_cache_size_; ++i) {
+      if (type_cache_[i].type == type) return type_cache_[i].policies;
+    }
+    absl::Span<const uint32_t> ps = pack_.ForType(type);
+    TypeCacheEntry& e = type_cache_[type_cache_next_];
+    type_cache_next_ = (type_cache_next_ + 1) % kTypeCache;
+    if (type_cache_size_ < kTypeCache) ++type_cache_size_;
+    e.type = type;
+    e.policies = ps;
+    return ps;
+  }
+
+  // Evaluates every policy of the task; appends findings per detail level
+  // to `out` (null when the detail level keeps none).
   void Run(const Task& t, std::vector<Finding>* out) {
+    ++resources_evaluated_;
     arena_.Reset();
     current_ = t.resource;
     Value root;
@@ -193,6 +219,7 @@ class alignas(64) Worker : public EvalHost {
                        absl::StrCat("resources(", type.name,
                                     "): not a resource message type"));
     }
+    if (!JoinsReady()) return JoinUnavailable(arena);
     absl::string_view name = type.message->descriptor()->full_name();
     absl::Span<const uint32_t> ids =
         inv_.OfTypeInAccount(name, current_->account);
@@ -211,6 +238,7 @@ class alignas(64) Worker : public EvalHost {
           arena, ErrorCode::kInvalidArgument,
           absl::StrCat("lookup(", type.name, "): not a resource message type"));
     }
+    if (!JoinsReady()) return JoinUnavailable(arena);
     absl::string_view name = type.message->descriptor()->full_name();
     int64_t i = inv_.Lookup(name, id);
     if (i < 0) {
@@ -221,11 +249,53 @@ class alignas(64) Worker : public EvalHost {
     return MessageFromBytes(arena, *type.message, inv_.resources()[i].payload);
   }
 
+  // Where findings of work item `key` go (chunk index; synthesised account
+  // tasks come after the last chunk). A worker claims items in increasing
+  // order, so one slot per item; the merge sorts all slots by key.
+  std::vector<Finding>* FindingsSlot(size_t key) {
+    if (findings_.empty() || findings_.back().first != key) {
+      findings_.emplace_back(key, std::vector<Finding>());
+    }
+    return &findings_.back().second;
+  }
+  std::vector<std::pair<size_t, std::vector<Finding>>>& findings() {
+    return findings_;
+  }
+  // Room for one chunk of views in the streaming scan, reused.
+  ResourceView* ChunkBuffer() {
+    if (chunk_buffer_ == nullptr) {
+      chunk_buffer_ = std::make_unique<ResourceView[]>(InventoryScan::kChunk);
+    }
+    return chunk_buffer_.get();
+  }
+
   const std::vector<Counts>& per_policy() const { return per_policy_; }
   const Counts* by_severity() const { return severity_; }
   const Counts& total() const { return total_; }
+  uint64_t resources_evaluated() const { return resources_evaluated_; }
 
  private:
+  // A join reads any resource of the snapshot: during a combined scan and
+  // evaluation, the rest of the snapshot is parsed first (this thread
+  // helps).
+  bool JoinsReady() {
+    if (scan_ == nullptr) return true;
+    // The streaming scan keeps no inventory; EvaluateSnapshot only uses it
+    // for packs without joins (PackUsesJoins), so this is never reached.
+    if (scan_->streaming()) return false;
+    return scan_->EnsureAllParsed();
+  }
+  Value JoinUnavailable(Arena& arena) {
+    if (scan_->streaming()) {
+      return MakeError(arena, ErrorCode::kGeneric,
+                       "internal error: a join in a streamed evaluation");
+    }
+    // Only reached when the snapshot is malformed; Evaluate then fails
+    // with the scan's error and this value is never reported.
+    return MakeError(arena, ErrorCode::kInvalidArgument,
+                     "the snapshot could not be scanned");
+  }
+
   Value RootValue(const CompiledPolicy& p, const ResourceView& r) {
     if (r.schemaless) {
       static const MessageType* kStruct =
@@ -363,8 +433,15 @@ class alignas(64) Worker : public EvalHost {
     f->set_fingerprint(Fingerprint(p.meta.id(), r.id));
   }
 
+  struct TypeCacheEntry {
+    absl::string_view type;
+    absl::Span<const uint32_t> policies;
+  };
+  static constexpr int kTypeCache = 4;
+
   const PolicyPack& pack_;
   const Inventory& inv_;
+  InventoryScan* scan_;  // null when the inventory is complete
   const EvalOptions& opts_;
   Value now_;
   Arena arena_;
@@ -374,6 +451,12 @@ class alignas(64) Worker : public EvalHost {
   // Indexed by onus.v1.Severity (0..5): no map lookup per pair.
   Counts severity_[6];
   Counts total_;
+  uint64_t resources_evaluated_ = 0;
+  std::vector<std::pair<size_t, std::vector<Finding>>> findings_;
+  std::unique_ptr<ResourceView[]> chunk_buffer_;
+  TypeCacheEntry type_cache_[kTypeCache];
+  int type_cache_size_ = 0;
+  int type_cache_next_ = 0;
 };
 
 // The payload of a synthesised account resource: an otherwise empty message
@@ -402,11 +485,55 @@ bool ProviderMatches(absl::string_view type, ProviderId provider) {
                           absl::StrCat("onus.", ProviderName(provider), "."));
 }
 
-}  // namespace
+// Account-level policies run once per account: an empty account resource
+// is synthesised where the snapshot lists an account but carries no
+// resource of the account type for it.
+struct SyntheticAccounts {
+  std::vector<std::unique_ptr<ResourceView>> views;
+  std::vector<std::unique_ptr<std::string>> payloads;
+  std::vector<std::string> types;
+  std::vector<Task> tasks;
+};
 
-absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
-                                          const Inventory& inventory,
-                                          const EvalOptions& options) {
+void SynthesizeAccounts(const PolicyPack& pack, const Inventory& inventory,
+                        SyntheticAccounts* out) {
+  // Account types in pack order (not a hash map's order), so the tasks
+  // and their findings come out in the same order on every run.
+  std::vector<std::pair<std::string, const MessageType*>> account_types;
+  for (uint32_t pi : pack.AccountLevel()) {
+    const CompiledPolicy& p = pack.policies()[pi];
+    bool seen = false;
+    for (const auto& t : account_types) seen |= t.first == p.resource_type;
+    if (!seen) account_types.emplace_back(p.resource_type, p.type);
+  }
+  out->types.reserve(account_types.size());  // views point into it
+  for (const auto& [type, message_type] : account_types) {
+    out->types.push_back(type);
+    const std::string& type_name = out->types.back();
+    for (const auto& acct : inventory.header().accounts) {
+      if (!ProviderMatches(type, acct.provider)) continue;
+      if (!inventory.OfTypeInAccount(type, acct.id).empty()) continue;
+      auto r = std::make_unique<ResourceView>();
+      r->id = acct.id;
+      r->account = acct.id;
+      r->provider = acct.provider;
+      r->type = type_name;
+      out->payloads.push_back(std::make_unique<std::string>(
+          SyntheticAccountPayload(message_type, acct.id)));
+      r->payload = *out->payloads.back();
+      out->views.push_back(std::move(r));
+      out->tasks.push_back({out->views.back().get(), pack.ForType(type)});
+    }
+  }
+}
+
+// Evaluate() and EvaluateSnapshot(). With a scan, `inventory` is the scan's
+// and each chunk of resources is parsed just before it is evaluated.
+absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
+                                              const Inventory& inventory,
+                                              InventoryScan* scan,
+                                              const EvalOptions& options,
+                                              Inventory* inventory_out) {
   absl::Time started = absl::Now();
   const auto& header = inventory.header();
   Value now =
@@ -414,68 +541,85 @@ absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
           ? Value::Timestamp(header.collected_seconds, header.collected_nanos)
           : Value::Timestamp(absl::ToUnixSeconds(options.wall_now), 0);
 
-  // Tasks in snapshot order.
-  std::vector<Task> tasks;
-  tasks.reserve(inventory.resources().size());
-  for (const ResourceView& r : inventory.resources()) {
-    absl::Span<const uint32_t> ps = pack.ForType(r.type);
-    if (!ps.empty()) tasks.push_back({&r, ps});
-  }
-  // Account-level policies run once per account: synthesise an empty
-  // account resource where the snapshot lists an account but carries no
-  // resource of the account type for it.
-  std::vector<std::unique_ptr<ResourceView>> synthesized;
-  std::vector<std::unique_ptr<std::string>> synthesized_payloads;
-  absl::flat_hash_map<std::string, const MessageType*> account_types;
-  for (uint32_t pi : pack.AccountLevel()) {
-    account_types[pack.policies()[pi].resource_type] = pack.policies()[pi].type;
-  }
-  for (const auto& [type, message_type] : account_types) {
-    for (const auto& acct : header.accounts) {
-      if (!ProviderMatches(type, acct.provider)) continue;
-      if (!inventory.OfTypeInAccount(type, acct.id).empty()) continue;
-      auto r = std::make_unique<ResourceView>();
-      r->id = acct.id;
-      r->account = acct.id;
-      r->provider = acct.provider;
-      r->type = account_types.find(type)->first;
-      synthesized_payloads.push_back(std::make_unique<std::string>(
-          SyntheticAccountPayload(message_type, acct.id)));
-      r->payload = *synthesized_payloads.back();
-      synthesized.push_back(std::move(r));
-      tasks.push_back({synthesized.back().get(), pack.ForType(type)});
-    }
-  }
-
-  // Chunks of tasks, claimed by workers; each chunk's findings land in its
-  // own slot, so the merged order is the task order for any thread count.
-  constexpr size_t kChunk = 256;
-  size_t num_chunks = (tasks.size() + kChunk - 1) / kChunk;
-  std::vector<std::vector<Finding>> chunk_findings(num_chunks);
+  // Work is claimed in chunks of resources, in snapshot order; each
+  // chunk's findings land in their own slot, so the merged order is
+  // snapshot order for any thread count. No task list is built up front:
+  // a worker finds the policies of each resource of its chunk itself.
+  // With a streaming scan the chunks are found as they are claimed.
+  constexpr size_t kChunk = InventoryScan::kChunk;
+  const bool streaming = scan != nullptr && scan->streaming();
+  const absl::Span<const ResourceView> resources = inventory.resources();
+  const size_t num_chunks = streaming
+                                ? scan->EstimatedChunks()
+                                : (resources.size() + kChunk - 1) / kChunk;
+  const bool keep_findings = options.detail != FindingDetail::kCountsOnly;
   std::atomic<size_t> next{0};
-  int threads =
-      std::max(1, std::min<int>(options.threads, static_cast<int>(num_chunks)));
+
+  // Synthesised accounts go after every resource; they need the indexes,
+  // hence the whole inventory, so the first worker to get there builds
+  // them (the others wait for it, then share the tasks).
+  const bool account_level = !pack.AccountLevel().empty();
+  SyntheticAccounts synth;
+  absl::once_flag synth_once;
+  std::atomic<size_t> synth_next{0};
+  auto build_synth = [&] {
+    if (scan != nullptr && !scan->EnsureAllParsed()) return;
+    SynthesizeAccounts(pack, inventory, &synth);
+  };
+
+  // No more threads than chunks: a thread with nothing to claim would only
+  // cost its start.
+  int threads = std::max(
+      1, std::min<int>(options.threads,
+                       static_cast<int>(std::max<size_t>(num_chunks, 1))));
   std::vector<std::unique_ptr<Worker>> workers;
-  for (int i = 0; i < std::max(threads, 1); ++i) {
-    workers.push_back(std::make_unique<Worker>(pack, inventory, options, now,
-                                               pack.policies().size()));
+  for (int i = 0; i < threads; ++i) {
+    workers.push_back(std::make_unique<Worker>(pack, inventory, scan, options,
+                                               now, pack.policies().size()));
   }
-  auto work = [&](Worker* w) {
-    for (;;) {
-      size_t c = next.fetch_add(1, std::memory_order_relaxed);
-      if (c >= num_chunks) return;
-      size_t end = std::min(tasks.size(), (c + 1) * kChunk);
-      for (size_t t = c * kChunk; t < end; ++t) {
-        w->Run(tasks[t], &chunk_findings[c]);
-      }
+  auto run_chunk = [&](Worker* w, size_t c, const ResourceView* views,
+                       size_t n) {
+    std::vector<Finding>* out = keep_findings ? w->FindingsSlot(c) : nullptr;
+    for (size_t i = 0; i < n; ++i) {
+      absl::Span<const uint32_t> ps = w->PoliciesFor(views[i].type);
+      if (!ps.empty()) w->Run({&views[i], ps}, out);
     }
   };
-  if (threads <= 1) {
-    work(workers[0].get());
-  } else {
-    std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) pool.emplace_back(work, workers[i].get());
-    for (std::thread& t : pool) t.join();
+  auto work = [&](Worker* w) {
+    if (streaming) {
+      // Never used with account-level policies (they need the inventory).
+      ResourceView* buffer = w->ChunkBuffer();
+      size_t c, first;
+      while (size_t n = scan->ParseNext(buffer, &c, &first)) {
+        run_chunk(w, c, buffer, n);
+      }
+      return;
+    }
+    for (;;) {
+      size_t c = next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= num_chunks) break;
+      if (scan != nullptr && !scan->EnsureParsed(c)) return;
+      const size_t begin = c * kChunk;
+      run_chunk(w, c, &resources[begin],
+                std::min(resources.size(), begin + kChunk) - begin);
+    }
+    if (!account_level) return;
+    absl::call_once(synth_once, build_synth);
+    for (;;) {
+      size_t i = synth_next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= synth.tasks.size()) break;
+      w->Run(synth.tasks[i],
+             keep_findings ? w->FindingsSlot(num_chunks + i) : nullptr);
+    }
+  };
+  // The calling thread is worker 0: one thread fewer to start.
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(work, workers[i].get());
+  work(workers[0].get());
+  for (std::thread& t : pool) t.join();
+  if (scan != nullptr) {
+    absl::Status scanned = scan->status();
+    if (!scanned.ok()) return scanned;
   }
 
   onus::v1::Report report;
@@ -485,17 +629,27 @@ absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
     report.mutable_collected_at()->set_nanos(header.collected_nanos);
   }
   report.set_engine_version(options.engine_version);
+  std::vector<std::pair<size_t, std::vector<Finding>>*> slots;
   size_t total_findings = 0;
-  for (const auto& c : chunk_findings) total_findings += c.size();
+  for (const auto& w : workers) {
+    for (auto& slot : w->findings()) {
+      slots.push_back(&slot);
+      total_findings += slot.second.size();
+    }
+  }
+  std::sort(slots.begin(), slots.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
   report.mutable_findings()->Reserve(static_cast<int>(total_findings));
-  for (auto& c : chunk_findings) {
-    for (Finding& f : c) *report.add_findings() = std::move(f);
+  for (auto* slot : slots) {
+    for (Finding& f : slot->second) *report.add_findings() = std::move(f);
   }
 
   Counts total;
   std::vector<Counts> per_policy(pack.policies().size());
   std::map<int, Counts> by_severity;
+  uint64_t resources_evaluated = 0;
   for (const auto& w : workers) {
+    resources_evaluated += w->resources_evaluated();
     total.Merge(w->total());
     for (size_t i = 0; i < per_policy.size(); ++i) {
       per_policy[i].Merge(w->per_policy()[i]);
@@ -525,7 +679,7 @@ absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
     pc->set_policy_id(pack.policies()[i].meta.id());
     per_policy[i].ToProto(pc->mutable_counts());
   }
-  summary->set_resources_evaluated(tasks.size());
+  summary->set_resources_evaluated(resources_evaluated);
   summary->set_policies(pack.policies().size());
   summary->set_bundle_digest(pack.bundle_digest());
   if (options.waivers != nullptr) {
@@ -548,7 +702,76 @@ absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
   };
   to_ts(started, summary->mutable_started());
   to_ts(absl::Now(), summary->mutable_finished());
+  if (scan != nullptr && !streaming) {
+    // Every chunk was parsed (each was evaluated), and no thread is left.
+    absl::StatusOr<Inventory> inv = std::move(*scan).Finish();
+    if (!inv.ok()) return inv.status();
+    if (inventory_out != nullptr) *inventory_out = *std::move(inv);
+  }
   return report;
+}
+
+}  // namespace
+
+absl::StatusOr<onus::v1::Report> Evaluate(const PolicyPack& pack,
+                                          const Inventory& inventory,
+                                          const EvalOptions& options) {
+  return EvaluateImpl(pack, inventory, nullptr, options, nullptr);
+}
+
+absl::StatusOr<onus::v1::Report> EvaluateSnapshot(const PolicyPack& pack,
+                                                  absl::string_view bytes,
+                                                  const EvalOptions& options,
+                                                  Inventory* inventory) {
+  // Without joins and account-level policies no resource needs another:
+  // the streaming scan finds, parses and evaluates chunk by chunk and
+  // keeps nothing.
+  if (inventory == nullptr && pack.AccountLevel().empty() &&
+      !PackUsesJoins(pack)) {
+    absl::StatusOr<std::unique_ptr<InventoryScan>> scan =
+        InventoryScan::Start(bytes);
+    if (!scan.ok()) return scan.status();
+    absl::StatusOr<onus::v1::Report> report =
+        EvaluateImpl(pack, (*scan)->inventory(), scan->get(), options, nullptr);
+    // `now` is the snapshot's collected_at, read before the first
+    // resource. Serializers write it there; if it came later, the run used
+    // the wrong time and is done again from a complete header.
+    if (!report.ok() || !(*scan)->late_collected_at()) return report;
+  }
+  absl::StatusOr<std::unique_ptr<InventoryScan>> scan =
+      InventoryScan::Frame(bytes);
+  if (!scan.ok()) return scan.status();
+  return EvaluateImpl(pack, (*scan)->inventory(), scan->get(), options,
+                      inventory);
+}
+
+namespace {
+
+bool ProgramUsesJoins(const Program& p) {
+  for (const CallRef& c : p.calls) {
+    absl::string_view name = c.fn != nullptr ? c.fn->name : c.name;
+    if (name == "resources" || name == "lookup") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool PackUsesJoins(const PolicyPack& pack) {
+  for (const CompiledPolicy& p : pack.policies()) {
+    if (ProgramUsesJoins(p.require)) return true;
+    if (p.when.has_value() && ProgramUsesJoins(*p.when)) return true;
+    for (const Program& m : p.message_exprs) {
+      if (ProgramUsesJoins(m)) return true;
+    }
+    for (const Probe& probe : p.probes) {
+      if (ProgramUsesJoins(probe.program)) return true;
+      for (const auto& op : probe.operands) {
+        if (ProgramUsesJoins(op.second)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace onus::engine

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -307,6 +308,362 @@ TEST_F(EvaluatorTest, OutputOrderIsTheSameForAnyThreadCount) {
     EXPECT_EQ(a->findings(i).outcome(), b->findings(i).outcome());
   }
 }
+
+// The policies above plus a join from every bucket (lookup), so that the
+// combined scan and evaluation must have the whole snapshot parsed before
+// some resources can be evaluated.
+constexpr char kJoinPolicy[] = R"onus(
+package aws.joins;
+
+policy bucket_has_trail {
+  title    = "Each bucket has a logging trail of its own"
+  severity = medium
+  owner    = customer
+  service  = [iaas]
+  domain   = logging
+  resource = onus.aws.s3.Bucket as b
+  require  = lookup(onus.aws.cloudtrail.Trail, "trail-" + b.name).is_logging
+  message  = "bucket {b.name} has no logging trail"
+}
+)onus";
+
+// A snapshot whose resource types, accounts and costs are uneven: buckets,
+// trails, account resources and a type no policy binds, in an irregular
+// order, so that chunks of 256 resources differ in work and an account's
+// resources are spread over many chunks. Accounts 333 and 444 have no
+// onus.aws.Account resource (they are synthesised); a GCP account gets no
+// AWS account policy.
+onus::v1::Snapshot UnevenSnapshot(int n) {
+  onus::v1::Snapshot s;
+  s.set_id("uneven");
+  s.mutable_collected_at()->set_seconds(1700000000);
+  const char* accounts[] = {"111", "222", "333", "444"};
+  for (const char* a : accounts) {
+    auto* acct = s.add_accounts();
+    acct->set_provider(onus::v1::AWS);
+    acct->set_id(a);
+  }
+  auto* gcp = s.add_accounts();
+  gcp->set_provider(onus::v1::GCP);
+  gcp->set_id("gcp-project");
+  bool account_resource[2] = {false, false};
+  for (int i = 0; i < n; ++i) {
+    const std::string account = accounts[(i * 7 / 13) % 4];
+    const uint32_t k = (static_cast<uint32_t>(i) * 2654435761u >> 9) % 16;
+    const std::string id = "b" + std::to_string(i);
+    // A bucket named "website" is not applicable to block_public_access.
+    const std::string name = i % 97 == 0 ? "website" : id;
+    if (k < 8) {
+      AddResource(
+          &s, "arn:aws:s3:::" + id, "onus.aws.s3.Bucket", account,
+          Bucket(name, i % 3 != 0, i % 5 != 0, i % 11 == 0 ? "{not json" : ""));
+    } else if (k < 12) {
+      // The trail of the previous resource's bucket name, if it was one.
+      onus::aws::cloudtrail::Trail t;
+      t.set_is_multi_region_trail(i % 4 == 0);
+      t.set_is_logging(i % 3 != 0);
+      AddResource(&s, "trail-b" + std::to_string(i - 1),
+                  "onus.aws.cloudtrail.Trail", account, t.SerializeAsString());
+    } else if (k < 13 && (account == "111" || account == "222") &&
+               !account_resource[account == "222"]) {
+      account_resource[account == "222"] = true;
+      onus::aws::Account a;
+      a.set_account(account);
+      AddResource(&s, account, "onus.aws.Account", account,
+                  a.SerializeAsString());
+    } else {
+      AddResource(&s, "sg-" + std::to_string(i), "onus.aws.ec2.SecurityGroup",
+                  account, "");
+    }
+  }
+  return s;
+}
+
+// A policy that reads `now`: its outcome tells which time a run used.
+constexpr char kTimePolicy[] = R"onus(
+package aws.time;
+
+policy collected_after_2010 {
+  title    = "The snapshot is recent"
+  severity = low
+  owner    = customer
+  service  = [iaas]
+  domain   = logging
+  resource = onus.aws.s3.Bucket as b
+  require  = now > timestamp("2010-01-01T00:00:00Z")
+}
+)onus";
+
+std::unique_ptr<PolicyPack> CompilePack(
+    const std::vector<std::pair<std::string, std::string>>& sources) {
+  lang::DiagnosticList diags;
+  auto set = lang::LoadPolicySources(sources, {}, diags);
+  EXPECT_TRUE(set.ok()) << set.status();
+  if (!set.ok()) return nullptr;
+  auto pack = PolicyPack::Compile(*std::move(set), diags);
+  EXPECT_TRUE(pack.ok()) << pack.status();
+  EXPECT_FALSE(diags.has_errors()) << diags.Render();
+  return pack.ok() ? *std::move(pack) : nullptr;
+}
+
+// EvaluateSnapshot has two forms: with joins or account-level policies it
+// keeps the inventory (every resource found first, then parsed per chunk);
+// without, it streams (chunks found as they are claimed, nothing kept).
+// Each test runs both.
+struct PackCase {
+  const char* name;
+  bool joins;
+};
+
+void PrintTo(const PackCase& c, std::ostream* os) { *os << c.name; }
+
+class EvaluateSnapshotTest : public ::testing::TestWithParam<PackCase> {
+ protected:
+  void SetUp() override {
+    if (GetParam().joins) {
+      // kPolicies has an account-level policy with resources(T);
+      // kJoinPolicy a lookup(T, id) from every bucket.
+      pack_ =
+          CompilePack({{"s3.onus", kPolicies}, {"joins.onus", kJoinPolicy}});
+      ASSERT_NE(pack_, nullptr);
+      ASSERT_EQ(pack_->policies().size(), 4u);
+      ASSERT_TRUE(PackUsesJoins(*pack_));
+    } else {
+      pack_ = CompilePack({{"s3.onus", kPolicies}, {"time.onus", kTimePolicy}});
+      ASSERT_NE(pack_, nullptr);
+      pack_->Select(
+          {"aws.s3.block_public_access", "aws.s3.policy_is_json", "aws.time"});
+      ASSERT_EQ(pack_->policies().size(), 3u);
+      ASSERT_FALSE(PackUsesJoins(*pack_));
+      ASSERT_TRUE(pack_->AccountLevel().empty());
+    }
+  }
+
+  std::unique_ptr<PolicyPack> pack_;
+};
+
+void ExpectSameFindings(const onus::v1::Report& got,
+                        const onus::v1::Report& want) {
+  ASSERT_EQ(got.findings_size(), want.findings_size());
+  for (int i = 0; i < got.findings_size(); ++i) {
+    // The whole finding: order, outcome, message, evidence, reason.
+    ASSERT_EQ(got.findings(i).SerializeAsString(),
+              want.findings(i).SerializeAsString())
+        << "finding " << i << ": " << got.findings(i).ShortDebugString()
+        << "\nwant " << want.findings(i).ShortDebugString();
+  }
+}
+
+void ExpectSameSummary(const onus::v1::Report& got,
+                       const onus::v1::Report& want) {
+  const auto& gs = got.summary();
+  const auto& ws = want.summary();
+  EXPECT_EQ(gs.totals().SerializeAsString(), ws.totals().SerializeAsString());
+  ASSERT_EQ(gs.by_policy_size(), ws.by_policy_size());
+  for (int i = 0; i < gs.by_policy_size(); ++i) {
+    EXPECT_EQ(gs.by_policy(i).SerializeAsString(),
+              ws.by_policy(i).SerializeAsString());
+  }
+  ASSERT_EQ(gs.by_severity_size(), ws.by_severity_size());
+  for (int i = 0; i < gs.by_severity_size(); ++i) {
+    EXPECT_EQ(gs.by_severity(i).SerializeAsString(),
+              ws.by_severity(i).SerializeAsString());
+  }
+  EXPECT_EQ(gs.resources_evaluated(), ws.resources_evaluated());
+  EXPECT_EQ(got.snapshot_id(), want.snapshot_id());
+}
+
+// Serializes the snapshot with resource `bad` (and `bad2`) replaced by bytes
+// that frame correctly but are not a Resource (a field cut short), and the
+// header fields optionally after the resources instead of before.
+std::string Reassemble(const onus::v1::Snapshot& s, int bad, int bad2,
+                       bool header_last = false) {
+  onus::v1::Snapshot header = s;
+  header.clear_resources();
+  std::string out;
+  auto append_resource = [&out](const std::string& bytes) {
+    out.push_back('\x2a');  // field 5, length-delimited
+    size_t n = bytes.size();
+    while (n >= 0x80) {
+      out.push_back(static_cast<char>(n | 0x80));
+      n >>= 7;
+    }
+    out.push_back(static_cast<char>(n));
+    out.append(bytes);
+  };
+  if (!header_last) out = header.SerializeAsString();
+  for (int i = 0; i < s.resources_size(); ++i) {
+    append_resource(i == bad || i == bad2 ? std::string("\x0a\x7f", 2)
+                                          : s.resources(i).SerializeAsString());
+  }
+  if (header_last) out += header.SerializeAsString();
+  return out;
+}
+
+TEST_P(EvaluateSnapshotTest, SameReportAsScanThenEvaluateForAnyThreadCount) {
+  const std::string bytes = UnevenSnapshot(3000).SerializeAsString();
+  absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  ASSERT_GT(inv->resources().size(), 10 * 256u);  // many chunks
+  EvalOptions opts;
+  opts.wall_now = absl::FromUnixSeconds(1700000000);
+  absl::StatusOr<onus::v1::Report> want = Evaluate(*pack_, *inv, opts);
+  ASSERT_TRUE(want.ok()) << want.status();
+  // The fixture exercises every outcome (and both kinds of account task).
+  const auto& totals = want->summary().totals();
+  EXPECT_GT(totals.pass(), 0u);
+  EXPECT_GT(totals.fail(), 0u);
+  EXPECT_GT(totals.error(), 0u);
+  EXPECT_GT(totals.not_applicable(), 0u);
+  int accounts = 0;
+  for (const auto& f : want->findings()) {
+    accounts += f.policy_id() == "aws.s3.multi_region_trail";
+  }
+  EXPECT_EQ(accounts, GetParam().joins ? 4 : 0);  // 2 resources, 2 made up
+
+  for (int threads : {1, 2, 7}) {
+    SCOPED_TRACE(absl::StrCat(threads, " threads"));
+    opts.threads = threads;
+    absl::StatusOr<onus::v1::Report> got =
+        EvaluateSnapshot(*pack_, bytes, opts);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ExpectSameFindings(*got, *want);
+    ExpectSameSummary(*got, *want);
+
+    // Evaluate() over a complete inventory agrees too.
+    absl::StatusOr<onus::v1::Report> again = Evaluate(*pack_, *inv, opts);
+    ASSERT_TRUE(again.ok()) << again.status();
+    ExpectSameFindings(*again, *want);
+
+    // Asking for the inventory keeps it (the first form, whatever the
+    // pack), whole and with working indexes.
+    Inventory scanned;
+    absl::StatusOr<onus::v1::Report> kept =
+        EvaluateSnapshot(*pack_, bytes, opts, &scanned);
+    ASSERT_TRUE(kept.ok()) << kept.status();
+    ExpectSameFindings(*kept, *want);
+    ASSERT_EQ(scanned.resources().size(), inv->resources().size());
+    for (size_t i = 0; i < scanned.resources().size(); ++i) {
+      ASSERT_EQ(scanned.resources()[i].raw.data(),
+                inv->resources()[i].raw.data());
+      ASSERT_EQ(scanned.resources()[i].ordinal, i);
+    }
+    EXPECT_EQ(scanned.OfType("onus.aws.s3.Bucket"),
+              inv->OfType("onus.aws.s3.Bucket"));
+    EXPECT_EQ(scanned.accounts(), inv->accounts());
+  }
+}
+
+TEST_P(EvaluateSnapshotTest, CountsOnlyMatchesTheFullReport) {
+  const std::string bytes = UnevenSnapshot(1500).SerializeAsString();
+  EvalOptions full;
+  absl::StatusOr<onus::v1::Report> want = EvaluateSnapshot(*pack_, bytes, full);
+  ASSERT_TRUE(want.ok()) << want.status();
+  for (int threads : {1, 2, 7}) {
+    SCOPED_TRACE(absl::StrCat(threads, " threads"));
+    EvalOptions counts;
+    counts.threads = threads;
+    counts.detail = FindingDetail::kCountsOnly;
+    counts.evidence = false;
+    absl::StatusOr<onus::v1::Report> got =
+        EvaluateSnapshot(*pack_, bytes, counts);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->findings_size(), 0);
+    ExpectSameSummary(*got, *want);
+  }
+}
+
+TEST_P(EvaluateSnapshotTest, HeaderAfterTheResourcesIsStillUsed) {
+  // collected_at (2023) after every resource, and a wall clock of 2000:
+  // aws.time passes only if the run used the snapshot's time.
+  onus::v1::Snapshot s = UnevenSnapshot(1200);
+  s.mutable_collected_at()->set_seconds(1700000000);
+  const std::string bytes = Reassemble(s, -1, -1, /*header_last=*/true);
+  absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->header().collected_seconds, 1700000000);
+  EvalOptions opts;
+  opts.wall_now = absl::FromUnixSeconds(946684800);
+  absl::StatusOr<onus::v1::Report> want = Evaluate(*pack_, *inv, opts);
+  ASSERT_TRUE(want.ok()) << want.status();
+  for (int threads : {1, 2, 7}) {
+    SCOPED_TRACE(absl::StrCat(threads, " threads"));
+    opts.threads = threads;
+    absl::StatusOr<onus::v1::Report> got =
+        EvaluateSnapshot(*pack_, bytes, opts);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ExpectSameFindings(*got, *want);
+    ExpectSameSummary(*got, *want);
+    EXPECT_EQ(got->collected_at().seconds(), 1700000000);
+    if (!GetParam().joins) {
+      const auto& time = got->summary().by_policy(2);
+      ASSERT_EQ(time.policy_id(), "aws.time.collected_after_2010");
+      EXPECT_GT(time.counts().pass(), 0u);
+      EXPECT_EQ(time.counts().fail(), 0u);
+    }
+  }
+}
+
+TEST_P(EvaluateSnapshotTest, MalformedResourceIsTheSerialScansError) {
+  const onus::v1::Snapshot s = UnevenSnapshot(2000);
+  // Two bad resources in different chunks: the first in snapshot order is
+  // reported, whichever thread finds which first.
+  const std::string bytes = Reassemble(s, 1100, 1700);
+  absl::StatusOr<Inventory> serial = Inventory::FromSnapshotBytes(bytes);
+  ASSERT_FALSE(serial.ok());
+  EXPECT_THAT(std::string(serial.status().message()),
+              HasSubstr("resource #1100: malformed protobuf"));
+  // A truncated end after the bad resources does not change the answer.
+  const std::string cut = bytes.substr(0, bytes.size() - 3);
+  absl::StatusOr<Inventory> cut_serial = Inventory::FromSnapshotBytes(cut);
+  EXPECT_EQ(cut_serial.status(), serial.status());
+  const std::string good = s.SerializeAsString();
+  const std::string truncated = good.substr(0, good.size() - 3);
+  for (int threads : {1, 2, 7}) {
+    SCOPED_TRACE(absl::StrCat(threads, " threads"));
+    EvalOptions opts;
+    opts.threads = threads;
+    for (const std::string* b : {&bytes, &cut}) {
+      absl::StatusOr<onus::v1::Report> r = EvaluateSnapshot(*pack_, *b, opts);
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status(), serial.status());
+    }
+    // A truncated snapshot without a bad resource: the top level is named.
+    absl::StatusOr<onus::v1::Report> r =
+        EvaluateSnapshot(*pack_, truncated, opts);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(std::string(r.status().message()),
+                HasSubstr("malformed protobuf: onus.v1.Snapshot"));
+  }
+}
+
+TEST_P(EvaluateSnapshotTest, EmptySnapshot) {
+  const std::string bytes = UnevenSnapshot(0).SerializeAsString();
+  for (int threads : {1, 2}) {
+    EvalOptions opts;
+    opts.threads = threads;
+    absl::StatusOr<onus::v1::Report> r = EvaluateSnapshot(*pack_, bytes, opts);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->snapshot_id(), "uneven");
+    if (!GetParam().joins) {
+      EXPECT_EQ(r->findings_size(), 0);
+      continue;
+    }
+    // One synthesised account per AWS account of the header, all failing
+    // (no trail anywhere).
+    ASSERT_EQ(r->findings_size(), 4);
+    for (const auto& f : r->findings()) {
+      EXPECT_EQ(f.outcome(), onus::v1::FAIL);
+    }
+    EXPECT_EQ(r->findings(0).resource_id(), "111");
+    EXPECT_EQ(r->findings(3).resource_id(), "444");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BothForms, EvaluateSnapshotTest,
+                         ::testing::Values(PackCase{"kept_inventory", true},
+                                           PackCase{"streamed", false}),
+                         [](const auto& info) { return info.param.name; });
 
 TEST_F(EvaluatorTest, ExhaustedBudgetIsAnErrorNotAPass) {
   EvalOptions opts;

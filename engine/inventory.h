@@ -1,14 +1,18 @@
 // Inventory: the resources of a snapshot, as views over its wire bytes.
 //
-// The engine never parses a Snapshot into messages. ScanSnapshot walks the
-// serialized onus.v1.Snapshot once and records, for each Resource, its
+// The engine never parses a Snapshot into messages. FromSnapshotBytes walks
+// the serialized onus.v1.Snapshot and records, for each Resource, its
 // envelope (id, type, provider, account, region) and the bytes of its
 // payload, all as string views into the caller's buffer. Payloads stay
-// undecoded until a policy reads a field (engine/message_type.h).
+// undecoded until a policy reads a field (engine/message_type.h). The walk
+// is split in two (engine/inventory_scan.h): a serial pass that only finds
+// where every 256th resource starts, and envelope parsing per chunk, which
+// EvaluateSnapshot (engine/evaluator.h) spreads over its worker threads.
 //
 // The Inventory indexes resources by (type, account) and by (type, id) on
 // first use, once, so the policy builtins `resources(T)` and `lookup(T, id)`
 // cost no rescans; a run whose policies make no joins never builds them.
+// Threads that ask for them together share the building.
 //
 // For inventories too large for one buffer, StreamReader reads the
 // length-delimited StreamItem form (proto/onus/v1/snapshot.proto) one
@@ -20,7 +24,9 @@
 #include <cstdint>
 #include <istream>
 #include <memory>
+#include <new>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -79,6 +85,32 @@ struct SnapshotHeaderView {
 // Decodes one serialized onus.v1.Resource. Errors name the field.
 absl::StatusOr<ResourceView> ParseResourceView(absl::string_view bytes);
 
+class InventoryScan;  // engine/inventory_scan.h
+
+namespace inventory_internal {
+// An allocator whose value-initialisation is a no-op: resize() then only
+// reserves the elements, and each is constructed by the thread that parses
+// it (InventoryScan). Zero-filling 100,000 views on one thread first would
+// be a serial step of several milliseconds (and page faults) before any
+// parallel work.
+template <typename T>
+struct NoInitAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = NoInitAllocator<U>;
+  };
+  NoInitAllocator() = default;
+  template <typename U>
+  NoInitAllocator(const NoInitAllocator<U>&) noexcept {}
+  template <typename U>
+  void construct(U*) noexcept {}
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+}  // namespace inventory_internal
+
 class Inventory {
  public:
   // Scans a serialized onus.v1.Snapshot. `bytes` must outlive the Inventory.
@@ -105,24 +137,36 @@ class Inventory {
   Inventory& operator=(Inventory&& other) noexcept;
 
  private:
+  friend class InventoryScan;
+
   // Built on first use by the lookups (thread-safe), dropped by Add(): a
-  // run whose policies make no joins never pays for them.
+  // run whose policies make no joins never pays for them. The build is
+  // split into parts, and every thread that asks while it is under way
+  // builds an unclaimed part instead of waiting (an evaluation's workers
+  // all reach their first join at about the same time).
+  using TypeAndString = std::pair<absl::string_view, absl::string_view>;
   struct Indexes {
+    // by_type_id, the largest, is split by a bit of the key's hash.
+    static constexpr int kIdShards = 2;
     absl::flat_hash_map<absl::string_view, std::vector<uint32_t>> by_type;
-    absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>,
-                        std::vector<uint32_t>>
-        by_type_account;
-    absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>,
-                        uint32_t>
-        by_type_id;
+    absl::flat_hash_map<TypeAndString, std::vector<uint32_t>> by_type_account;
+    absl::flat_hash_map<TypeAndString, uint32_t> by_type_id[kIdShards];
     std::vector<absl::string_view> accounts;
   };
+  // Parts: the id shards, by_type_account, by_type with accounts.
+  static constexpr int kIndexParts = Indexes::kIdShards + 2;
+  static int IdShard(const TypeAndString& key);
   const Indexes& indexes() const;
+  void BuildIndexPart(int part, Indexes* idx) const;
+  void DropIndexes();
 
   SnapshotHeaderView header_;
-  std::vector<ResourceView> resources_;
+  std::vector<ResourceView, inventory_internal::NoInitAllocator<ResourceView>>
+      resources_;
   mutable absl::Mutex mu_;
-  mutable std::unique_ptr<Indexes> indexes_;
+  mutable std::unique_ptr<Indexes> indexes_ ABSL_GUARDED_BY(mu_);
+  mutable int parts_claimed_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable int parts_done_ ABSL_GUARDED_BY(mu_) = 0;
   mutable std::atomic<const Indexes*> ready_{nullptr};
 };
 

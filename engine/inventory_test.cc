@@ -2,7 +2,10 @@
 
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "engine/inventory_scan.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/delimited_message_util.h"
@@ -89,6 +92,165 @@ TEST(InventoryTest, TruncatedSnapshotIsAnErrorNotACrash) {
   }
   absl::StatusOr<Inventory> garbage = Inventory::FromSnapshotBytes("\xff\xff");
   EXPECT_FALSE(garbage.ok());
+}
+
+// A snapshot written field by field: resources of many chunks with header
+// fields between and after them (the wire format allows any order).
+std::string InterleavedSnapshot(int n, int bad = -1) {
+  auto field = [](uint32_t number, const std::string& bytes) {
+    std::string out(1, static_cast<char>(number << 3 | 2));
+    size_t len = bytes.size();
+    while (len >= 0x80) {
+      out.push_back(static_cast<char>(len | 0x80));
+      len >>= 7;
+    }
+    out.push_back(static_cast<char>(len));
+    return out + bytes;
+  };
+  std::string out = field(1, "snap-2");
+  for (int i = 0; i < n; ++i) {
+    onus::v1::Resource r;
+    r.set_id("r" + std::to_string(i));
+    r.set_type(i % 3 == 0 ? "onus.aws.s3.Bucket" : "onus.aws.iam.User");
+    r.set_account(i % 2 == 0 ? "a" : "b");
+    r.mutable_typed()->set_value(std::string(i % 7, 'x'));
+    out +=
+        field(5, i == bad ? std::string("\x12\x40", 2) : r.SerializeAsString());
+    if (i == 300 || i == 511) {
+      onus::v1::Account a;
+      a.set_id("acct-" + std::to_string(i));
+      out += field(4, a.SerializeAsString());
+    }
+  }
+  out += field(3, "\x0a\x03src");  // source.name after the resources
+  return out;
+}
+
+TEST(InventoryTest, ScansManyChunksWithHeaderFieldsAnywhere) {
+  const int n = 1000;  // four chunks, the last one partial
+  const std::string bytes = InterleavedSnapshot(n);
+  absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->header().id, "snap-2");
+  EXPECT_EQ(inv->header().source_name, "src");
+  ASSERT_EQ(inv->header().accounts.size(), 2u);
+  EXPECT_EQ(inv->header().accounts[1].id, "acct-511");
+  ASSERT_EQ(inv->resources().size(), static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const ResourceView& r = inv->resources()[i];
+    ASSERT_EQ(r.id, "r" + std::to_string(i));
+    ASSERT_EQ(r.ordinal, static_cast<uint32_t>(i));
+    ASSERT_EQ(r.payload.size(), static_cast<size_t>(i % 7));
+  }
+  EXPECT_EQ(inv->OfType("onus.aws.s3.Bucket").size(), 334u);
+  EXPECT_EQ(inv->Lookup("onus.aws.iam.User", "r998"), 998);
+  EXPECT_THAT(inv->accounts(), ElementsAre("a", "b"));
+  // Resources added one by one after a scan keep working (and growing).
+  inv->Add(inv->resources()[5]);
+  EXPECT_EQ(inv->resources().size(), static_cast<size_t>(n + 1));
+  EXPECT_EQ(inv->resources()[n].ordinal, static_cast<uint32_t>(n));
+  EXPECT_EQ(inv->Lookup("onus.aws.iam.User", "r5"), 5);
+}
+
+TEST(InventoryTest, IndexesBuiltByThreadsAskingTogetherMatchOneThread) {
+  // Duplicate (type, id) pairs (r0..r499 twice): lookup() keeps the first in
+  // snapshot order whichever thread indexed it.
+  onus::v1::Snapshot s;
+  for (int i = 0; i < 3000; ++i) {
+    auto* r = s.add_resources();
+    r->set_id("r" + std::to_string(i % 2500));
+    r->set_type(i % 2500 % 3 == 0 ? "onus.aws.s3.Bucket" : "onus.aws.iam.User");
+    r->set_account("acct-" + std::to_string(i * 7 % 5));
+  }
+  const std::string bytes = s.SerializeAsString();
+  absl::StatusOr<Inventory> want = Inventory::FromSnapshotBytes(bytes);
+  ASSERT_TRUE(want.ok()) << want.status();
+  for (int threads : {2, 7}) {
+    SCOPED_TRACE(threads);
+    absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+    ASSERT_TRUE(inv.ok()) << inv.status();
+    // Every thread's first call finds the indexes missing (or half built).
+    std::vector<std::vector<int64_t>> found(threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&, t] {
+        for (int i = t; i < 3000; i += threads) {
+          found[t].push_back(
+              inv->Lookup(s.resources(i).type(), s.resources(i).id()));
+        }
+      });
+    }
+    for (std::thread& t : pool) t.join();
+    for (int t = 0; t < threads; ++t) {
+      for (size_t k = 0; k < found[t].size(); ++k) {
+        const int i = t + static_cast<int>(k) * threads;
+        ASSERT_EQ(found[t][k],
+                  want->Lookup(s.resources(i).type(), s.resources(i).id()))
+            << "resource " << i;
+        ASSERT_LE(found[t][k], i);
+        ASSERT_EQ(found[t][k] < i, i >= 2500) << "resource " << i;
+      }
+    }
+    EXPECT_EQ(inv->Lookup("onus.aws.s3.Bucket", "nope"), -1);
+    EXPECT_EQ(inv->OfType("onus.aws.s3.Bucket"),
+              want->OfType("onus.aws.s3.Bucket"));
+    EXPECT_EQ(inv->OfType("onus.aws.s3.Bucket").size(), 834u + 167u);
+    EXPECT_EQ(inv->OfTypeInAccount("onus.aws.iam.User", "acct-3"),
+              want->OfTypeInAccount("onus.aws.iam.User", "acct-3"));
+    EXPECT_THAT(inv->accounts(),
+                ElementsAre("acct-0", "acct-2", "acct-4", "acct-1", "acct-3"));
+  }
+}
+TEST(InventoryTest, FirstMalformedResourceIsReportedBeforeABadTail) {
+  const std::string bytes = InterleavedSnapshot(700, /*bad=*/600);
+  absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+  ASSERT_FALSE(inv.ok());
+  EXPECT_THAT(std::string(inv.status().message()),
+              HasSubstr("resource #600: malformed protobuf"));
+  // Cut inside the last field: the serial order still finds #600 first.
+  absl::StatusOr<Inventory> cut = Inventory::FromSnapshotBytes(
+      absl::string_view(bytes).substr(0, bytes.size() - 2));
+  EXPECT_EQ(cut.status(), inv.status());
+}
+
+TEST(InventoryScanTest, StreamingFormHandsOutChunksInSnapshotOrder) {
+  const int n = 1000;
+  const std::string bytes = InterleavedSnapshot(n);
+  absl::StatusOr<std::unique_ptr<InventoryScan>> scan =
+      InventoryScan::Start(bytes);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  EXPECT_EQ((*scan)->inventory().header().id, "snap-2");
+  std::vector<ResourceView> views(InventoryScan::kChunk);
+  size_t chunk, first, expected_first = 0;
+  std::vector<size_t> chunks;
+  while (size_t got = (*scan)->ParseNext(views.data(), &chunk, &first)) {
+    EXPECT_EQ(first, expected_first);
+    for (size_t k = 0; k < got; ++k) {
+      ASSERT_EQ(views[k].id, "r" + std::to_string(first + k));
+      ASSERT_EQ(views[k].ordinal, first + k);
+    }
+    expected_first += got;
+    chunks.push_back(chunk);
+  }
+  EXPECT_EQ(expected_first, static_cast<size_t>(n));
+  EXPECT_THAT(chunks, ElementsAre(0, 1, 2, 3));
+  EXPECT_TRUE((*scan)->status().ok());
+  // Header fields met on the way are parsed; none of them was the time.
+  EXPECT_EQ((*scan)->inventory().header().source_name, "src");
+  EXPECT_EQ((*scan)->inventory().header().accounts.size(), 2u);
+  EXPECT_FALSE((*scan)->late_collected_at());
+
+  // A bad resource stops the hand-out and becomes the scan's status.
+  const std::string bad = InterleavedSnapshot(n, /*bad=*/600);
+  scan = InventoryScan::Start(bad);
+  ASSERT_TRUE(scan.ok());
+  size_t total = 0;
+  while (size_t got = (*scan)->ParseNext(views.data(), &chunk, &first)) {
+    total += got;
+  }
+  EXPECT_EQ(total, 512u);  // the two chunks before the bad one
+  EXPECT_THAT(std::string((*scan)->status().message()),
+              HasSubstr("resource #600: malformed protobuf"));
 }
 
 TEST(StreamReaderTest, ReadsItemsInConstantMemoryAndDetectsTruncation) {

@@ -8,7 +8,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "engine/builtins.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "lang/status_macros.h"
@@ -23,14 +22,6 @@ using google::protobuf::io::CodedOutputStream;
 // Snapshot.resources: batches are serialized Snapshots so the existing
 // scanner and evaluator run on them unchanged.
 constexpr int kSnapshotResourcesField = 5;
-
-bool ProgramUsesJoins(const Program& p) {
-  for (const CallRef& c : p.calls) {
-    absl::string_view name = c.fn != nullptr ? c.fn->name : c.name;
-    if (name == "resources" || name == "lookup") return true;
-  }
-  return false;
-}
 
 void AppendResource(std::string* buf, absl::string_view raw) {
   uint8_t prefix[16];
@@ -307,23 +298,6 @@ class StreamEvaluator {
 };
 
 }  // namespace
-
-bool PackUsesJoins(const PolicyPack& pack) {
-  for (const CompiledPolicy& p : pack.policies()) {
-    if (ProgramUsesJoins(p.require)) return true;
-    if (p.when.has_value() && ProgramUsesJoins(*p.when)) return true;
-    for (const Program& m : p.message_exprs) {
-      if (ProgramUsesJoins(m)) return true;
-    }
-    for (const Probe& probe : p.probes) {
-      if (ProgramUsesJoins(probe.program)) return true;
-      for (const auto& op : probe.operands) {
-        if (ProgramUsesJoins(op.second)) return true;
-      }
-    }
-  }
-  return false;
-}
 
 absl::StatusOr<onus::v1::Report> EvaluateStream(
     const PolicyPack& pack, StreamReader& reader, const EvalOptions& options,

@@ -59,9 +59,6 @@ absl::StatusOr<onus::v1::Report> EvaluateStream(
     const PolicyPack& pack, StreamReader& reader, const EvalOptions& options,
     FindingSink* sink, const StreamEvalOptions& stream_options = {});
 
-// True when a policy of the pack calls resources(T) or lookup(T, id).
-bool PackUsesJoins(const PolicyPack& pack);
-
 }  // namespace onus::engine
 
 #endif  // ONUS_ENGINE_STREAM_EVAL_H_

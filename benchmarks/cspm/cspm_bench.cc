@@ -53,6 +53,9 @@ ABSL_FLAG(bool, stream, false,
           "also write the StreamItem form and measure streamed evaluation "
           "(time, peak RSS) in child processes");
 ABSL_FLAG(bool, json, false, "also print one RESULT_JSON line");
+ABSL_FLAG(bool, engine_only, false,
+          "time only the engine rows (1 and N threads, scan): quick runs "
+          "while working on the engine");
 ABSL_FLAG(std::string, shared_bench, "../shared/bench",
           "folder of the workload's .mjs files (relative to the repo root)");
 ABSL_FLAG(std::string, work_dir, "benchmarks/cspm/.work",
@@ -117,33 +120,62 @@ double Median(std::vector<double> xs) {
 // passes. `pass` returns the fail counts (or nullopt for parse-only rows).
 using PassFn = std::function<absl::StatusOr<std::optional<FailCounts>>()>;
 
-Row TimeRow(std::string key, std::string label, int passes,
-            const FailCounts& reference, const PassFn& pass) {
-  Row row(std::move(key), std::move(label));
-  absl::StatusOr<std::optional<FailCounts>> first = pass();
-  if (!first.ok()) {
-    row.note = std::string(first.status().ToString());
-    return row;
-  }
-  if (first->has_value()) {
-    row.counts_match = **first == reference;
-    if (!*row.counts_match) {
-      row.note = absl::StrCat("WRONG fail counts: ", FormatFailCounts(**first));
+struct RowSpec {
+  std::string key;
+  std::string label;
+  PassFn pass;
+};
+
+// Times rows whose passes alternate (pass 1 of every row, then pass 2, ...):
+// on a shared machine a burst of other work then lands on all of them
+// alike, so ratios between them (1 vs N threads) stay meaningful.
+std::vector<Row> TimeRows(std::vector<RowSpec> specs, int passes,
+                          const FailCounts& reference) {
+  std::vector<Row> rows;
+  std::vector<bool> live;
+  for (RowSpec& spec : specs) {
+    Row row(spec.key, spec.label);
+    absl::StatusOr<std::optional<FailCounts>> first = spec.pass();
+    if (!first.ok()) {
+      row.note = std::string(first.status().ToString());
+    } else if (first->has_value()) {
+      row.counts_match = **first == reference;
+      if (!*row.counts_match) {
+        row.note =
+            absl::StrCat("WRONG fail counts: ", FormatFailCounts(**first));
+      }
     }
+    live.push_back(first.ok());
+    rows.push_back(std::move(row));
   }
   for (int p = 0; p < passes; ++p) {
-    const absl::Time t0 = absl::Now();
-    absl::StatusOr<std::optional<FailCounts>> r = pass();
-    const double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
-    if (!r.ok()) {
-      row.note = std::string(r.status().ToString());
-      return row;
+    for (size_t i = 0; i < specs.size(); ++i) {
+      if (!live[i]) continue;
+      const absl::Time t0 = absl::Now();
+      absl::StatusOr<std::optional<FailCounts>> r = specs[i].pass();
+      const double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+      if (!r.ok()) {
+        rows[i].note = std::string(r.status().ToString());
+        rows[i].pass_ms.clear();
+        live[i] = false;
+        continue;
+      }
+      rows[i].pass_ms.push_back(ms);
     }
-    row.pass_ms.push_back(ms);
   }
-  row.available = true;
-  row.median_ms = Median(row.pass_ms);
-  return row;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!live[i]) continue;
+    rows[i].available = true;
+    rows[i].median_ms = Median(rows[i].pass_ms);
+  }
+  return rows;
+}
+
+Row TimeRow(std::string key, std::string label, int passes,
+            const FailCounts& reference, const PassFn& pass) {
+  return std::move(
+      TimeRows({{std::move(key), std::move(label), pass}}, passes, reference)
+          .front());
 }
 
 // ---------- Node peers ----------
@@ -522,82 +554,111 @@ int Main() {
   // The engine, end to end from snapshot bytes (compiled once).
   absl::StatusOr<std::unique_ptr<EngineSession>> session =
       EngineCompile(CspmRules());
-  for (int t : {1, threads}) {
-    const std::string key = t == 1 ? "engine_1t" : "engine_nt";
-    const std::string label =
-        absl::StrCat("engine: Onus, snapshot bytes -> counts, ", t, " thread",
-                     t > 1 ? "s" : "");
-    if (!session.ok()) {
-      rows.push_back(Row(key, label, std::string(session.status().message())));
-    } else {
-      rows.push_back(TimeRow(
-          key, label, passes, ref,
-          [&, t]() -> absl::StatusOr<std::optional<FailCounts>> {
-            ONUS_ASSIGN_OR_RETURN(FailCounts c, (*session)->Run(w.snapshot, t));
-            return std::optional<FailCounts>(c);
-          }));
-    }
-    if (threads == 1) break;
-  }
-  if (session.ok()) {
-    rows.push_back(TimeRow(
-        "engine_scan", "engine: snapshot scan only (part of the above)", passes,
-        ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
-          ONUS_RETURN_IF_ERROR((*session)->ScanOnly(w.snapshot));
-          return std::optional<FailCounts>();
-        }));
-  }
-  std::fflush(stdout);
-
-  rows.push_back(
-      TimeRow("a_dynamic", "(a) DynamicMessage parse of the snapshot, no rules",
-              passes, ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
-                ONUS_RETURN_IF_ERROR(DynamicParseSnapshot(w.snapshot).status());
-                return std::optional<FailCounts>();
-              }));
-  rows.push_back(TimeRow(
-      "b_handwritten", "(b) hand-written C++, generated classes, parse incl.",
-      passes, ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
-        ONUS_ASSIGN_OR_RETURN(FailCounts c, HandWrittenSnapshot(w.snapshot));
-        return std::optional<FailCounts>(c);
-      }));
-  rows.push_back(
-      TimeRow("b1_handwritten_full_parse",
-              "(b1) as (b), envelope parsed by generated classes too", passes,
-              ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
-                ONUS_ASSIGN_OR_RETURN(FailCounts c,
-                                      HandWrittenSnapshotFullParse(w.snapshot));
-                return std::optional<FailCounts>(c);
-              }));
-  {
-    // Payload-only floors, comparable with the workload README's C++ table.
-    absl::StatusOr<std::vector<Payload>> payloads = ExtractPayloads(w.snapshot);
-    if (!payloads.ok()) {
-      std::fprintf(stderr, "%s\n", payloads.status().ToString().c_str());
-      return 1;
-    }
-    rows.push_back(TimeRow(
-        "a0_dynamic_payloads", "(a0) DynamicMessage parse, payloads only",
-        passes, ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
-          ONUS_RETURN_IF_ERROR(DynamicParsePayloads(*payloads).status());
-          return std::optional<FailCounts>();
-        }));
+  if (!session.ok()) {
     for (int t : {1, threads}) {
-      rows.push_back(TimeRow(
-          t == 1 ? "b0_payloads_1t" : "b0_payloads_nt",
-          absl::StrCat("(b0) hand-written C++, payloads only, ", t, " thread",
-                       t > 1 ? "s" : ""),
-          passes, ref, [&, t]() -> absl::StatusOr<std::optional<FailCounts>> {
-            ONUS_ASSIGN_OR_RETURN(FailCounts c,
-                                  HandWrittenPayloads(*payloads, t));
-            return std::optional<FailCounts>(c);
-          }));
+      rows.push_back(Row(t == 1 ? "engine_1t" : "engine_nt",
+                         absl::StrCat("engine: Onus, ", t, " thread"),
+                         std::string(session.status().message())));
       if (threads == 1) break;
     }
+  } else {
+    std::vector<RowSpec> specs;
+    for (int t : {1, threads}) {
+      specs.push_back({t == 1 ? "engine_1t" : "engine_nt",
+                       absl::StrCat("engine: Onus, snapshot bytes -> counts, ",
+                                    t, " thread", t > 1 ? "s" : ""),
+                       [&, t]() -> absl::StatusOr<std::optional<FailCounts>> {
+                         ONUS_ASSIGN_OR_RETURN(FailCounts c,
+                                               (*session)->Run(w.snapshot, t));
+                         return std::optional<FailCounts>(c);
+                       }});
+      if (threads == 1) break;
+    }
+    specs.push_back({"engine_scan",
+                     "engine: snapshot scan only (part of the above)",
+                     [&]() -> absl::StatusOr<std::optional<FailCounts>> {
+                       ONUS_RETURN_IF_ERROR((*session)->ScanOnly(w.snapshot));
+                       return std::optional<FailCounts>();
+                     }});
+    specs.push_back(
+        {"engine_serial",
+         "engine: its serial part, finding resources (part of the above)",
+         [&]() -> absl::StatusOr<std::optional<FailCounts>> {
+           ONUS_RETURN_IF_ERROR((*session)->SerialPartOnly(w.snapshot));
+           return std::optional<FailCounts>();
+         }});
+    for (Row& r : TimeRows(std::move(specs), passes, ref)) {
+      rows.push_back(std::move(r));
+    }
+    const Row* one = Find(rows, "engine_1t");
+    const Row* many = Find(rows, "engine_nt");
+    if (one != nullptr && many != nullptr && one->available &&
+        many->available) {
+      // The ratio of each pair of back-to-back passes: steadier than the
+      // ratio of medians when other work comes and goes.
+      std::vector<double> ratios;
+      for (size_t p = 0; p < one->pass_ms.size(); ++p) {
+        ratios.push_back(one->pass_ms[p] / many->pass_ms[p]);
+      }
+      absl::PrintF("engine %d threads vs 1, median of per-pass ratios: %.2fx\n",
+                   threads, Median(ratios));
+    }
   }
   std::fflush(stdout);
+  const bool baselines = !absl::GetFlag(FLAGS_engine_only);
 
-  if (absl::GetFlag(FLAGS_node)) {
+  if (baselines) {
+    rows.push_back(TimeRow(
+        "a_dynamic", "(a) DynamicMessage parse of the snapshot, no rules",
+        passes, ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
+          ONUS_RETURN_IF_ERROR(DynamicParseSnapshot(w.snapshot).status());
+          return std::optional<FailCounts>();
+        }));
+    rows.push_back(TimeRow(
+        "b_handwritten", "(b) hand-written C++, generated classes, parse incl.",
+        passes, ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
+          ONUS_ASSIGN_OR_RETURN(FailCounts c, HandWrittenSnapshot(w.snapshot));
+          return std::optional<FailCounts>(c);
+        }));
+    rows.push_back(
+        TimeRow("b1_handwritten_full_parse",
+                "(b1) as (b), envelope parsed by generated classes too", passes,
+                ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
+                  ONUS_ASSIGN_OR_RETURN(
+                      FailCounts c, HandWrittenSnapshotFullParse(w.snapshot));
+                  return std::optional<FailCounts>(c);
+                }));
+    {
+      // Payload-only floors, comparable with the workload README's C++ table.
+      absl::StatusOr<std::vector<Payload>> payloads =
+          ExtractPayloads(w.snapshot);
+      if (!payloads.ok()) {
+        std::fprintf(stderr, "%s\n", payloads.status().ToString().c_str());
+        return 1;
+      }
+      rows.push_back(TimeRow(
+          "a0_dynamic_payloads", "(a0) DynamicMessage parse, payloads only",
+          passes, ref, [&]() -> absl::StatusOr<std::optional<FailCounts>> {
+            ONUS_RETURN_IF_ERROR(DynamicParsePayloads(*payloads).status());
+            return std::optional<FailCounts>();
+          }));
+      for (int t : {1, threads}) {
+        rows.push_back(TimeRow(
+            t == 1 ? "b0_payloads_1t" : "b0_payloads_nt",
+            absl::StrCat("(b0) hand-written C++, payloads only, ", t, " thread",
+                         t > 1 ? "s" : ""),
+            passes, ref, [&, t]() -> absl::StatusOr<std::optional<FailCounts>> {
+              ONUS_ASSIGN_OR_RETURN(FailCounts c,
+                                    HandWrittenPayloads(*payloads, t));
+              return std::optional<FailCounts>(c);
+            }));
+        if (threads == 1) break;
+      }
+    }
+  }  // baselines
+  std::fflush(stdout);
+
+  if (baselines && absl::GetFlag(FLAGS_node)) {
     const std::vector<std::string> scripts = {"bench_native_js.mjs",
                                               "bench_marcbachmann_cel.mjs"};
     absl::Status prep = PrepareNodeDir(shared, work, scripts);
@@ -616,7 +677,7 @@ int Main() {
     }
   }
 
-  const bool stream_run = absl::GetFlag(FLAGS_stream);
+  const bool stream_run = baselines && absl::GetFlag(FLAGS_stream);
   if (stream_run) {
     std::error_code ec;
     std::filesystem::create_directories(work, ec);

@@ -8,10 +8,10 @@
 // The implementation turns each rule into a policy over its group's message
 // type (package cspm, variable `r`, `require = <cel>`), compiles them once
 // with lang::LoadPolicySources + engine::PolicyPack::Compile, and per run
-// scans the snapshot (engine::Inventory) and calls engine::Evaluate in
-// counts-only mode without evidence. ERROR outcomes are never counted as
-// passes or fails: any ERROR makes the run return an error status, so a
-// mismatch against the reference is visible rather than hidden.
+// calls engine::EvaluateSnapshot (the snapshot scan and engine::Evaluate in
+// one parallel pass) in counts-only mode without evidence. ERROR outcomes are
+// never counted as passes or fails: any ERROR makes the run return an error
+// status, so a mismatch against the reference is visible rather than hidden.
 #ifndef ONUS_BENCHMARKS_CSPM_ENGINE_ADAPTER_H_
 #define ONUS_BENCHMARKS_CSPM_ENGINE_ADAPTER_H_
 
@@ -38,6 +38,10 @@ class EngineSession {
   // resource views: reported as its own row so the end-to-end time can be
   // split into scanning and evaluating.
   virtual absl::Status ScanOnly(const std::string& snapshot_bytes) = 0;
+
+  // The part of Run that no thread count shortens: finding where each
+  // resource starts (engine/inventory_scan.h, InventoryScan::Frame).
+  virtual absl::Status SerialPartOnly(const std::string& snapshot_bytes) = 0;
 
   // Same over a length-delimited onus.v1.StreamItem file, reading it
   // incrementally (the 1,000,000-resource peak-memory test).
