@@ -117,7 +117,7 @@ TEST(CompilerTest, ShortCircuitJumps) {
             "12 MOVE r5 := r6\n"
             "13 JUMP goto 17\n"
             "14 RESUME goto 4 (backward, from an out-of-line block: charge 1, "
-            "check cancellation)\n"
+            "check deadline)\n"
             "15 LOAD_CONST r4 := true\n"
             "16 RETURN return r4\n"
             "17 LT_CONST r9 := r2 < 0\n"
@@ -215,10 +215,10 @@ TEST(CompilerTest, ComprehensionLoops) {
             "9 RETURN return r4\n"
             "10 LOAD_CONST r7 := true\n"
             "11 RESUME goto 8 (backward, from an out-of-line block: charge 1, "
-            "check cancellation)\n"
+            "check deadline)\n"
             "12 OR r7 := r7 || r9 (rA not true; true absorbs errors)\n"
             "13 RESUME goto 7 (backward, from an out-of-line block: charge 1, "
-            "check cancellation)\n");
+            "check deadline)\n");
 }
 
 TEST(CompilerTest, MapAndFilterAppendInPlace) {

@@ -132,6 +132,7 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
   const int64_t initial_instructions = budget.instructions;
   const int64_t initial_iterations = budget.iterations;
   uint32_t loops = 0;
+  int64_t charge = 0;  // budget charged by a backward jump (LOOP, RESUME)
 
 #define PC static_cast<int>(ip - code)
 
@@ -152,8 +153,11 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
     }
     VM_CASE(JUMP) VM_JUMP(ip->c);
     VM_CASE(LOOP) {
-      const int64_t body = (ip - code) - ip->c + 1;
-      budget.instructions -= body;
+      // Charges the loop body's length (an upper bound of what the
+      // iteration ran); RESUME shares the checks with a charge of 1.
+      charge = (ip - code) - ip->c + 1;
+    backward_jump:
+      budget.instructions -= charge;
       if (budget.instructions < 0) {
         return VmError(arena, ErrorCode::kBudgetExceeded,
                        absl::StrCat("instruction budget of ",
@@ -514,19 +518,8 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
     // Reached only through its branch (the verifier forbids jumping here).
     VM_CASE(ON_ERROR) VM_JUMP(ip->c);
     VM_CASE(RESUME) {
-      budget.instructions -= 1;
-      if (budget.instructions < 0) {
-        return VmError(arena, ErrorCode::kBudgetExceeded,
-                       absl::StrCat("instruction budget of ",
-                                    initial_instructions, " exhausted"),
-                       PC);
-      }
-      if (budget.cancelled != nullptr &&
-          budget.cancelled->load(std::memory_order_relaxed)) {
-        return VmError(arena, ErrorCode::kCancelled, "evaluation cancelled",
-                       PC);
-      }
-      VM_JUMP(ip->c);
+      charge = 1;
+      goto backward_jump;
     }
   }
 #undef PC

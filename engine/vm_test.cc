@@ -240,6 +240,35 @@ TEST_F(VmTest, IterationCapAndCancellation) {
   EXPECT_EQ(v.err->code, ErrorCode::kCancelled);
 }
 
+TEST_F(VmTest, ResumeIsACheckpoint) {
+  // RESUME goes back from an out-of-line block into the main line (once
+  // per iteration when a loop's predicate keeps failing): like LOOP it is
+  // charged, sees cancellation and samples the deadline, so a cycle
+  // through it cannot spin for free.
+  Program p;
+  p.code = {{Op::kNOP, 0, 0, 0, 0}, {Op::kRESUME, 0, 0, 0, 0}};  // goto 0
+  p.num_registers = 1;
+  EvalBudget budget;
+  budget.instructions = 100;
+  Value v = engine::Run(p, nullptr, arena_, budget);
+  ASSERT_TRUE(v.is_error());
+  EXPECT_EQ(v.err->code, ErrorCode::kBudgetExceeded);
+  EXPECT_EQ(std::string(v.err->text()), "instruction budget of 100 exhausted");
+
+  std::atomic<bool> cancelled{true};
+  EvalBudget b2;
+  b2.cancelled = &cancelled;
+  v = engine::Run(p, nullptr, arena_, b2);
+  ASSERT_TRUE(v.is_error());
+  EXPECT_EQ(v.err->code, ErrorCode::kCancelled);
+
+  EvalBudget b3;
+  b3.deadline = absl::Now() - absl::Seconds(1);
+  v = engine::Run(p, nullptr, arena_, b3);
+  ASSERT_TRUE(v.is_error());
+  EXPECT_EQ(v.err->code, ErrorCode::kDeadlineExceeded);
+}
+
 TEST_F(VmTest, HandAssembledProgram) {
   // r0 := 40; r1 := 2; r0 := r0 + r1; return r0
   Program p;
