@@ -351,22 +351,10 @@ TEST(ServiceLimits, MessageSizeLimit) {
 
 TEST(ServiceLimits, ServerDeadlineIsHonouredInsideTheVm) {
   ServerOptions o = LoopbackOptions();
-  // Expensive per resource: 10^4 comprehension steps.
-  o.policy_sources = {{"slow.onus", R"onus(
-package slow;
-policy nested {
-  title    = "slow"
-  severity = low
-  owner    = customer
-  service  = [iaas]
-  domain   = logging
-  resource = onus.aws.s3.Bucket as b
-  require  = [1,2,3,4,5,6,7,8,9,10].all(i, [1,2,3,4,5,6,7,8,9,10].all(j,
-               [1,2,3,4,5,6,7,8,9,10].all(k, [1,2,3,4,5,6,7,8,9,10].all(l,
-               b.name != "x" || i + j + k + l > 0))))
-}
-)onus"}};
-  o.limits.instruction_budget = 1'000'000'000;
+  // kSlowPolicy: 3*10^8 loop steps for the request, far beyond the deadline
+  // however fast the VM (10^4 steps per bucket would finish in time).
+  o.policy_sources = {{"slow.onus", kSlowPolicy}};
+  o.limits.instruction_budget = 100'000'000'000;
   o.limits.default_deadline = absl::Milliseconds(200);
   auto server = StartOrDie(o);
   ASSERT_NE(server, nullptr);
@@ -389,24 +377,10 @@ TEST(ServiceLimits, StreamAccountEvaluatedBesideTheReaderReportsItsError) {
   // the handler keeps reading: an error there (here the deadline, inside
   // the VM) must still end the call with that error, promptly.
   ServerOptions o = LoopbackOptions();
-  o.policy_sources = {{"slow.onus", R"onus(
-package slow;
-policy nested {
-  title    = "slow"
-  severity = low
-  owner    = customer
-  service  = [iaas]
-  domain   = logging
-  resource = onus.aws.s3.Bucket as b
-  require  = [1,2,3,4,5,6,7,8,9,10].all(i, [1,2,3,4,5,6,7,8,9,10].all(j,
-               [1,2,3,4,5,6,7,8,9,10].all(k, [1,2,3,4,5,6,7,8,9,10].all(l,
-               [1,2,3,4,5,6,7,8,9,10].all(m,
-               b.name != "x" || i + j + k + l + m > 0)))))
-}
-)onus"}};
-  // 10^5 loop steps per bucket, 3*10^8 for the account: far beyond the
-  // deadline however fast the VM gets (10^4 per bucket once finished
-  // inside it, and the deadline then came from the last account only).
+  o.policy_sources = {{"slow.onus", kSlowPolicy}};
+  // kSlowPolicy: 3*10^8 loop steps for the account, far beyond the
+  // deadline (with 10^4 per bucket a faster VM finished inside it, and the
+  // deadline then came from the last account only).
   o.limits.instruction_budget = 100'000'000'000;
   o.limits.default_deadline = absl::Milliseconds(300);
   auto server = StartOrDie(o);
@@ -446,22 +420,8 @@ TEST(ServiceLimits, ClientCancelStopsTheEvaluation) {
   std::ofstream log_file(path);
   ServerOptions o = LoopbackOptions();
   o.log = &log_file;
-  // 10^5 comprehension steps per bucket: minutes for the whole request.
-  o.policy_sources = {{"slow.onus", R"onus(
-package slow;
-policy nested {
-  title    = "slow"
-  severity = low
-  owner    = customer
-  service  = [iaas]
-  domain   = logging
-  resource = onus.aws.s3.Bucket as b
-  require  = [1,2,3,4,5,6,7,8,9,10].all(i, [1,2,3,4,5,6,7,8,9,10].all(j,
-               [1,2,3,4,5,6,7,8,9,10].all(k, [1,2,3,4,5,6,7,8,9,10].all(l,
-               [1,2,3,4,5,6,7,8,9,10].all(m,
-               b.name != "x" || i + j + k + l + m > 0)))))
-}
-)onus"}};
+  // kSlowPolicy: minutes for the whole request.
+  o.policy_sources = {{"slow.onus", kSlowPolicy}};
   o.limits.instruction_budget = 1'000'000'000;
   o.limits.default_deadline = absl::Hours(1);
   auto server = StartOrDie(o);

@@ -60,6 +60,24 @@ policy multi_region_trail {
 }
 )onus";
 
+// 10^5 comprehension steps per bucket: however fast the VM, a request of
+// thousands of buckets runs far past any deadline a test sets.
+inline constexpr char kSlowPolicy[] = R"onus(
+package slow;
+policy nested {
+  title    = "slow"
+  severity = low
+  owner    = customer
+  service  = [iaas]
+  domain   = logging
+  resource = onus.aws.s3.Bucket as b
+  require  = [1,2,3,4,5,6,7,8,9,10].all(i, [1,2,3,4,5,6,7,8,9,10].all(j,
+               [1,2,3,4,5,6,7,8,9,10].all(k, [1,2,3,4,5,6,7,8,9,10].all(l,
+               [1,2,3,4,5,6,7,8,9,10].all(m,
+               b.name != "x" || i + j + k + l + m > 0)))))
+}
+)onus";
+
 inline onus::v1::Resource Bucket(const std::string& account, int i,
                                  bool versioned) {
   onus::aws::s3::Bucket b;
