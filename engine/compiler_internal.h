@@ -130,6 +130,9 @@ class CompilerState {
   // jumps back into the main line become RESUME in the assemble pass.
   void AddCold(std::function<void()> emit);
   void EmitColdBlocks();
+  // Conditions compile as jumps: fusing is on and this is not code of an
+  // out-of-line block (which stays plain, so it never needs blocks itself).
+  bool Jumping() const { return options_.fuse && !in_cold_; }
   bool Small(const lang::Expr* e, int* budget) const;
   bool JumpsFor(const lang::Expr* rhs) const;
   // The checker proved e a bool (so at run time: a bool or an error).

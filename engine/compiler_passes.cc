@@ -1081,7 +1081,7 @@ void CompilerState::CompileCall(const Expr* e, int dst, int depth) {
     });
     return;
   }
-  if (options_.fuse && !in_cold_ && IsCall(e, "_?_:_", 3)) {
+  if (Jumping() && IsCall(e, "_?_:_", 3)) {
     const int ec = AllocRegs(1);
     const int l_err = NewLabel();
     const int other = NewLabel();
@@ -1228,7 +1228,7 @@ bool CompilerState::BoolTyped(const Expr* e) const {
 }
 
 bool CompilerState::JumpsFor(const Expr* rhs) const {
-  if (!options_.fuse || in_cold_) return false;
+  if (!Jumping()) return false;
   int budget = kMaxDuplicatedNodes;
   return Small(rhs, &budget);
 }
@@ -1499,7 +1499,7 @@ void CompilerState::CompileStep(const Expr* step, const Expr* c, int accu,
       next_reg_ = mark;
       return;
     }
-    if (options_.fuse && !in_cold_ && IsCall(step, "_?_:_", 3) &&
+    if (Jumping() && IsCall(step, "_?_:_", 3) &&
         IsAccuIdent(step->args[2], c)) {
       // p ? <step> : @result with p as jumps; p not a bool: the
       // accumulator becomes its error (out of line).
@@ -1598,7 +1598,7 @@ void CompilerState::CompileComprehension(const Expr* e, int dst, int depth) {
       step_or && nsf && IsCall(cond->args[0], "!_", 1) &&
       Res(cond->args[0]).kind == Resolution::Kind::kNone &&
       IsAccuIdent(cond->args[0]->args[0], e) && init_bool && !ConstOf(init).b;
-  if (options_.fuse && !in_cold_ && (all_shape || exists_shape)) {
+  if (Jumping() && (all_shape || exists_shape)) {
     const bool decides = exists_shape;  // the p that ends the loop
     const size_t hoist_mark = hoisted_.size();
     const int reg_mark = next_reg_;

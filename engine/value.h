@@ -61,6 +61,18 @@ enum class Kind : uint8_t {
 
 const char* KindName(Kind k);
 
+// Equality of n bytes, sizeof(Word) <= n <= 2 * sizeof(Word): the first
+// and the last Word, which overlap when n is not a multiple of it.
+template <typename Word>
+inline bool SameEnds(const char* x, const char* y, uint32_t n) {
+  Word x0, y0, x1, y1;
+  std::memcpy(&x0, x, sizeof(Word));
+  std::memcpy(&y0, y, sizeof(Word));
+  std::memcpy(&x1, x + n - sizeof(Word), sizeof(Word));
+  std::memcpy(&y1, y + n - sizeof(Word), sizeof(Word));
+  return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
 // a[0, n) == b[0, n). Short strings (ids, CIDRs, enum-like values, tag
 // keys), the common case in rules, are compared with a few overlapping
 // loads instead of a call to memcmp.
@@ -68,22 +80,8 @@ inline bool SameBytes(const void* a, const void* b, uint32_t n) {
   const char* x = static_cast<const char*>(a);
   const char* y = static_cast<const char*>(b);
   if (n > 16) return std::memcmp(x, y, n) == 0;
-  if (n >= 8) {
-    uint64_t x0, y0, x1, y1;
-    std::memcpy(&x0, x, 8);
-    std::memcpy(&y0, y, 8);
-    std::memcpy(&x1, x + n - 8, 8);
-    std::memcpy(&y1, y + n - 8, 8);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
-  if (n >= 4) {
-    uint32_t x0, y0, x1, y1;
-    std::memcpy(&x0, x, 4);
-    std::memcpy(&y0, y, 4);
-    std::memcpy(&x1, x + n - 4, 4);
-    std::memcpy(&y1, y + n - 4, 4);
-    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
-  }
+  if (n >= 8) return SameEnds<uint64_t>(x, y, n);
+  if (n >= 4) return SameEnds<uint32_t>(x, y, n);
   // n <= 3: bytes 0, n / 2 and n - 1 are all of them.
   return n == 0 ||
          (x[0] == y[0] && x[n / 2] == y[n / 2] && x[n - 1] == y[n - 1]);
