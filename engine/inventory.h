@@ -35,6 +35,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "engine/large_alloc.h"
 
 namespace onus::engine {
 
@@ -92,9 +93,9 @@ namespace inventory_internal {
 // reserves the elements, and each is constructed by the thread that parses
 // it (InventoryScan). Zero-filling 100,000 views on one thread first would
 // be a serial step of several milliseconds (and page faults) before any
-// parallel work.
+// parallel work. Large arrays get huge pages (engine/large_alloc.h).
 template <typename T>
-struct NoInitAllocator : std::allocator<T> {
+struct NoInitAllocator : LargeAllocator<T> {
   template <typename U>
   struct rebind {
     using other = NoInitAllocator<U>;
@@ -148,9 +149,16 @@ class Inventory {
   struct Indexes {
     // by_type_id, the largest, is split by a bit of the key's hash.
     static constexpr int kIdShards = 2;
-    absl::flat_hash_map<absl::string_view, std::vector<uint32_t>> by_type;
+    // The per-resource tables are large-block memory (huge pages) at
+    // 1,000,000 resources: tens of MB each, written once per inventory.
+    using Ordinals = std::vector<uint32_t, LargeAllocator<uint32_t>>;
+    absl::flat_hash_map<absl::string_view, Ordinals> by_type;
     absl::flat_hash_map<TypeAndString, std::vector<uint32_t>> by_type_account;
-    absl::flat_hash_map<TypeAndString, uint32_t> by_type_id[kIdShards];
+    absl::flat_hash_map<
+        TypeAndString, uint32_t, absl::Hash<TypeAndString>,
+        std::equal_to<TypeAndString>,
+        LargeAllocator<std::pair<const TypeAndString, uint32_t>>>
+        by_type_id[kIdShards];
     std::vector<absl::string_view> accounts;
   };
   // Parts: the id shards, by_type_account, by_type with accounts.

@@ -1,8 +1,12 @@
 #include "engine/cli/common.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -40,12 +44,61 @@ absl::StatusOr<std::unique_ptr<engine::PolicyPack>> LoadPack(
   return pack;
 }
 
+namespace {
+
+// The whole file in one buffer of its size, read with read(2): a stream
+// copy would grow a string by doubling (and fault in every page twice).
+absl::StatusOr<engine::LargeBuffer> ReadWholeFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
+  }
+  struct stat st;
+  const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  // A pipe or /dev/stdin has no size: read it in pieces, then copy once.
+  std::string piped;
+  engine::LargeBuffer buf(regular ? static_cast<size_t>(st.st_size) : 0);
+  size_t got = 0;
+  for (;;) {
+    char chunk[1 << 16];
+    char* to = regular ? buf.data() + got : chunk;
+    const size_t room = regular ? buf.size() - got : sizeof(chunk);
+    if (room == 0) break;
+    const ssize_t n = read(fd, to, room);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      close(fd);
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": cannot read: ", std::strerror(e)));
+    }
+    if (n == 0) break;  // end (a regular file may have shrunk meanwhile)
+    if (!regular) piped.append(chunk, static_cast<size_t>(n));
+    got += static_cast<size_t>(n);
+  }
+  close(fd);
+  if (!regular) {
+    buf = engine::LargeBuffer(piped.size());
+    std::memcpy(buf.data(), piped.data(), piped.size());
+  }
+  buf.Shrink(got);
+  return buf;
+}
+
+}  // namespace
+
 absl::StatusOr<LoadedInput> InputFromSnapshot(
     const onus::v1::Snapshot& snapshot) {
   LoadedInput in;
-  in.bytes = snapshot.SerializeAsString();
+  in.bytes = engine::LargeBuffer(snapshot.ByteSizeLong());
+  if (!snapshot.SerializeToArray(in.bytes.data(),
+                                 static_cast<int>(in.bytes.size()))) {
+    return absl::InvalidArgumentError(
+        "the snapshot cannot be serialized (over 2 GB?)");
+  }
   absl::StatusOr<engine::Inventory> inv =
-      engine::Inventory::FromSnapshotBytes(in.bytes);
+      engine::Inventory::FromSnapshotBytes(in.bytes.view());
   if (!inv.ok()) return inv.status();
   in.inventory = std::make_unique<engine::Inventory>(*std::move(inv));
   return in;
@@ -54,14 +107,12 @@ absl::StatusOr<LoadedInput> InputFromSnapshot(
 absl::StatusOr<LoadedInput> LoadInput(const std::string& path) {
   engine::SnapshotFormat format = engine::FormatFromExtension(path);
   if (format == engine::SnapshotFormat::kBinary) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
-    std::stringstream ss;
-    ss << f.rdbuf();
     LoadedInput in;
-    in.bytes = ss.str();
+    absl::StatusOr<engine::LargeBuffer> bytes = ReadWholeFile(path);
+    if (!bytes.ok()) return bytes.status();
+    in.bytes = *std::move(bytes);
     absl::StatusOr<engine::Inventory> inv =
-        engine::Inventory::FromSnapshotBytes(in.bytes);
+        engine::Inventory::FromSnapshotBytes(in.bytes.view());
     if (!inv.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": ", inv.status().message()));

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/inventory.h"
+#include "engine/large_alloc.h"
 #include "engine/policy_pack.h"
 #include "onus/v1/policy.pb.h"
 #include "onus/v1/snapshot.pb.h"
@@ -29,7 +30,9 @@ absl::StatusOr<std::unique_ptr<engine::PolicyPack>> LoadPack(
 
 // A snapshot held in memory as binary bytes plus its zero-copy index.
 struct LoadedInput {
-  std::string bytes;
+  // The serialized snapshot the inventory's views point into (large-block
+  // memory: a 1,000,000-resource snapshot is hundreds of MB).
+  engine::LargeBuffer bytes;
   std::unique_ptr<engine::Inventory> inventory;
 };
 

@@ -1,10 +1,15 @@
 // End-to-end tests of the onus subcommands on the bundled Acme inventory and
 // the built-in policy pack: every subcommand, every output format, malformed
 // inputs, waivers, diff and the documented exit codes.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -229,6 +234,38 @@ TEST_F(CliTest, MalformedInputsAreInputErrorsNeverCrashes) {
              {"--policies", "policies", "--input", huge, "--format", "json"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(ParseReport(r.out).summary().totals().error(), 0u);
+}
+
+// Binary snapshots are read in one piece of their size; a pipe (no size)
+// must give the same report, and an unreadable path an input error.
+TEST_F(CliTest, BinarySnapshotFromFileOrPipeGivesOneReport) {
+  absl::StatusOr<onus::v1::Snapshot> s = engine::LoadSnapshot(kSample);
+  ASSERT_TRUE(s.ok());
+  const std::string bin = s->SerializeAsString();
+  const std::string file = TempPath("sample.pb");
+  WriteFile(file, bin);
+  Result from_file = Invoke(
+      RunEval, {"--policies", "policies", "--input", file, "--format", "csv"});
+  ASSERT_LE(from_file.code, 1) << from_file.err;
+
+  const std::string fifo = TempPath("pipe.pb");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out.write(bin.data(), static_cast<std::streamsize>(bin.size()));
+  });
+  Result from_pipe = Invoke(
+      RunEval, {"--policies", "policies", "--input", fifo, "--format", "csv"});
+  writer.join();
+  EXPECT_EQ(from_pipe.code, from_file.code) << from_pipe.err;
+  EXPECT_EQ(from_pipe.out, from_file.out);
+  EXPECT_GT(std::count(from_file.out.begin(), from_file.out.end(), '\n'), 1);
+
+  Result missing = Invoke(RunEval, {"--policies", "policies", "--input",
+                                    TempPath("no-such-file.pb")});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("no-such-file.pb"));
 }
 
 TEST_F(CliTest, UsageErrorsExitTwo) {
