@@ -34,16 +34,20 @@
 #include "engine/service/bundle_internal.h"
 #include "engine/service/metrics.h"
 #include "engine/service/metrics_http.h"
+#include "engine/service/resource_wire.h"
 #include "engine/waivers.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "lang/status_macros.h"
+#include "onus/internal/service_wire.pb.h"
 #include "onus/v1/service.grpc.pb.h"
 
 namespace onus::engine {
 
+using service_internal::AppendResourceRecord;
 using service_internal::Bundle;
 using service_internal::CompileBundle;
 using service_internal::CompileResult;
+using service_internal::ResourceEnvelope;
 
 // ---------------------------------------------------------------- tokens
 
@@ -171,39 +175,19 @@ void AddCounts(const onus::v1::OutcomeCounts& a, onus::v1::OutcomeCounts* b) {
   b->set_waived(b->waived() + a.waived());
 }
 
-// Envelope checks the wire scanner cannot phrase in terms of the request.
-// `field` and `index` name the resource ("resources", 3 -> resources[3]);
-// the text is built only for an error.
-absl::Status ValidateResource(const onus::v1::Resource& r,
-                              absl::string_view field, int64_t index) {
-  auto where = [&] {
-    return field == "item" ? absl::StrCat("item ", index, " resource")
-                           : absl::StrCat(field, "[", index, "]");
-  };
-  if (r.id().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where(), ": field `id` is empty"));
-  }
-  if (r.type().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where(), " (id \"", r.id(), "\"): field `type` is empty"));
-  }
-  if (r.payload_case() == onus::v1::Resource::PAYLOAD_NOT_SET) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where(), " (id \"", r.id(),
-                     "\"): no payload (`typed` or `schemaless`)"));
-  }
-  if (r.has_typed()) {
-    constexpr absl::string_view kPrefix = "type.googleapis.com/";
-    absl::string_view url = r.typed().type_url();
-    if (!absl::StartsWith(url, kPrefix) ||
-        url.substr(kPrefix.size()) != r.type()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where(), " (id \"", r.id(), "\"): field `typed.type_url` is \"", url,
-          "\", expected \"type.googleapis.com/", r.type(), "\""));
-    }
-  }
-  return absl::OkStatus();
+// Checks one serialized resource of a request (engine/service/
+// resource_wire.h). `field` and `index` name it ("resources", 3 ->
+// resources[3]; "item", 3 -> item 3 resource); the text is built only for
+// an error.
+absl::Status CheckResource(absl::string_view bytes, absl::string_view field,
+                           int64_t index, ResourceEnvelope* env) {
+  return service_internal::CheckResourceBytes(
+      bytes,
+      [&] {
+        return field == "item" ? absl::StrCat("item ", index, " resource")
+                               : absl::StrCat(field, "[", index, "]");
+      },
+      env);
 }
 
 // Sync gRPC handlers learn of a client's cancel only by asking; the VM
@@ -341,22 +325,6 @@ void AppendUtc(absl::Time t, std::string* out) {
   out->append(buf, static_cast<size_t>(std::max(0, n)));
 }
 
-// Appends `r` to `bytes` as one more Snapshot.resources record (field 5),
-// serialized in place: no intermediate Snapshot.
-void AppendResourceRecord(const onus::v1::Resource& r, std::string* bytes) {
-  const size_t size = r.ByteSizeLong();
-  uint8_t head[1 + 10];
-  head[0] = (5 << 3) | 2;  // field 5, length-delimited
-  uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
-      static_cast<uint32_t>(size), head + 1);
-  bytes->append(reinterpret_cast<const char*>(head),
-                static_cast<size_t>(end - head));
-  const size_t at = bytes->size();
-  bytes->resize(at + size);
-  r.SerializeWithCachedSizesToArray(
-      reinterpret_cast<uint8_t*>(bytes->data() + at));
-}
-
 PolicyListing ToListing(onus::v1::EvaluateOptions::PolicyListing l) {
   switch (l) {
     case onus::v1::EvaluateOptions::ALL_POLICIES:
@@ -454,10 +422,42 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-using EvaluatorBase = onus::v1::Evaluator::WithCallbackMethod_Evaluate<
-    onus::v1::Evaluator::Service>;
+using onus::internal::EvaluateRequestWire;
+using onus::internal::EvaluateStreamRequestWire;
+using onus::internal::StreamItemWire;
+using StreamRW = grpc::ServerReaderWriter<onus::v1::EvaluateStreamResponse,
+                                          EvaluateStreamRequestWire>;
 
-struct EvaluationServer::Impl final : public EvaluatorBase {
+// Method indexes in proto/onus/v1/service.proto's `service Evaluator`.
+constexpr int kEvaluateMethod = 0;
+constexpr int kEvaluateStreamMethod = 1;
+
+struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
+  // Evaluate and EvaluateStream read their requests as the wire views of
+  // proto/onus/internal/service_wire.proto (the same bytes, resources
+  // left serialized): the handlers the generated base class registered for
+  // them are replaced by handlers of the same kind (callback unary, sync
+  // bidi) typed on those views.
+  Impl() {
+    MarkMethodCallback(
+        kEvaluateMethod,
+        new grpc::internal::CallbackUnaryHandler<EvaluateRequestWire,
+                                                 onus::v1::EvaluateResponse>(
+            [this](grpc::CallbackServerContext* ctx,
+                   const EvaluateRequestWire* req,
+                   onus::v1::EvaluateResponse* resp) {
+              return HandleEvaluate(ctx, req, resp);
+            }));
+    MarkMethodStreamed(
+        kEvaluateStreamMethod,
+        new grpc::internal::BidiStreamingHandler<
+            Impl, EvaluateStreamRequestWire, onus::v1::EvaluateStreamResponse>(
+            [](Impl* impl, grpc::ServerContext* ctx, StreamRW* stream) {
+              return impl->HandleStream(ctx, stream);
+            },
+            this));
+  }
+
   ServerOptions options;
   absl::Time started_at = absl::Now();
   std::unique_ptr<grpc::Server> server;
@@ -670,7 +670,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
   class EvaluateReactor final : public grpc::ServerUnaryReactor {
    public:
     EvaluateReactor(Impl* impl, grpc::CallbackServerContext* ctx,
-                    const onus::v1::EvaluateRequest* req,
+                    const EvaluateRequestWire* req,
                     onus::v1::EvaluateResponse* resp)
         : impl_(impl),
           ctx_(ctx),
@@ -694,15 +694,15 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
    private:
     Impl* impl_;
     grpc::CallbackServerContext* ctx_;
-    const onus::v1::EvaluateRequest* req_;
+    const EvaluateRequestWire* req_;
     onus::v1::EvaluateResponse* resp_;
     std::atomic<bool> cancelled_{false};
     CallLog log_;
   };
 
-  grpc::ServerUnaryReactor* Evaluate(
-      grpc::CallbackServerContext* ctx, const onus::v1::EvaluateRequest* req,
-      onus::v1::EvaluateResponse* resp) override {
+  grpc::ServerUnaryReactor* HandleEvaluate(grpc::CallbackServerContext* ctx,
+                                           const EvaluateRequestWire* req,
+                                           onus::v1::EvaluateResponse* resp) {
     auto* reactor = new EvaluateReactor(this, ctx, req, resp);
     if (evaluate_in_flight.fetch_add(1, std::memory_order_relaxed) >=
         options.limits.max_threads) {
@@ -720,7 +720,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
   }
 
   absl::Status DoEvaluate(grpc::ServerContextBase* ctx,
-                          const onus::v1::EvaluateRequest& req,
+                          const EvaluateRequestWire& req,
                           onus::v1::EvaluateResponse* resp,
                           const std::atomic<bool>* cancelled, CallLog* log) {
     if (cancelled->load()) return absl::CancelledError("client cancelled");
@@ -735,20 +735,22 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
                        options.limits.max_resources_per_request,
                        " (split the inventory or use EvaluateStream)"));
     }
+    ResourceEnvelope env;
     for (int i = 0; i < req.snapshot().resources_size(); ++i) {
-      ONUS_RETURN_IF_ERROR(ValidateResource(req.snapshot().resources(i),
-                                            "snapshot.resources", i));
+      ONUS_RETURN_IF_ERROR(CheckResource(req.snapshot().resources(i),
+                                         "snapshot.resources", i, &env));
     }
     for (int i = 0; i < req.resources_size(); ++i) {
-      ONUS_RETURN_IF_ERROR(ValidateResource(req.resources(i), "resources", i));
+      ONUS_RETURN_IF_ERROR(
+          CheckResource(req.resources(i), "resources", i, &env));
     }
     absl::Time deadline = DeadlineOf(ctx);
     ONUS_ASSIGN_OR_RETURN(PreparedOptions prep,
                           Prepare(*b, req.options(), deadline));
-    // Resources of a Snapshot are field 5; appending serialized inline
-    // resources as more field-5 records avoids copying the snapshot.
+    // Resources of a Snapshot are field 5; the inline resources' bytes
+    // become more field-5 records.
     std::string bytes = req.snapshot().SerializeAsString();
-    for (const onus::v1::Resource& r : req.resources()) {
+    for (const std::string& r : req.resources()) {
       AppendResourceRecord(r, &bytes);
     }
     absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
@@ -905,7 +907,6 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
                                const PreparedOptions& prep,
                                const WriteFn& write, absl::Time deadline) {
     const std::string& account = job.account;
-    const std::string& records = job.records;
     const uint64_t count = job.count;
     onus::v1::Snapshot head;
     head.set_id(st.header.id());
@@ -914,8 +915,11 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     for (const onus::v1::Account& a : st.header.accounts()) {
       if (a.id() == account) *head.add_accounts() = a;
     }
-    std::string bytes = head.SerializeAsString() + records;
-    absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+    // The header's fields after the resources: a Snapshot's fields may
+    // come in any order, and appending copies only the header.
+    std::string& snapshot = job.records;
+    head.AppendToString(&snapshot);
+    absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(snapshot);
     if (!inv.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("account \"", account, "\": ", inv.status().message()));
@@ -986,11 +990,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     return absl::OkStatus();
   }
 
-  grpc::Status EvaluateStream(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<onus::v1::EvaluateStreamResponse,
-                               onus::v1::EvaluateStreamRequest>* stream)
-      override {
+  grpc::Status HandleStream(grpc::ServerContext* ctx, StreamRW* stream) {
     CallLog log(this, Method::kEvaluateStream, ctx);
     StreamState st;
     grpc::Status s = ToGrpc(DoStream(ctx, stream, &st, &log));
@@ -999,18 +999,15 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     return log.Finish(s);
   }
 
-  absl::Status DoStream(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<onus::v1::EvaluateStreamResponse,
-                               onus::v1::EvaluateStreamRequest>* stream,
-      StreamState* stp, CallLog* log) {
+  absl::Status DoStream(grpc::ServerContext* ctx, StreamRW* stream,
+                        StreamState* stp, CallLog* log) {
     StreamState& st = *stp;
     ONUS_RETURN_IF_ERROR(Authorize(ctx, Role::kEvaluate));
     std::shared_ptr<const Bundle> b = Current();
     log->bundle_version = b->version();
     absl::Time deadline = DeadlineOf(ctx);
     absl::Time started = absl::Now();
-    onus::v1::EvaluateStreamRequest req;
+    EvaluateStreamRequestWire req;
     std::unique_ptr<PreparedOptions> prep;
     CancelPoller::Watch watch(&cancel_poller, ctx);
     uint64_t items_seen = 0;
@@ -1031,10 +1028,9 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
       return EvaluateAccount(std::move(job), st, *b, *prep, write, deadline);
     });
     // One StreamItem; `item` counts items from 1 for error messages.
-    auto handle = [&](const onus::v1::StreamItem& it,
-                      uint64_t item) -> absl::Status {
+    auto handle = [&](const StreamItemWire& it, uint64_t item) -> absl::Status {
       switch (it.item_case()) {
-        case onus::v1::StreamItem::kHeader:
+        case StreamItemWire::kHeader:
           // (Also after an account was complete: its evaluation reads the
           // header.)
           if (st.have_header || st.resources > 0 || !st.done.empty()) {
@@ -1044,13 +1040,13 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
           st.header = it.header();
           st.have_header = true;
           return absl::OkStatus();
-        case onus::v1::StreamItem::kResource: {
-          const onus::v1::Resource& r = it.resource();
-          ONUS_RETURN_IF_ERROR(ValidateResource(r, "item", item));
-          if (st.done.contains(r.account())) {
+        case StreamItemWire::kResource: {
+          ResourceEnvelope r;
+          ONUS_RETURN_IF_ERROR(CheckResource(it.resource(), "item", item, &r));
+          if (st.done.contains(r.account)) {
             return absl::InvalidArgumentError(absl::StrCat(
-                "item ", item, " resource (id \"", r.id(), "\"): account \"",
-                r.account(), "\" was already marked complete"));
+                "item ", item, " resource (id \"", r.id, "\"): account \"",
+                r.account, "\" was already marked complete"));
           }
           if (static_cast<int64_t>(++st.resources) >
               options.limits.max_resources_per_request) {
@@ -1059,15 +1055,16 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
                              options.limits.max_resources_per_request,
                              " resources (the per-request limit)"));
           }
-          auto& slot = st.pending[r.account()];
-          if (slot.second == 0 && slot.first.empty()) {
-            st.order.push_back(r.account());
+          auto slot = st.pending.find(r.account);
+          if (slot == st.pending.end()) {
+            slot = st.pending.try_emplace(std::string(r.account)).first;
+            st.order.push_back(slot->first);
           }
-          AppendResourceRecord(r, &slot.first);
-          ++slot.second;
+          AppendResourceRecord(it.resource(), &slot->second.first);
+          ++slot->second.second;
           return absl::OkStatus();
         }
-        case onus::v1::StreamItem::kAccountComplete: {
+        case StreamItemWire::kAccountComplete: {
           const auto& ac = it.account_complete();
           if (st.done.contains(ac.account())) {
             return absl::InvalidArgumentError(
@@ -1101,7 +1098,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
         // An empty message is an item without its field set.
         ONUS_RETURN_IF_ERROR(handle(req.item(), ++items_seen));
       }
-      for (const onus::v1::StreamItem& it : req.items()) {
+      for (const StreamItemWire& it : req.items()) {
         ONUS_RETURN_IF_ERROR(handle(it, ++items_seen));
       }
       ONUS_RETURN_IF_ERROR(pipeline.Error());

@@ -1,5 +1,7 @@
 // The evaluation service end to end: a real server on a free loopback port,
 // real gRPC clients, every method and error code.
+#include <grpcpp/impl/client_unary_call.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -13,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "onus/internal/service_wire.pb.h"
 #include "tests/service/test_util.h"
 
 namespace onus::engine::testing {
@@ -840,6 +843,83 @@ TEST_F(ServiceTest, EvaluateStreamRejectsProtocolErrors) {
   EXPECT_EQ(header_after.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(header_after.error_message(), HasSubstr("item 2"));
   EXPECT_TRUE(run({}).ok());
+}
+
+// The server keeps request resources as bytes and checks them itself
+// (engine/service/resource_wire.h): bytes no Resource parser would accept,
+// sent with the wire views of proto/onus/internal/service_wire.proto (a
+// typed client cannot send them), are INVALID_ARGUMENT naming the item or
+// the field, and the server goes on serving.
+TEST_F(ServiceTest, MalformedResourceBytesAreInvalidArgumentNamingTheItem) {
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials());
+  const std::string good = Bucket("111", 0, true).SerializeAsString();
+  const std::string truncated = good.substr(0, good.size() - 3);
+  std::string bad_utf8_account = good;
+  bad_utf8_account += std::string("\x22\x02\xc3\x28", 4);  // account
+  auto stream_status = [&](const std::vector<std::string>& resources) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    grpc::internal::RpcMethod method("/onus.v1.Evaluator/EvaluateStream",
+                                     grpc::internal::RpcMethod::BIDI_STREAMING);
+    std::unique_ptr<
+        grpc::ClientReaderWriter<onus::internal::EvaluateStreamRequestWire,
+                                 onus::v1::EvaluateStreamResponse>>
+        stream(grpc::internal::ClientReaderWriterFactory<
+               onus::internal::EvaluateStreamRequestWire,
+               onus::v1::EvaluateStreamResponse>::Create(channel.get(), method,
+                                                         &ctx));
+    onus::internal::EvaluateStreamRequestWire req;
+    req.mutable_item()->mutable_header()->set_id("s");
+    for (const std::string& r : resources) req.add_items()->set_resource(r);
+    stream->Write(req);
+    stream->WritesDone();
+    onus::v1::EvaluateStreamResponse m;
+    while (stream->Read(&m)) {
+    }
+    return stream->Finish();
+  };
+  grpc::Status s = stream_status({good, good, truncated});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "item 4 resource: malformed protobuf (truncated or not an "
+            "onus.v1.Resource)");
+  s = stream_status({good, std::string("\xff\xff\xff\xff", 4)});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("item 3 resource: malformed"));
+  s = stream_status({bad_utf8_account});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "item 2 resource: field `account`: not valid UTF-8");
+  EXPECT_TRUE(stream_status({good, good}).ok());
+
+  // Evaluate: inline resources and the snapshot's.
+  auto unary_status = [&](const onus::internal::EvaluateRequestWire& req) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    grpc::internal::RpcMethod method("/onus.v1.Evaluator/Evaluate",
+                                     grpc::internal::RpcMethod::NORMAL_RPC);
+    onus::v1::EvaluateResponse resp;
+    return grpc::internal::BlockingUnaryCall<
+        onus::internal::EvaluateRequestWire, onus::v1::EvaluateResponse>(
+        channel.get(), method, &ctx, req, &resp);
+  };
+  onus::internal::EvaluateRequestWire ureq;
+  ureq.add_resources(good);
+  ureq.add_resources(truncated);
+  s = unary_status(ureq);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("resources[1]: malformed"));
+  ureq.Clear();
+  ureq.mutable_snapshot()->add_resources(bad_utf8_account);
+  s = unary_status(ureq);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "snapshot.resources[0]: field `account`: not valid UTF-8");
+  ureq.Clear();
+  ureq.add_resources(good);
+  EXPECT_TRUE(unary_status(ureq).ok());
 }
 
 // ---------------------------------------------------------------- reload
