@@ -437,15 +437,15 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
   // proto/onus/internal/service_wire.proto (the same bytes, resources
   // left serialized): the handlers the generated base class registered for
   // them are replaced by handlers of the same kind (callback unary, sync
-  // bidi) typed on those views.
+  // bidi) typed on those views. Evaluate answers with the bytes of an
+  // onus.v1.EvaluateResponse it writes itself (ResponseBytes).
   Impl() {
     MarkMethodCallback(
         kEvaluateMethod,
         new grpc::internal::CallbackUnaryHandler<EvaluateRequestWire,
-                                                 onus::v1::EvaluateResponse>(
+                                                 grpc::ByteBuffer>(
             [this](grpc::CallbackServerContext* ctx,
-                   const EvaluateRequestWire* req,
-                   onus::v1::EvaluateResponse* resp) {
+                   const EvaluateRequestWire* req, grpc::ByteBuffer* resp) {
               return HandleEvaluate(ctx, req, resp);
             }));
     MarkMethodStreamed(
@@ -670,8 +670,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
   class EvaluateReactor final : public grpc::ServerUnaryReactor {
    public:
     EvaluateReactor(Impl* impl, grpc::CallbackServerContext* ctx,
-                    const EvaluateRequestWire* req,
-                    onus::v1::EvaluateResponse* resp)
+                    const EvaluateRequestWire* req, grpc::ByteBuffer* resp)
         : impl_(impl),
           ctx_(ctx),
           req_(req),
@@ -695,14 +694,14 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     Impl* impl_;
     grpc::CallbackServerContext* ctx_;
     const EvaluateRequestWire* req_;
-    onus::v1::EvaluateResponse* resp_;
+    grpc::ByteBuffer* resp_;
     std::atomic<bool> cancelled_{false};
     CallLog log_;
   };
 
   grpc::ServerUnaryReactor* HandleEvaluate(grpc::CallbackServerContext* ctx,
                                            const EvaluateRequestWire* req,
-                                           onus::v1::EvaluateResponse* resp) {
+                                           grpc::ByteBuffer* resp) {
     auto* reactor = new EvaluateReactor(this, ctx, req, resp);
     if (evaluate_in_flight.fetch_add(1, std::memory_order_relaxed) >=
         options.limits.max_threads) {
@@ -721,7 +720,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
 
   absl::Status DoEvaluate(grpc::ServerContextBase* ctx,
                           const EvaluateRequestWire& req,
-                          onus::v1::EvaluateResponse* resp,
+                          grpc::ByteBuffer* resp,
                           const std::atomic<bool>* cancelled, CallLog* log) {
     if (cancelled->load()) return absl::CancelledError("client cancelled");
     ONUS_RETURN_IF_ERROR(Authorize(ctx, Role::kEvaluate));
@@ -747,6 +746,9 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     absl::Time deadline = DeadlineOf(ctx);
     ONUS_ASSIGN_OR_RETURN(PreparedOptions prep,
                           Prepare(*b, req.options(), deadline));
+    // The policies' metadata is added by ResponseBytes, from the bundle's
+    // serialized copies.
+    prep.eval.report_policies = PolicyListing::kNone;
     // Resources of a Snapshot are field 5; the inline resources' bytes
     // become more field-5 records.
     std::string bytes = req.snapshot().SerializeAsString();
@@ -768,8 +770,65 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     log->findings = report->findings_size();
     metrics.AddResources(n);
     CountOutcomes(metrics, report->summary().totals());
-    *resp->mutable_report() = *std::move(report);
-    b->FillRef(resp->mutable_bundle());
+    return ResponseBytes(*b, prep.listing, *report, resp);
+  }
+
+  // The bytes of the onus.v1.EvaluateResponse {report, bundle} that
+  // protobuf would write, `report` completed with the metadata of the
+  // policies `listing` describes (Report.policies, field 6: last, so
+  // appended to the report's own fields). Those policies are the ones its
+  // summary lists by policy (the same rule, the same pack order). The
+  // metadata and the BundleRef are copied from the bundle's serialized
+  // ones: a one-resource report lists about ten policies, and copying,
+  // serializing and freeing their messages cost more than evaluating.
+  static absl::Status ResponseBytes(const Bundle& b, PolicyListing listing,
+                                    const onus::v1::Report& report,
+                                    grpc::ByteBuffer* resp) {
+    using google::protobuf::io::CodedOutputStream;
+    std::vector<const std::string*> metadata;
+    size_t policies_size = 0;
+    if (listing != PolicyListing::kNone) {
+      metadata.reserve(report.summary().by_policy_size());
+      for (const onus::v1::PolicyCounts& pc : report.summary().by_policy()) {
+        const std::string* m = b.metadata_bytes(pc.policy_id());
+        if (m == nullptr) {
+          return absl::InternalError(absl::StrCat(
+              "policy ", pc.policy_id(), " of pack without its metadata"));
+        }
+        metadata.push_back(m);
+        policies_size +=
+            1 + CodedOutputStream::VarintSize32(m->size()) + m->size();
+      }
+    }
+    const size_t own_size = report.ByteSizeLong();  // caches the sizes
+    const size_t report_size = own_size + policies_size;
+    const std::string& ref = b.ref_bytes();
+    auto* out = new std::string;
+    out->reserve(2 * (1 + 5) + report_size + ref.size());
+    auto put_header = [out](uint32_t tag, size_t size) {
+      uint8_t head[1 + 5];
+      head[0] = static_cast<uint8_t>(tag);
+      uint8_t* end = CodedOutputStream::WriteVarint32ToArray(
+          static_cast<uint32_t>(size), head + 1);
+      out->append(reinterpret_cast<const char*>(head),
+                  static_cast<size_t>(end - head));
+    };
+    put_header((1 << 3) | 2, report_size);  // EvaluateResponse.report
+    const size_t at = out->size();
+    out->resize(at + own_size);
+    report.SerializeWithCachedSizesToArray(
+        reinterpret_cast<uint8_t*>(out->data() + at));
+    for (const std::string* m : metadata) {
+      put_header((6 << 3) | 2, m->size());  // Report.policies
+      out->append(*m);
+    }
+    put_header((2 << 3) | 2, ref.size());  // EvaluateResponse.bundle
+    out->append(ref);
+    // The slice owns the string: no copy into gRPC's buffers.
+    grpc::Slice slice(
+        out->data(), out->size(),
+        [](void* s) { delete static_cast<std::string*>(s); }, out);
+    *resp = grpc::ByteBuffer(&slice, 1);
     return absl::OkStatus();
   }
 

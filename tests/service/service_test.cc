@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "onus/internal/service_wire.pb.h"
 #include "tests/service/test_util.h"
@@ -136,6 +137,68 @@ TEST_F(ServiceTest, PolicyListingChoosesWhatTheReportDescribes) {
     }
     EXPECT_THAT(stream_counts, ::testing::UnorderedElementsAreArray(c.want))
         << c.listing;
+  }
+}
+
+// Evaluate writes its answer's bytes itself, with the policies' metadata
+// and the BundleRef copied from serialized copies: the bytes must be what
+// protobuf writes for the same message, and the metadata what ListPolicies
+// and GetInfo say.
+TEST_F(ServiceTest, EvaluateAnswerBytesAreProtobufsForTheSameMessage) {
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials());
+  grpc::ClientContext lctx;
+  Bound(&lctx);
+  onus::v1::ListPoliciesResponse listed;
+  ASSERT_TRUE(stub_->ListPolicies(&lctx, {}, &listed).ok());
+  grpc::ClientContext ictx;
+  Bound(&ictx);
+  onus::v1::GetInfoResponse info;
+  ASSERT_TRUE(stub_->GetInfo(&ictx, {}, &info).ok());
+  using Opts = onus::v1::EvaluateOptions;
+  for (Opts::PolicyListing listing :
+       {Opts::EVALUATED_POLICIES, Opts::ALL_POLICIES, Opts::NO_POLICIES}) {
+    for (bool select : {false, true}) {
+      onus::v1::EvaluateRequest req;
+      *req.mutable_snapshot() = MakeSnapshot(2);
+      req.mutable_options()->set_policy_listing(listing);
+      if (select)
+        req.mutable_options()->mutable_selection()->add_ids("aws.s3.*");
+      grpc::ClientContext ctx;
+      Bound(&ctx);
+      grpc::internal::RpcMethod method("/onus.v1.Evaluator/Evaluate",
+                                       grpc::internal::RpcMethod::NORMAL_RPC);
+      grpc::ByteBuffer answer;
+      grpc::Status s =
+          grpc::internal::BlockingUnaryCall<onus::v1::EvaluateRequest,
+                                            grpc::ByteBuffer>(
+              channel.get(), method, &ctx, req, &answer);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      std::vector<grpc::Slice> slices;
+      ASSERT_TRUE(answer.Dump(&slices).ok());
+      std::string bytes;
+      for (const grpc::Slice& sl : slices) {
+        bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+      }
+      onus::v1::EvaluateResponse resp;
+      ASSERT_TRUE(resp.ParseFromString(bytes));
+      EXPECT_EQ(resp.SerializeAsString(), bytes) << listing << select;
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+          resp.bundle(), info.bundle()));
+      const int want = listing == Opts::NO_POLICIES ? 0 : select ? 2 : 3;
+      ASSERT_EQ(resp.report().policies_size(), want) << listing << select;
+      for (const auto& meta : resp.report().policies()) {
+        bool found = false;
+        for (const auto& l : listed.policies()) {
+          if (l.id() != meta.id()) continue;
+          found = true;
+          EXPECT_TRUE(
+              google::protobuf::util::MessageDifferencer::Equals(l, meta));
+        }
+        EXPECT_TRUE(found) << meta.id();
+      }
+    }
   }
 }
 
