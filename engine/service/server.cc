@@ -702,16 +702,30 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
   grpc::ServerUnaryReactor* HandleEvaluate(grpc::CallbackServerContext* ctx,
                                            const EvaluateRequestWire* req,
                                            grpc::ByteBuffer* resp) {
+    const bool refuse =
+        evaluate_in_flight.fetch_add(1, std::memory_order_relaxed) >=
+        options.limits.max_threads;
+    if (!refuse && req->snapshot().resources_size() + req->resources_size() <=
+                       kInlineResources) {
+      // Evaluated here and finished with gRPC's default reactor: its end
+      // of call runs inline, where a reactor of our own has it scheduled
+      // on gRPC's executor thread (a thread wakeup per call). No cancel
+      // can reach the evaluation: it is over before this returns.
+      CallLog log(this, Method::kEvaluate, ctx);
+      const std::atomic<bool> not_cancelled{false};
+      grpc::Status s =
+          ToGrpc(DoEvaluate(ctx, *req, resp, &not_cancelled, &log));
+      evaluate_in_flight.fetch_sub(1, std::memory_order_relaxed);
+      grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+      reactor->Finish(log.Finish(s));
+      return reactor;
+    }
     auto* reactor = new EvaluateReactor(this, ctx, req, resp);
-    if (evaluate_in_flight.fetch_add(1, std::memory_order_relaxed) >=
-        options.limits.max_threads) {
+    if (refuse) {
       reactor->Refuse(grpc::Status(
           grpc::StatusCode::RESOURCE_EXHAUSTED,
           absl::StrCat("more than ", options.limits.max_threads,
                        " Evaluate calls at once (--max-threads)")));
-    } else if (req->snapshot().resources_size() + req->resources_size() <=
-               kInlineResources) {
-      reactor->Run();
     } else {
       workers->Submit([reactor] { reactor->Run(); });
     }
