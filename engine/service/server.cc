@@ -367,6 +367,29 @@ std::string FilesSignature(const std::vector<std::string>& paths) {
   return absl::StrJoin(parts, "\n");
 }
 
+// Appends the tag of length-delimited field `number` and `size` to `out`.
+void AppendHeader(uint32_t number, size_t size, std::string* out) {
+  uint8_t head[5 + 5];
+  uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+      (number << 3) | 2, head);
+  end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(size), end);
+  out->append(reinterpret_cast<const char*>(head),
+              static_cast<size_t>(end - head));
+}
+
+// A ByteBuffer that takes `bytes` over: gRPC sends them without a copy.
+grpc::ByteBuffer OwningBuffer(std::string* bytes) {
+  grpc::Slice slice(
+      bytes->data(), bytes->size(),
+      [](void* s) { delete static_cast<std::string*>(s); }, bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+grpc::ByteBuffer MessageBuffer(const google::protobuf::MessageLite& m) {
+  return OwningBuffer(new std::string(m.SerializeAsString()));
+}
+
 void CountOutcomes(ServiceMetrics& m, const onus::v1::OutcomeCounts& c) {
   m.AddOutcomes(OutcomeSlot::kPass, c.pass());
   m.AddOutcomes(OutcomeSlot::kFail, c.fail());
@@ -425,8 +448,8 @@ class WorkerPool {
 using onus::internal::EvaluateRequestWire;
 using onus::internal::EvaluateStreamRequestWire;
 using onus::internal::StreamItemWire;
-using StreamRW = grpc::ServerReaderWriter<onus::v1::EvaluateStreamResponse,
-                                          EvaluateStreamRequestWire>;
+using StreamRW =
+    grpc::ServerReaderWriter<grpc::ByteBuffer, EvaluateStreamRequestWire>;
 
 // Method indexes in proto/onus/v1/service.proto's `service Evaluator`.
 constexpr int kEvaluateMethod = 0;
@@ -437,8 +460,9 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
   // proto/onus/internal/service_wire.proto (the same bytes, resources
   // left serialized): the handlers the generated base class registered for
   // them are replaced by handlers of the same kind (callback unary, sync
-  // bidi) typed on those views. Evaluate answers with the bytes of an
-  // onus.v1.EvaluateResponse it writes itself (ResponseBytes).
+  // bidi) typed on those views. Both answer with the bytes of their
+  // onus.v1 responses, some of which they write themselves (ResponseBytes,
+  // EvaluateAccount's finding batches).
   Impl() {
     MarkMethodCallback(
         kEvaluateMethod,
@@ -451,7 +475,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     MarkMethodStreamed(
         kEvaluateStreamMethod,
         new grpc::internal::BidiStreamingHandler<
-            Impl, EvaluateStreamRequestWire, onus::v1::EvaluateStreamResponse>(
+            Impl, EvaluateStreamRequestWire, grpc::ByteBuffer>(
             [](Impl* impl, grpc::ServerContext* ctx, StreamRW* stream) {
               return impl->HandleStream(ctx, stream);
             },
@@ -819,30 +843,18 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     const std::string& ref = b.ref_bytes();
     auto* out = new std::string;
     out->reserve(2 * (1 + 5) + report_size + ref.size());
-    auto put_header = [out](uint32_t tag, size_t size) {
-      uint8_t head[1 + 5];
-      head[0] = static_cast<uint8_t>(tag);
-      uint8_t* end = CodedOutputStream::WriteVarint32ToArray(
-          static_cast<uint32_t>(size), head + 1);
-      out->append(reinterpret_cast<const char*>(head),
-                  static_cast<size_t>(end - head));
-    };
-    put_header((1 << 3) | 2, report_size);  // EvaluateResponse.report
+    AppendHeader(1, report_size, out);  // EvaluateResponse.report
     const size_t at = out->size();
     out->resize(at + own_size);
     report.SerializeWithCachedSizesToArray(
         reinterpret_cast<uint8_t*>(out->data() + at));
     for (const std::string* m : metadata) {
-      put_header((6 << 3) | 2, m->size());  // Report.policies
+      AppendHeader(6, m->size(), out);  // Report.policies
       out->append(*m);
     }
-    put_header((2 << 3) | 2, ref.size());  // EvaluateResponse.bundle
+    AppendHeader(2, ref.size(), out);  // EvaluateResponse.bundle
     out->append(ref);
-    // The slice owns the string: no copy into gRPC's buffers.
-    grpc::Slice slice(
-        out->data(), out->size(),
-        [](void* s) { delete static_cast<std::string*>(s); }, out);
-    *resp = grpc::ByteBuffer(&slice, 1);
+    *resp = OwningBuffer(out);
     return absl::OkStatus();
   }
 
@@ -867,7 +879,8 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     uint64_t stream_resources = 0;  // resources in the stream so far
   };
 
-  using WriteFn = std::function<bool(const onus::v1::EvaluateStreamResponse&)>;
+  // Writes one serialized onus.v1.EvaluateStreamResponse.
+  using WriteFn = std::function<bool(const grpc::ByteBuffer&)>;
 
   // Accounts marked complete are evaluated (and their findings written) on
   // a thread of the stream's own while the handler goes on reading the
@@ -1003,30 +1016,49 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     if (prep.eval.cancelled != nullptr && prep.eval.cancelled->load()) {
       return absl::CancelledError("client cancelled");
     }
-    onus::v1::EvaluateStreamResponse msg;
-    b.FillRef(msg.mutable_bundle());
     if (prep.batch_findings) {
       // Batches of about kBatchBytes: well under any message limit, and
-      // large enough that the per-message cost vanishes.
+      // large enough that the per-message cost vanishes. Each message
+      // (EvaluateStreamResponse{bundle, findings}) is written here, the
+      // findings serialized straight from the report and the BundleRef
+      // copied from the bundle's serialized one: no response message to
+      // move them into, size twice and free.
       constexpr size_t kBatchBytes = 1 << 20;
-      size_t bytes = 0;
-      for (onus::v1::Finding& f : *report.mutable_findings()) {
-        bytes += f.ByteSizeLong() + 8;
-        *msg.mutable_findings()->add_findings() = std::move(f);
-        ++st.findings;
-        if (bytes >= kBatchBytes) {
-          if (!write(msg)) return absl::CancelledError("client went away");
-          msg.mutable_findings()->clear_findings();
-          bytes = 0;
+      const auto& findings = report.findings();
+      const std::string& ref = b.ref_bytes();
+      for (int begin = 0; begin < findings.size();) {
+        size_t batch = 0;
+        int end = begin;
+        while (end < findings.size() && batch < kBatchBytes) {
+          const size_t n = findings[end++].ByteSizeLong();  // caches sizes
+          batch +=
+              1 + google::protobuf::io::CodedOutputStream::VarintSize64(n) + n;
         }
-      }
-      if (msg.findings().findings_size() > 0 && !write(msg)) {
-        return absl::CancelledError("client went away");
+        auto* out = new std::string;
+        out->reserve(2 * 10 + ref.size() + batch);
+        AppendHeader(4, ref.size(), out);  // EvaluateStreamResponse.bundle
+        out->append(ref);
+        AppendHeader(5, batch, out);  // EvaluateStreamResponse.findings
+        for (int i = begin; i < end; ++i) {
+          const size_t n = static_cast<size_t>(findings[i].GetCachedSize());
+          AppendHeader(1, n, out);  // FindingBatch.findings
+          const size_t at = out->size();
+          out->resize(at + n);
+          findings[i].SerializeWithCachedSizesToArray(
+              reinterpret_cast<uint8_t*>(out->data() + at));
+        }
+        if (!write(OwningBuffer(out))) {
+          return absl::CancelledError("client went away");
+        }
+        st.findings += static_cast<uint64_t>(end - begin);
+        begin = end;
       }
     } else {
+      onus::v1::EvaluateStreamResponse msg;
+      b.FillRef(msg.mutable_bundle());
       for (onus::v1::Finding& f : *report.mutable_findings()) {
         *msg.mutable_finding() = std::move(f);
-        if (!write(msg)) {
+        if (!write(MessageBuffer(msg))) {
           return absl::CancelledError("client went away");
         }
         ++st.findings;
@@ -1037,7 +1069,9 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     done.mutable_account_done()->set_account(account);
     done.mutable_account_done()->set_resources(count);
     *done.mutable_account_done()->mutable_counts() = report.summary().totals();
-    if (!write(done)) return absl::CancelledError("client went away");
+    if (!write(MessageBuffer(done))) {
+      return absl::CancelledError("client went away");
+    }
     metrics.AddResources(count);
     CountOutcomes(metrics, report.summary().totals());
     // Totals over all accounts.
@@ -1086,7 +1120,7 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     uint64_t items_seen = 0;
     // One message per finding. (WriteOptions::set_buffer_hint would
     // coalesce them, but the sync API may then hold a message forever.)
-    WriteFn write = [stream](const onus::v1::EvaluateStreamResponse& m) {
+    WriteFn write = [stream](const grpc::ByteBuffer& m) {
       return stream->Write(m);
     };
     // Per-account reports list every policy (the summary merges their
@@ -1218,7 +1252,9 @@ struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
     };
     ts(started, last.mutable_summary()->mutable_started());
     ts(absl::Now(), last.mutable_summary()->mutable_finished());
-    if (!stream->Write(last)) return absl::CancelledError("client went away");
+    if (!stream->Write(MessageBuffer(last))) {
+      return absl::CancelledError("client went away");
+    }
     return absl::OkStatus();
   }
 

@@ -866,6 +866,54 @@ TEST_F(ServiceTest, EvaluateStreamBatchesItemsAndFindings) {
   EXPECT_THAT(s.error_message(), HasSubstr("item 3 resource"));
 }
 
+// The server writes finding batches' bytes itself: every answer must be
+// the bytes protobuf writes for the message they parse to.
+TEST_F(ServiceTest, EvaluateStreamAnswerBytesAreProtobufsForTheSameMessage) {
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials());
+  for (bool batch : {true, false}) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    grpc::internal::RpcMethod method("/onus.v1.Evaluator/EvaluateStream",
+                                     grpc::internal::RpcMethod::BIDI_STREAMING);
+    std::unique_ptr<grpc::ClientReaderWriter<onus::v1::EvaluateStreamRequest,
+                                             grpc::ByteBuffer>>
+        stream(grpc::internal::ClientReaderWriterFactory<
+               onus::v1::EvaluateStreamRequest,
+               grpc::ByteBuffer>::Create(channel.get(), method, &ctx));
+    onus::v1::EvaluateStreamRequest req;
+    req.mutable_options()->set_batch_findings(batch);
+    const onus::v1::Snapshot snap = MakeSnapshot(30);
+    for (const auto& r : snap.resources()) {
+      *req.add_items()->mutable_resource() = r;
+    }
+    ASSERT_TRUE(stream->Write(req));
+    stream->WritesDone();
+    grpc::ByteBuffer answer;
+    int messages = 0, findings = 0;
+    while (stream->Read(&answer)) {
+      std::vector<grpc::Slice> slices;
+      ASSERT_TRUE(answer.Dump(&slices).ok());
+      std::string bytes;
+      for (const grpc::Slice& sl : slices) {
+        bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+      }
+      onus::v1::EvaluateStreamResponse m;
+      ASSERT_TRUE(m.ParseFromString(bytes));
+      EXPECT_EQ(m.SerializeAsString(), bytes) << messages;
+      EXPECT_EQ(m.bundle().version(), 1u);
+      findings += m.has_finding() + m.findings().findings_size();
+      ++messages;
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+    // 10 unversioned buckets per account (no header: no account-level
+    // policy runs).
+    EXPECT_EQ(findings, 20) << batch;
+    EXPECT_GT(messages, 2);
+  }
+}
+
 TEST_F(ServiceTest, EvaluateStreamRejectsProtocolErrors) {
   auto run = [&](const std::vector<onus::v1::StreamItem>& items) {
     grpc::ClientContext ctx;
