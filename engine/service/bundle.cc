@@ -118,6 +118,15 @@ void Bundle::FillRef(onus::v1::BundleRef* ref) const {
   ref->set_policies(static_cast<uint32_t>(pack_->policies().size()));
 }
 
+void Bundle::SerializeRefs() {
+  onus::v1::BundleRef ref;
+  FillRef(&ref);
+  ref_bytes_ = ref.SerializeAsString();
+  for (const CompiledPolicy& p : pack_->policies()) {
+    metadata_bytes_[p.meta.id()] = p.meta.SerializeAsString();
+  }
+}
+
 absl::StatusOr<std::shared_ptr<const PolicyPack>> Bundle::Select(
     const onus::v1::PolicySelector& sel) const {
   // Most calls select nothing: no per-policy matching, no lock.
@@ -203,6 +212,7 @@ CompileResult LoadCompiledBundle(std::string bytes, absl::string_view name,
   bundle->compiled_ = std::move(bytes);
   bundle->version_ = version;
   bundle->loaded_at_ = absl::Now();
+  bundle->SerializeRefs();
   out.bundle = std::move(bundle);
   return out;
 }
@@ -275,6 +285,7 @@ CompileResult CompileBundle(const std::vector<std::string>& paths,
   bundle->version_ = version;
   bundle->loaded_at_ = absl::Now();
   bundle->digest_hex_ = DigestSources(bundle->sources_, &bundle->digest_raw_);
+  bundle->SerializeRefs();
   out.bundle = std::move(bundle);
   return out;
 }

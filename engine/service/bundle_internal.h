@@ -36,6 +36,15 @@ class Bundle {
     return compiled_.empty() ? "sources" : "compiled";
   }
   void FillRef(onus::v1::BundleRef* ref) const;
+  // FillRef's BundleRef and each policy's PolicyMetadata, serialized once
+  // when the bundle is made: Evaluate answers carry them as these bytes
+  // instead of copying and serializing the messages per call.
+  const std::string& ref_bytes() const { return ref_bytes_; }
+  // Null for an id that is not in the bundle.
+  const std::string* metadata_bytes(absl::string_view policy_id) const {
+    auto it = metadata_bytes_.find(policy_id);
+    return it == metadata_bytes_.end() ? nullptr : &it->second;
+  }
 
   // The pack restricted to `sel` (the full pack for an empty selector).
   // Selected packs are compiled from the stored sources once and cached
@@ -50,12 +59,17 @@ class Bundle {
                                      const SourceList&, uint64_t);
   friend CompileResult LoadCompiledBundle(std::string, absl::string_view,
                                           uint64_t);
+  // Fills ref_bytes_ and metadata_bytes_ (once version_, loaded_at_ and
+  // pack_ are set).
+  void SerializeRefs();
   uint64_t version_ = 0;
   std::string digest_hex_, digest_raw_;
   absl::Time loaded_at_;
   SourceList sources_;               // every file, imports included
   std::vector<std::string> inputs_;  // files that define policies
   std::shared_ptr<const PolicyPack> pack_;
+  std::string ref_bytes_;
+  absl::flat_hash_map<std::string, std::string> metadata_bytes_;
   // The serialized onus.v1.Bundle of a compiled bundle: selections load it
   // again and keep the selected policies (a pack cannot be copied).
   std::string compiled_;

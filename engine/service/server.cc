@@ -34,16 +34,20 @@
 #include "engine/service/bundle_internal.h"
 #include "engine/service/metrics.h"
 #include "engine/service/metrics_http.h"
+#include "engine/service/resource_wire.h"
 #include "engine/waivers.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "lang/status_macros.h"
+#include "onus/internal/service_wire.pb.h"
 #include "onus/v1/service.grpc.pb.h"
 
 namespace onus::engine {
 
+using service_internal::AppendResourceRecord;
 using service_internal::Bundle;
 using service_internal::CompileBundle;
 using service_internal::CompileResult;
+using service_internal::ResourceEnvelope;
 
 // ---------------------------------------------------------------- tokens
 
@@ -171,39 +175,19 @@ void AddCounts(const onus::v1::OutcomeCounts& a, onus::v1::OutcomeCounts* b) {
   b->set_waived(b->waived() + a.waived());
 }
 
-// Envelope checks the wire scanner cannot phrase in terms of the request.
-// `field` and `index` name the resource ("resources", 3 -> resources[3]);
-// the text is built only for an error.
-absl::Status ValidateResource(const onus::v1::Resource& r,
-                              absl::string_view field, int64_t index) {
-  auto where = [&] {
-    return field == "item" ? absl::StrCat("item ", index, " resource")
-                           : absl::StrCat(field, "[", index, "]");
-  };
-  if (r.id().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where(), ": field `id` is empty"));
-  }
-  if (r.type().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where(), " (id \"", r.id(), "\"): field `type` is empty"));
-  }
-  if (r.payload_case() == onus::v1::Resource::PAYLOAD_NOT_SET) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where(), " (id \"", r.id(),
-                     "\"): no payload (`typed` or `schemaless`)"));
-  }
-  if (r.has_typed()) {
-    constexpr absl::string_view kPrefix = "type.googleapis.com/";
-    absl::string_view url = r.typed().type_url();
-    if (!absl::StartsWith(url, kPrefix) ||
-        url.substr(kPrefix.size()) != r.type()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where(), " (id \"", r.id(), "\"): field `typed.type_url` is \"", url,
-          "\", expected \"type.googleapis.com/", r.type(), "\""));
-    }
-  }
-  return absl::OkStatus();
+// Checks one serialized resource of a request (engine/service/
+// resource_wire.h). `field` and `index` name it ("resources", 3 ->
+// resources[3]; "item", 3 -> item 3 resource); the text is built only for
+// an error.
+absl::Status CheckResource(absl::string_view bytes, absl::string_view field,
+                           int64_t index, ResourceEnvelope* env) {
+  return service_internal::CheckResourceBytes(
+      bytes,
+      [&] {
+        return field == "item" ? absl::StrCat("item ", index, " resource")
+                               : absl::StrCat(field, "[", index, "]");
+      },
+      env);
 }
 
 // Sync gRPC handlers learn of a client's cancel only by asking; the VM
@@ -341,22 +325,6 @@ void AppendUtc(absl::Time t, std::string* out) {
   out->append(buf, static_cast<size_t>(std::max(0, n)));
 }
 
-// Appends `r` to `bytes` as one more Snapshot.resources record (field 5),
-// serialized in place: no intermediate Snapshot.
-void AppendResourceRecord(const onus::v1::Resource& r, std::string* bytes) {
-  const size_t size = r.ByteSizeLong();
-  uint8_t head[1 + 10];
-  head[0] = (5 << 3) | 2;  // field 5, length-delimited
-  uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
-      static_cast<uint32_t>(size), head + 1);
-  bytes->append(reinterpret_cast<const char*>(head),
-                static_cast<size_t>(end - head));
-  const size_t at = bytes->size();
-  bytes->resize(at + size);
-  r.SerializeWithCachedSizesToArray(
-      reinterpret_cast<uint8_t*>(bytes->data() + at));
-}
-
 PolicyListing ToListing(onus::v1::EvaluateOptions::PolicyListing l) {
   switch (l) {
     case onus::v1::EvaluateOptions::ALL_POLICIES:
@@ -397,6 +365,29 @@ std::string FilesSignature(const std::vector<std::string>& paths) {
   }
   std::sort(parts.begin(), parts.end());
   return absl::StrJoin(parts, "\n");
+}
+
+// Appends the tag of length-delimited field `number` and `size` to `out`.
+void AppendHeader(uint32_t number, size_t size, std::string* out) {
+  uint8_t head[5 + 5];
+  uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+      (number << 3) | 2, head);
+  end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(size), end);
+  out->append(reinterpret_cast<const char*>(head),
+              static_cast<size_t>(end - head));
+}
+
+// A ByteBuffer that takes `bytes` over: gRPC sends them without a copy.
+grpc::ByteBuffer OwningBuffer(std::string* bytes) {
+  grpc::Slice slice(
+      bytes->data(), bytes->size(),
+      [](void* s) { delete static_cast<std::string*>(s); }, bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+grpc::ByteBuffer MessageBuffer(const google::protobuf::MessageLite& m) {
+  return OwningBuffer(new std::string(m.SerializeAsString()));
 }
 
 void CountOutcomes(ServiceMetrics& m, const onus::v1::OutcomeCounts& c) {
@@ -454,10 +445,43 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-using EvaluatorBase = onus::v1::Evaluator::WithCallbackMethod_Evaluate<
-    onus::v1::Evaluator::Service>;
+using onus::internal::EvaluateRequestWire;
+using onus::internal::EvaluateStreamRequestWire;
+using onus::internal::StreamItemWire;
+using StreamRW =
+    grpc::ServerReaderWriter<grpc::ByteBuffer, EvaluateStreamRequestWire>;
 
-struct EvaluationServer::Impl final : public EvaluatorBase {
+// Method indexes in proto/onus/v1/service.proto's `service Evaluator`.
+constexpr int kEvaluateMethod = 0;
+constexpr int kEvaluateStreamMethod = 1;
+
+struct EvaluationServer::Impl final : public onus::v1::Evaluator::Service {
+  // Evaluate and EvaluateStream read their requests as the wire views of
+  // proto/onus/internal/service_wire.proto (the same bytes, resources
+  // left serialized): the handlers the generated base class registered for
+  // them are replaced by handlers of the same kind (callback unary, sync
+  // bidi) typed on those views. Both answer with the bytes of their
+  // onus.v1 responses, some of which they write themselves (ResponseBytes,
+  // EvaluateAccount's finding batches).
+  Impl() {
+    MarkMethodCallback(
+        kEvaluateMethod,
+        new grpc::internal::CallbackUnaryHandler<EvaluateRequestWire,
+                                                 grpc::ByteBuffer>(
+            [this](grpc::CallbackServerContext* ctx,
+                   const EvaluateRequestWire* req, grpc::ByteBuffer* resp) {
+              return HandleEvaluate(ctx, req, resp);
+            }));
+    MarkMethodStreamed(
+        kEvaluateStreamMethod,
+        new grpc::internal::BidiStreamingHandler<
+            Impl, EvaluateStreamRequestWire, grpc::ByteBuffer>(
+            [](Impl* impl, grpc::ServerContext* ctx, StreamRW* stream) {
+              return impl->HandleStream(ctx, stream);
+            },
+            this));
+  }
+
   ServerOptions options;
   absl::Time started_at = absl::Now();
   std::unique_ptr<grpc::Server> server;
@@ -670,8 +694,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
   class EvaluateReactor final : public grpc::ServerUnaryReactor {
    public:
     EvaluateReactor(Impl* impl, grpc::CallbackServerContext* ctx,
-                    const onus::v1::EvaluateRequest* req,
-                    onus::v1::EvaluateResponse* resp)
+                    const EvaluateRequestWire* req, grpc::ByteBuffer* resp)
         : impl_(impl),
           ctx_(ctx),
           req_(req),
@@ -694,25 +717,39 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
    private:
     Impl* impl_;
     grpc::CallbackServerContext* ctx_;
-    const onus::v1::EvaluateRequest* req_;
-    onus::v1::EvaluateResponse* resp_;
+    const EvaluateRequestWire* req_;
+    grpc::ByteBuffer* resp_;
     std::atomic<bool> cancelled_{false};
     CallLog log_;
   };
 
-  grpc::ServerUnaryReactor* Evaluate(
-      grpc::CallbackServerContext* ctx, const onus::v1::EvaluateRequest* req,
-      onus::v1::EvaluateResponse* resp) override {
+  grpc::ServerUnaryReactor* HandleEvaluate(grpc::CallbackServerContext* ctx,
+                                           const EvaluateRequestWire* req,
+                                           grpc::ByteBuffer* resp) {
+    const bool refuse =
+        evaluate_in_flight.fetch_add(1, std::memory_order_relaxed) >=
+        options.limits.max_threads;
+    if (!refuse && req->snapshot().resources_size() + req->resources_size() <=
+                       kInlineResources) {
+      // Evaluated here and finished with gRPC's default reactor: its end
+      // of call runs inline, where a reactor of our own has it scheduled
+      // on gRPC's executor thread (a thread wakeup per call). No cancel
+      // can reach the evaluation: it is over before this returns.
+      CallLog log(this, Method::kEvaluate, ctx);
+      const std::atomic<bool> not_cancelled{false};
+      grpc::Status s =
+          ToGrpc(DoEvaluate(ctx, *req, resp, &not_cancelled, &log));
+      evaluate_in_flight.fetch_sub(1, std::memory_order_relaxed);
+      grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+      reactor->Finish(log.Finish(s));
+      return reactor;
+    }
     auto* reactor = new EvaluateReactor(this, ctx, req, resp);
-    if (evaluate_in_flight.fetch_add(1, std::memory_order_relaxed) >=
-        options.limits.max_threads) {
+    if (refuse) {
       reactor->Refuse(grpc::Status(
           grpc::StatusCode::RESOURCE_EXHAUSTED,
           absl::StrCat("more than ", options.limits.max_threads,
                        " Evaluate calls at once (--max-threads)")));
-    } else if (req->snapshot().resources_size() + req->resources_size() <=
-               kInlineResources) {
-      reactor->Run();
     } else {
       workers->Submit([reactor] { reactor->Run(); });
     }
@@ -720,8 +757,8 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
   }
 
   absl::Status DoEvaluate(grpc::ServerContextBase* ctx,
-                          const onus::v1::EvaluateRequest& req,
-                          onus::v1::EvaluateResponse* resp,
+                          const EvaluateRequestWire& req,
+                          grpc::ByteBuffer* resp,
                           const std::atomic<bool>* cancelled, CallLog* log) {
     if (cancelled->load()) return absl::CancelledError("client cancelled");
     ONUS_RETURN_IF_ERROR(Authorize(ctx, Role::kEvaluate));
@@ -735,20 +772,25 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
                        options.limits.max_resources_per_request,
                        " (split the inventory or use EvaluateStream)"));
     }
+    ResourceEnvelope env;
     for (int i = 0; i < req.snapshot().resources_size(); ++i) {
-      ONUS_RETURN_IF_ERROR(ValidateResource(req.snapshot().resources(i),
-                                            "snapshot.resources", i));
+      ONUS_RETURN_IF_ERROR(CheckResource(req.snapshot().resources(i),
+                                         "snapshot.resources", i, &env));
     }
     for (int i = 0; i < req.resources_size(); ++i) {
-      ONUS_RETURN_IF_ERROR(ValidateResource(req.resources(i), "resources", i));
+      ONUS_RETURN_IF_ERROR(
+          CheckResource(req.resources(i), "resources", i, &env));
     }
     absl::Time deadline = DeadlineOf(ctx);
     ONUS_ASSIGN_OR_RETURN(PreparedOptions prep,
                           Prepare(*b, req.options(), deadline));
-    // Resources of a Snapshot are field 5; appending serialized inline
-    // resources as more field-5 records avoids copying the snapshot.
+    // The policies' metadata is added by ResponseBytes, from the bundle's
+    // serialized copies.
+    prep.eval.report_policies = PolicyListing::kNone;
+    // Resources of a Snapshot are field 5; the inline resources' bytes
+    // become more field-5 records.
     std::string bytes = req.snapshot().SerializeAsString();
-    for (const onus::v1::Resource& r : req.resources()) {
+    for (const std::string& r : req.resources()) {
       AppendResourceRecord(r, &bytes);
     }
     absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
@@ -766,8 +808,53 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     log->findings = report->findings_size();
     metrics.AddResources(n);
     CountOutcomes(metrics, report->summary().totals());
-    *resp->mutable_report() = *std::move(report);
-    b->FillRef(resp->mutable_bundle());
+    return ResponseBytes(*b, prep.listing, *report, resp);
+  }
+
+  // The bytes of the onus.v1.EvaluateResponse {report, bundle} that
+  // protobuf would write, `report` completed with the metadata of the
+  // policies `listing` describes (Report.policies, field 6: last, so
+  // appended to the report's own fields). Those policies are the ones its
+  // summary lists by policy (the same rule, the same pack order). The
+  // metadata and the BundleRef are copied from the bundle's serialized
+  // ones: a one-resource report lists about ten policies, and copying,
+  // serializing and freeing their messages cost more than evaluating.
+  static absl::Status ResponseBytes(const Bundle& b, PolicyListing listing,
+                                    const onus::v1::Report& report,
+                                    grpc::ByteBuffer* resp) {
+    using google::protobuf::io::CodedOutputStream;
+    std::vector<const std::string*> metadata;
+    size_t policies_size = 0;
+    if (listing != PolicyListing::kNone) {
+      metadata.reserve(report.summary().by_policy_size());
+      for (const onus::v1::PolicyCounts& pc : report.summary().by_policy()) {
+        const std::string* m = b.metadata_bytes(pc.policy_id());
+        if (m == nullptr) {
+          return absl::InternalError(absl::StrCat(
+              "policy ", pc.policy_id(), " of pack without its metadata"));
+        }
+        metadata.push_back(m);
+        policies_size +=
+            1 + CodedOutputStream::VarintSize32(m->size()) + m->size();
+      }
+    }
+    const size_t own_size = report.ByteSizeLong();  // caches the sizes
+    const size_t report_size = own_size + policies_size;
+    const std::string& ref = b.ref_bytes();
+    auto* out = new std::string;
+    out->reserve(2 * (1 + 5) + report_size + ref.size());
+    AppendHeader(1, report_size, out);  // EvaluateResponse.report
+    const size_t at = out->size();
+    out->resize(at + own_size);
+    report.SerializeWithCachedSizesToArray(
+        reinterpret_cast<uint8_t*>(out->data() + at));
+    for (const std::string* m : metadata) {
+      AppendHeader(6, m->size(), out);  // Report.policies
+      out->append(*m);
+    }
+    AppendHeader(2, ref.size(), out);  // EvaluateResponse.bundle
+    out->append(ref);
+    *resp = OwningBuffer(out);
     return absl::OkStatus();
   }
 
@@ -792,7 +879,8 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     uint64_t stream_resources = 0;  // resources in the stream so far
   };
 
-  using WriteFn = std::function<bool(const onus::v1::EvaluateStreamResponse&)>;
+  // Writes one serialized onus.v1.EvaluateStreamResponse.
+  using WriteFn = std::function<bool(const grpc::ByteBuffer&)>;
 
   // Accounts marked complete are evaluated (and their findings written) on
   // a thread of the stream's own while the handler goes on reading the
@@ -905,7 +993,6 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
                                const PreparedOptions& prep,
                                const WriteFn& write, absl::Time deadline) {
     const std::string& account = job.account;
-    const std::string& records = job.records;
     const uint64_t count = job.count;
     onus::v1::Snapshot head;
     head.set_id(st.header.id());
@@ -914,8 +1001,11 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     for (const onus::v1::Account& a : st.header.accounts()) {
       if (a.id() == account) *head.add_accounts() = a;
     }
-    std::string bytes = head.SerializeAsString() + records;
-    absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(bytes);
+    // The header's fields after the resources: a Snapshot's fields may
+    // come in any order, and appending copies only the header.
+    std::string& snapshot = job.records;
+    head.AppendToString(&snapshot);
+    absl::StatusOr<Inventory> inv = Inventory::FromSnapshotBytes(snapshot);
     if (!inv.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("account \"", account, "\": ", inv.status().message()));
@@ -926,30 +1016,49 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     if (prep.eval.cancelled != nullptr && prep.eval.cancelled->load()) {
       return absl::CancelledError("client cancelled");
     }
-    onus::v1::EvaluateStreamResponse msg;
-    b.FillRef(msg.mutable_bundle());
     if (prep.batch_findings) {
       // Batches of about kBatchBytes: well under any message limit, and
-      // large enough that the per-message cost vanishes.
+      // large enough that the per-message cost vanishes. Each message
+      // (EvaluateStreamResponse{bundle, findings}) is written here, the
+      // findings serialized straight from the report and the BundleRef
+      // copied from the bundle's serialized one: no response message to
+      // move them into, size twice and free.
       constexpr size_t kBatchBytes = 1 << 20;
-      size_t bytes = 0;
-      for (onus::v1::Finding& f : *report.mutable_findings()) {
-        bytes += f.ByteSizeLong() + 8;
-        *msg.mutable_findings()->add_findings() = std::move(f);
-        ++st.findings;
-        if (bytes >= kBatchBytes) {
-          if (!write(msg)) return absl::CancelledError("client went away");
-          msg.mutable_findings()->clear_findings();
-          bytes = 0;
+      const auto& findings = report.findings();
+      const std::string& ref = b.ref_bytes();
+      for (int begin = 0; begin < findings.size();) {
+        size_t batch = 0;
+        int end = begin;
+        while (end < findings.size() && batch < kBatchBytes) {
+          const size_t n = findings[end++].ByteSizeLong();  // caches sizes
+          batch +=
+              1 + google::protobuf::io::CodedOutputStream::VarintSize64(n) + n;
         }
-      }
-      if (msg.findings().findings_size() > 0 && !write(msg)) {
-        return absl::CancelledError("client went away");
+        auto* out = new std::string;
+        out->reserve(2 * 10 + ref.size() + batch);
+        AppendHeader(4, ref.size(), out);  // EvaluateStreamResponse.bundle
+        out->append(ref);
+        AppendHeader(5, batch, out);  // EvaluateStreamResponse.findings
+        for (int i = begin; i < end; ++i) {
+          const size_t n = static_cast<size_t>(findings[i].GetCachedSize());
+          AppendHeader(1, n, out);  // FindingBatch.findings
+          const size_t at = out->size();
+          out->resize(at + n);
+          findings[i].SerializeWithCachedSizesToArray(
+              reinterpret_cast<uint8_t*>(out->data() + at));
+        }
+        if (!write(OwningBuffer(out))) {
+          return absl::CancelledError("client went away");
+        }
+        st.findings += static_cast<uint64_t>(end - begin);
+        begin = end;
       }
     } else {
+      onus::v1::EvaluateStreamResponse msg;
+      b.FillRef(msg.mutable_bundle());
       for (onus::v1::Finding& f : *report.mutable_findings()) {
         *msg.mutable_finding() = std::move(f);
-        if (!write(msg)) {
+        if (!write(MessageBuffer(msg))) {
           return absl::CancelledError("client went away");
         }
         ++st.findings;
@@ -960,7 +1069,9 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     done.mutable_account_done()->set_account(account);
     done.mutable_account_done()->set_resources(count);
     *done.mutable_account_done()->mutable_counts() = report.summary().totals();
-    if (!write(done)) return absl::CancelledError("client went away");
+    if (!write(MessageBuffer(done))) {
+      return absl::CancelledError("client went away");
+    }
     metrics.AddResources(count);
     CountOutcomes(metrics, report.summary().totals());
     // Totals over all accounts.
@@ -986,11 +1097,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     return absl::OkStatus();
   }
 
-  grpc::Status EvaluateStream(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<onus::v1::EvaluateStreamResponse,
-                               onus::v1::EvaluateStreamRequest>* stream)
-      override {
+  grpc::Status HandleStream(grpc::ServerContext* ctx, StreamRW* stream) {
     CallLog log(this, Method::kEvaluateStream, ctx);
     StreamState st;
     grpc::Status s = ToGrpc(DoStream(ctx, stream, &st, &log));
@@ -999,24 +1106,21 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     return log.Finish(s);
   }
 
-  absl::Status DoStream(
-      grpc::ServerContext* ctx,
-      grpc::ServerReaderWriter<onus::v1::EvaluateStreamResponse,
-                               onus::v1::EvaluateStreamRequest>* stream,
-      StreamState* stp, CallLog* log) {
+  absl::Status DoStream(grpc::ServerContext* ctx, StreamRW* stream,
+                        StreamState* stp, CallLog* log) {
     StreamState& st = *stp;
     ONUS_RETURN_IF_ERROR(Authorize(ctx, Role::kEvaluate));
     std::shared_ptr<const Bundle> b = Current();
     log->bundle_version = b->version();
     absl::Time deadline = DeadlineOf(ctx);
     absl::Time started = absl::Now();
-    onus::v1::EvaluateStreamRequest req;
+    EvaluateStreamRequestWire req;
     std::unique_ptr<PreparedOptions> prep;
     CancelPoller::Watch watch(&cancel_poller, ctx);
     uint64_t items_seen = 0;
     // One message per finding. (WriteOptions::set_buffer_hint would
     // coalesce them, but the sync API may then hold a message forever.)
-    WriteFn write = [stream](const onus::v1::EvaluateStreamResponse& m) {
+    WriteFn write = [stream](const grpc::ByteBuffer& m) {
       return stream->Write(m);
     };
     // Per-account reports list every policy (the summary merges their
@@ -1031,10 +1135,9 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
       return EvaluateAccount(std::move(job), st, *b, *prep, write, deadline);
     });
     // One StreamItem; `item` counts items from 1 for error messages.
-    auto handle = [&](const onus::v1::StreamItem& it,
-                      uint64_t item) -> absl::Status {
+    auto handle = [&](const StreamItemWire& it, uint64_t item) -> absl::Status {
       switch (it.item_case()) {
-        case onus::v1::StreamItem::kHeader:
+        case StreamItemWire::kHeader:
           // (Also after an account was complete: its evaluation reads the
           // header.)
           if (st.have_header || st.resources > 0 || !st.done.empty()) {
@@ -1044,13 +1147,13 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
           st.header = it.header();
           st.have_header = true;
           return absl::OkStatus();
-        case onus::v1::StreamItem::kResource: {
-          const onus::v1::Resource& r = it.resource();
-          ONUS_RETURN_IF_ERROR(ValidateResource(r, "item", item));
-          if (st.done.contains(r.account())) {
+        case StreamItemWire::kResource: {
+          ResourceEnvelope r;
+          ONUS_RETURN_IF_ERROR(CheckResource(it.resource(), "item", item, &r));
+          if (st.done.contains(r.account)) {
             return absl::InvalidArgumentError(absl::StrCat(
-                "item ", item, " resource (id \"", r.id(), "\"): account \"",
-                r.account(), "\" was already marked complete"));
+                "item ", item, " resource (id \"", r.id, "\"): account \"",
+                r.account, "\" was already marked complete"));
           }
           if (static_cast<int64_t>(++st.resources) >
               options.limits.max_resources_per_request) {
@@ -1059,15 +1162,16 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
                              options.limits.max_resources_per_request,
                              " resources (the per-request limit)"));
           }
-          auto& slot = st.pending[r.account()];
-          if (slot.second == 0 && slot.first.empty()) {
-            st.order.push_back(r.account());
+          auto slot = st.pending.find(r.account);
+          if (slot == st.pending.end()) {
+            slot = st.pending.try_emplace(std::string(r.account)).first;
+            st.order.push_back(slot->first);
           }
-          AppendResourceRecord(r, &slot.first);
-          ++slot.second;
+          AppendResourceRecord(it.resource(), &slot->second.first);
+          ++slot->second.second;
           return absl::OkStatus();
         }
-        case onus::v1::StreamItem::kAccountComplete: {
+        case StreamItemWire::kAccountComplete: {
           const auto& ac = it.account_complete();
           if (st.done.contains(ac.account())) {
             return absl::InvalidArgumentError(
@@ -1101,7 +1205,7 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
         // An empty message is an item without its field set.
         ONUS_RETURN_IF_ERROR(handle(req.item(), ++items_seen));
       }
-      for (const onus::v1::StreamItem& it : req.items()) {
+      for (const StreamItemWire& it : req.items()) {
         ONUS_RETURN_IF_ERROR(handle(it, ++items_seen));
       }
       ONUS_RETURN_IF_ERROR(pipeline.Error());
@@ -1148,7 +1252,9 @@ struct EvaluationServer::Impl final : public EvaluatorBase {
     };
     ts(started, last.mutable_summary()->mutable_started());
     ts(absl::Now(), last.mutable_summary()->mutable_finished());
-    if (!stream->Write(last)) return absl::CancelledError("client went away");
+    if (!stream->Write(MessageBuffer(last))) {
+      return absl::CancelledError("client went away");
+    }
     return absl::OkStatus();
   }
 

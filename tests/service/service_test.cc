@@ -1,5 +1,7 @@
 // The evaluation service end to end: a real server on a free loopback port,
 // real gRPC clients, every method and error code.
+#include <grpcpp/impl/client_unary_call.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -12,7 +14,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "onus/internal/service_wire.pb.h"
 #include "tests/service/test_util.h"
 
 namespace onus::engine::testing {
@@ -133,6 +137,68 @@ TEST_F(ServiceTest, PolicyListingChoosesWhatTheReportDescribes) {
     }
     EXPECT_THAT(stream_counts, ::testing::UnorderedElementsAreArray(c.want))
         << c.listing;
+  }
+}
+
+// Evaluate writes its answer's bytes itself, with the policies' metadata
+// and the BundleRef copied from serialized copies: the bytes must be what
+// protobuf writes for the same message, and the metadata what ListPolicies
+// and GetInfo say.
+TEST_F(ServiceTest, EvaluateAnswerBytesAreProtobufsForTheSameMessage) {
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials());
+  grpc::ClientContext lctx;
+  Bound(&lctx);
+  onus::v1::ListPoliciesResponse listed;
+  ASSERT_TRUE(stub_->ListPolicies(&lctx, {}, &listed).ok());
+  grpc::ClientContext ictx;
+  Bound(&ictx);
+  onus::v1::GetInfoResponse info;
+  ASSERT_TRUE(stub_->GetInfo(&ictx, {}, &info).ok());
+  using Opts = onus::v1::EvaluateOptions;
+  for (Opts::PolicyListing listing :
+       {Opts::EVALUATED_POLICIES, Opts::ALL_POLICIES, Opts::NO_POLICIES}) {
+    for (bool select : {false, true}) {
+      onus::v1::EvaluateRequest req;
+      *req.mutable_snapshot() = MakeSnapshot(2);
+      req.mutable_options()->set_policy_listing(listing);
+      if (select)
+        req.mutable_options()->mutable_selection()->add_ids("aws.s3.*");
+      grpc::ClientContext ctx;
+      Bound(&ctx);
+      grpc::internal::RpcMethod method("/onus.v1.Evaluator/Evaluate",
+                                       grpc::internal::RpcMethod::NORMAL_RPC);
+      grpc::ByteBuffer answer;
+      grpc::Status s =
+          grpc::internal::BlockingUnaryCall<onus::v1::EvaluateRequest,
+                                            grpc::ByteBuffer>(
+              channel.get(), method, &ctx, req, &answer);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      std::vector<grpc::Slice> slices;
+      ASSERT_TRUE(answer.Dump(&slices).ok());
+      std::string bytes;
+      for (const grpc::Slice& sl : slices) {
+        bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+      }
+      onus::v1::EvaluateResponse resp;
+      ASSERT_TRUE(resp.ParseFromString(bytes));
+      EXPECT_EQ(resp.SerializeAsString(), bytes) << listing << select;
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+          resp.bundle(), info.bundle()));
+      const int want = listing == Opts::NO_POLICIES ? 0 : select ? 2 : 3;
+      ASSERT_EQ(resp.report().policies_size(), want) << listing << select;
+      for (const auto& meta : resp.report().policies()) {
+        bool found = false;
+        for (const auto& l : listed.policies()) {
+          if (l.id() != meta.id()) continue;
+          found = true;
+          EXPECT_TRUE(
+              google::protobuf::util::MessageDifferencer::Equals(l, meta));
+        }
+        EXPECT_TRUE(found) << meta.id();
+      }
+    }
   }
 }
 
@@ -800,6 +866,54 @@ TEST_F(ServiceTest, EvaluateStreamBatchesItemsAndFindings) {
   EXPECT_THAT(s.error_message(), HasSubstr("item 3 resource"));
 }
 
+// The server writes finding batches' bytes itself: every answer must be
+// the bytes protobuf writes for the message they parse to.
+TEST_F(ServiceTest, EvaluateStreamAnswerBytesAreProtobufsForTheSameMessage) {
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials());
+  for (bool batch : {true, false}) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    grpc::internal::RpcMethod method("/onus.v1.Evaluator/EvaluateStream",
+                                     grpc::internal::RpcMethod::BIDI_STREAMING);
+    std::unique_ptr<grpc::ClientReaderWriter<onus::v1::EvaluateStreamRequest,
+                                             grpc::ByteBuffer>>
+        stream(grpc::internal::ClientReaderWriterFactory<
+               onus::v1::EvaluateStreamRequest,
+               grpc::ByteBuffer>::Create(channel.get(), method, &ctx));
+    onus::v1::EvaluateStreamRequest req;
+    req.mutable_options()->set_batch_findings(batch);
+    const onus::v1::Snapshot snap = MakeSnapshot(30);
+    for (const auto& r : snap.resources()) {
+      *req.add_items()->mutable_resource() = r;
+    }
+    ASSERT_TRUE(stream->Write(req));
+    stream->WritesDone();
+    grpc::ByteBuffer answer;
+    int messages = 0, findings = 0;
+    while (stream->Read(&answer)) {
+      std::vector<grpc::Slice> slices;
+      ASSERT_TRUE(answer.Dump(&slices).ok());
+      std::string bytes;
+      for (const grpc::Slice& sl : slices) {
+        bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+      }
+      onus::v1::EvaluateStreamResponse m;
+      ASSERT_TRUE(m.ParseFromString(bytes));
+      EXPECT_EQ(m.SerializeAsString(), bytes) << messages;
+      EXPECT_EQ(m.bundle().version(), 1u);
+      findings += m.has_finding() + m.findings().findings_size();
+      ++messages;
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+    // 10 unversioned buckets per account (no header: no account-level
+    // policy runs).
+    EXPECT_EQ(findings, 20) << batch;
+    EXPECT_GT(messages, 2);
+  }
+}
+
 TEST_F(ServiceTest, EvaluateStreamRejectsProtocolErrors) {
   auto run = [&](const std::vector<onus::v1::StreamItem>& items) {
     grpc::ClientContext ctx;
@@ -840,6 +954,83 @@ TEST_F(ServiceTest, EvaluateStreamRejectsProtocolErrors) {
   EXPECT_EQ(header_after.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(header_after.error_message(), HasSubstr("item 2"));
   EXPECT_TRUE(run({}).ok());
+}
+
+// The server keeps request resources as bytes and checks them itself
+// (engine/service/resource_wire.h): bytes no Resource parser would accept,
+// sent with the wire views of proto/onus/internal/service_wire.proto (a
+// typed client cannot send them), are INVALID_ARGUMENT naming the item or
+// the field, and the server goes on serving.
+TEST_F(ServiceTest, MalformedResourceBytesAreInvalidArgumentNamingTheItem) {
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials());
+  const std::string good = Bucket("111", 0, true).SerializeAsString();
+  const std::string truncated = good.substr(0, good.size() - 3);
+  std::string bad_utf8_account = good;
+  bad_utf8_account += std::string("\x22\x02\xc3\x28", 4);  // account
+  auto stream_status = [&](const std::vector<std::string>& resources) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    grpc::internal::RpcMethod method("/onus.v1.Evaluator/EvaluateStream",
+                                     grpc::internal::RpcMethod::BIDI_STREAMING);
+    std::unique_ptr<
+        grpc::ClientReaderWriter<onus::internal::EvaluateStreamRequestWire,
+                                 onus::v1::EvaluateStreamResponse>>
+        stream(grpc::internal::ClientReaderWriterFactory<
+               onus::internal::EvaluateStreamRequestWire,
+               onus::v1::EvaluateStreamResponse>::Create(channel.get(), method,
+                                                         &ctx));
+    onus::internal::EvaluateStreamRequestWire req;
+    req.mutable_item()->mutable_header()->set_id("s");
+    for (const std::string& r : resources) req.add_items()->set_resource(r);
+    stream->Write(req);
+    stream->WritesDone();
+    onus::v1::EvaluateStreamResponse m;
+    while (stream->Read(&m)) {
+    }
+    return stream->Finish();
+  };
+  grpc::Status s = stream_status({good, good, truncated});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "item 4 resource: malformed protobuf (truncated or not an "
+            "onus.v1.Resource)");
+  s = stream_status({good, std::string("\xff\xff\xff\xff", 4)});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("item 3 resource: malformed"));
+  s = stream_status({bad_utf8_account});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "item 2 resource: field `account`: not valid UTF-8");
+  EXPECT_TRUE(stream_status({good, good}).ok());
+
+  // Evaluate: inline resources and the snapshot's.
+  auto unary_status = [&](const onus::internal::EvaluateRequestWire& req) {
+    grpc::ClientContext ctx;
+    Bound(&ctx);
+    grpc::internal::RpcMethod method("/onus.v1.Evaluator/Evaluate",
+                                     grpc::internal::RpcMethod::NORMAL_RPC);
+    onus::v1::EvaluateResponse resp;
+    return grpc::internal::BlockingUnaryCall<
+        onus::internal::EvaluateRequestWire, onus::v1::EvaluateResponse>(
+        channel.get(), method, &ctx, req, &resp);
+  };
+  onus::internal::EvaluateRequestWire ureq;
+  ureq.add_resources(good);
+  ureq.add_resources(truncated);
+  s = unary_status(ureq);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("resources[1]: malformed"));
+  ureq.Clear();
+  ureq.mutable_snapshot()->add_resources(bad_utf8_account);
+  s = unary_status(ureq);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "snapshot.resources[0]: field `account`: not valid UTF-8");
+  ureq.Clear();
+  ureq.add_resources(good);
+  EXPECT_TRUE(unary_status(ureq).ok());
 }
 
 // ---------------------------------------------------------------- reload
