@@ -100,57 +100,56 @@ constexpr int kMaxDepth = 100;
 bool Struct(absl::string_view m, int depth);
 bool ListValue(absl::string_view m, int depth);
 
-bool Value(absl::string_view m, int depth) {
-  if (depth > kMaxDepth) return false;
+// Calls visit(field) for each field of message `m`, in order; false if `m`
+// is malformed or a visit returns false.
+template <typename Visit>
+bool EachField(absl::string_view m, Visit visit) {
   const uint8_t* p = Begin(m);
   const uint8_t* end = p + m.size();
   while (p < end) {
     Field f;
-    if (!Next(&p, end, &f)) return false;
-    if (f.wire_type != wire::kLengthDelimited) continue;
-    if (f.number == 3 && !Utf8(f.bytes)) return false;  // string_value
-    if (f.number == 5 && !Struct(f.bytes, depth + 1)) return false;
-    if (f.number == 6 && !ListValue(f.bytes, depth + 1)) return false;
+    if (!Next(&p, end, &f) || !visit(f)) return false;
   }
   return true;
+}
+
+bool Value(absl::string_view m, int depth) {
+  return depth <= kMaxDepth && EachField(m, [depth](const Field& f) {
+           if (f.wire_type != wire::kLengthDelimited) return true;
+           switch (f.number) {
+             case 3:  // string_value
+               return Utf8(f.bytes);
+             case 5:  // struct_value
+               return Struct(f.bytes, depth + 1);
+             case 6:  // list_value
+               return ListValue(f.bytes, depth + 1);
+             default:
+               return true;
+           }
+         });
 }
 
 bool ListValue(absl::string_view m, int depth) {
-  if (depth > kMaxDepth) return false;
-  const uint8_t* p = Begin(m);
-  const uint8_t* end = p + m.size();
-  while (p < end) {
-    Field f;
-    if (!Next(&p, end, &f)) return false;
-    if (f.number == 1 && f.wire_type == wire::kLengthDelimited &&
-        !Value(f.bytes, depth + 1)) {
-      return false;
-    }
-  }
-  return true;
+  return depth <= kMaxDepth && EachField(m, [depth](const Field& f) {
+           return f.number != 1 || f.wire_type != wire::kLengthDelimited ||
+                  Value(f.bytes, depth + 1);
+         });
 }
 
 bool Struct(absl::string_view m, int depth) {
-  if (depth > kMaxDepth) return false;
-  const uint8_t* p = Begin(m);
-  const uint8_t* end = p + m.size();
-  while (p < end) {
-    Field f;
-    if (!Next(&p, end, &f)) return false;
-    if (f.number != 1 || f.wire_type != wire::kLengthDelimited) continue;
-    // A map entry: key = 1 (string), value = 2 (Value).
-    const uint8_t* q = Begin(f.bytes);
-    const uint8_t* entry_end = q + f.bytes.size();
-    while (q < entry_end) {
-      Field e;
-      if (!Next(&q, entry_end, &e)) return false;
-      if (e.wire_type != wire::kLengthDelimited) continue;
-      if (e.number == 1 && !Utf8(e.bytes)) return false;
-      // The entry is a message level of its own to protobuf.
-      if (e.number == 2 && !Value(e.bytes, depth + 2)) return false;
-    }
-  }
-  return true;
+  return depth <= kMaxDepth && EachField(m, [depth](const Field& f) {
+           if (f.number != 1 || f.wire_type != wire::kLengthDelimited) {
+             return true;
+           }
+           // A map entry: key = 1 (string), value = 2 (Value); the entry
+           // is a message level of its own to protobuf.
+           return EachField(f.bytes, [depth](const Field& e) {
+             if (e.wire_type != wire::kLengthDelimited) return true;
+             if (e.number == 1) return Utf8(e.bytes);
+             if (e.number == 2) return Value(e.bytes, depth + 2);
+             return true;
+           });
+         });
 }
 
 }  // namespace
