@@ -142,6 +142,13 @@ TEST_F(MetricsTest, CountersMoveByExactlyWhatTheCallsDid) {
   constexpr int kGood = 3;
   uint64_t resources = 0;
   onus::v1::OutcomeCounts outcomes;
+  auto add = [&outcomes](const onus::v1::OutcomeCounts& t) {
+    outcomes.set_pass(outcomes.pass() + t.pass());
+    outcomes.set_fail(outcomes.fail() + t.fail());
+    outcomes.set_not_applicable(outcomes.not_applicable() + t.not_applicable());
+    outcomes.set_error(outcomes.error() + t.error());
+    outcomes.set_waived(outcomes.waived() + t.waived());
+  };
   for (int i = 0; i < kGood; ++i) {
     grpc::ClientContext ctx;
     Bound(&ctx);
@@ -150,12 +157,7 @@ TEST_F(MetricsTest, CountersMoveByExactlyWhatTheCallsDid) {
     onus::v1::EvaluateResponse resp;
     ASSERT_TRUE(stub_->Evaluate(&ctx, req, &resp).ok());
     resources += req.snapshot().resources_size();
-    const auto& t = resp.report().summary().totals();
-    outcomes.set_pass(outcomes.pass() + t.pass());
-    outcomes.set_fail(outcomes.fail() + t.fail());
-    outcomes.set_not_applicable(outcomes.not_applicable() + t.not_applicable());
-    outcomes.set_error(outcomes.error() + t.error());
-    outcomes.set_waived(outcomes.waived() + t.waived());
+    add(resp.report().summary().totals());
   }
   for (int i = 0; i < 2; ++i) {
     grpc::ClientContext ctx;
@@ -167,28 +169,14 @@ TEST_F(MetricsTest, CountersMoveByExactlyWhatTheCallsDid) {
               grpc::StatusCode::INVALID_ARGUMENT);
   }
   {
-    grpc::ClientContext ctx;
-    Bound(&ctx);
-    auto stream = stub_->EvaluateStream(&ctx);
-    onus::v1::EvaluateStreamRequest item;
+    std::vector<onus::v1::EvaluateStreamRequest> items(4);
     for (int i = 0; i < 4; ++i) {
-      *item.mutable_item()->mutable_resource() = Bucket("333", i, i != 0);
-      ASSERT_TRUE(stream->Write(item));
+      *items[i].mutable_item()->mutable_resource() = Bucket("333", i, i != 0);
     }
-    stream->WritesDone();
-    onus::v1::EvaluateStreamResponse m;
     onus::v1::RunSummary summary;
-    while (stream->Read(&m)) {
-      if (m.has_summary()) summary = m.summary();
-    }
-    ASSERT_TRUE(stream->Finish().ok());
+    ASSERT_TRUE(StreamSummary(stub_.get(), items, &summary).ok());
     resources += 4;
-    const auto& t = summary.totals();
-    outcomes.set_pass(outcomes.pass() + t.pass());
-    outcomes.set_fail(outcomes.fail() + t.fail());
-    outcomes.set_not_applicable(outcomes.not_applicable() + t.not_applicable());
-    outcomes.set_error(outcomes.error() + t.error());
-    outcomes.set_waived(outcomes.waived() + t.waived());
+    add(summary.totals());
   }
   std::string digest;
   {

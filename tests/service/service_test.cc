@@ -117,20 +117,11 @@ TEST_F(ServiceTest, PolicyListingChoosesWhatTheReportDescribes) {
     EXPECT_EQ(resp.report().summary().totals().pass(), 1u);
 
     // The stream's summary lists the same policies.
-    grpc::ClientContext sctx;
-    Bound(&sctx);
-    auto stream = stub_->EvaluateStream(&sctx);
     onus::v1::EvaluateStreamRequest item;
     item.mutable_options()->set_policy_listing(c.listing);
     *item.mutable_item()->mutable_resource() = Bucket("111", 0, false);
-    ASSERT_TRUE(stream->Write(item));
-    stream->WritesDone();
-    onus::v1::EvaluateStreamResponse m;
     onus::v1::RunSummary summary;
-    while (stream->Read(&m)) {
-      if (m.has_summary()) summary = m.summary();
-    }
-    ASSERT_TRUE(stream->Finish().ok());
+    ASSERT_TRUE(StreamSummary(stub_.get(), {item}, &summary).ok());
     std::vector<std::string> stream_counts;
     for (const auto& p : summary.by_policy()) {
       stream_counts.push_back(p.policy_id());
@@ -416,12 +407,9 @@ TEST(ServiceLimits, MessageSizeLimit) {
 }
 
 TEST(ServiceLimits, ServerDeadlineIsHonouredInsideTheVm) {
-  ServerOptions o = LoopbackOptions();
   // kSlowPolicy: 3*10^8 loop steps for the request, far beyond the deadline
   // however fast the VM (10^4 steps per bucket would finish in time).
-  o.policy_sources = {{"slow.onus", kSlowPolicy}};
-  o.limits.instruction_budget = 100'000'000'000;
-  o.limits.default_deadline = absl::Milliseconds(200);
+  ServerOptions o = SlowServerOptions(absl::Milliseconds(200));
   auto server = StartOrDie(o);
   ASSERT_NE(server, nullptr);
   auto stub = Connect(server->port());
@@ -442,13 +430,10 @@ TEST(ServiceLimits, StreamAccountEvaluatedBesideTheReaderReportsItsError) {
   // Accounts marked complete are evaluated on a thread of their own while
   // the handler keeps reading: an error there (here the deadline, inside
   // the VM) must still end the call with that error, promptly.
-  ServerOptions o = LoopbackOptions();
-  o.policy_sources = {{"slow.onus", kSlowPolicy}};
   // kSlowPolicy: 3*10^8 loop steps for the account, far beyond the
   // deadline (with 10^4 per bucket a faster VM finished inside it, and the
   // deadline then came from the last account only).
-  o.limits.instruction_budget = 100'000'000'000;
-  o.limits.default_deadline = absl::Milliseconds(300);
+  ServerOptions o = SlowServerOptions(absl::Milliseconds(300));
   auto server = StartOrDie(o);
   ASSERT_NE(server, nullptr);
   auto stub = Connect(server->port());
@@ -484,12 +469,9 @@ TEST(ServiceLimits, StreamAccountEvaluatedBesideTheReaderReportsItsError) {
 TEST(ServiceLimits, ClientCancelStopsTheEvaluation) {
   std::string path = absl::StrCat(std::getenv("TEST_TMPDIR"), "/cancel.log");
   std::ofstream log_file(path);
-  ServerOptions o = LoopbackOptions();
-  o.log = &log_file;
   // kSlowPolicy: minutes for the whole request.
-  o.policy_sources = {{"slow.onus", kSlowPolicy}};
-  o.limits.instruction_budget = 1'000'000'000;
-  o.limits.default_deadline = absl::Hours(1);
+  ServerOptions o = SlowServerOptions(absl::Hours(1), 1'000'000'000);
+  o.log = &log_file;
   auto server = StartOrDie(o);
   ASSERT_NE(server, nullptr);
   auto stub = Connect(server->port());

@@ -5,12 +5,14 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "engine/service/server.h"
 #include "gtest/gtest.h"
 #include "onus/aws/cloudtrail.pb.h"
@@ -142,6 +144,18 @@ inline ServerOptions LoopbackOptions() {
   return o;
 }
 
+// A server whose only policy is kSlowPolicy, with an instruction budget
+// far above what `deadline` allows: the deadline (or a cancellation) is
+// what stops the VM.
+inline ServerOptions SlowServerOptions(
+    absl::Duration deadline, int64_t instruction_budget = 100'000'000'000) {
+  ServerOptions o = LoopbackOptions();
+  o.policy_sources = {{"slow.onus", kSlowPolicy}};
+  o.limits.instruction_budget = instruction_budget;
+  o.limits.default_deadline = deadline;
+  return o;
+}
+
 inline std::unique_ptr<EvaluationServer> StartOrDie(const ServerOptions& o) {
   absl::StatusOr<std::unique_ptr<EvaluationServer>> s =
       EvaluationServer::Start(o);
@@ -160,6 +174,26 @@ inline std::unique_ptr<onus::v1::Evaluator::Stub> Connect(
 inline void Bound(grpc::ClientContext* ctx, int seconds = 30) {
   ctx->set_deadline(std::chrono::system_clock::now() +
                     std::chrono::seconds(seconds));
+}
+
+// One bounded EvaluateStream call: writes each of `requests`, closes the
+// sending side and reads every answer; *summary gets the final RunSummary.
+inline grpc::Status StreamSummary(
+    onus::v1::Evaluator::Stub* stub,
+    const std::vector<onus::v1::EvaluateStreamRequest>& requests,
+    onus::v1::RunSummary* summary) {
+  grpc::ClientContext ctx;
+  Bound(&ctx);
+  auto stream = stub->EvaluateStream(&ctx);
+  for (const onus::v1::EvaluateStreamRequest& r : requests) {
+    if (!stream->Write(r)) break;  // the status says why
+  }
+  stream->WritesDone();
+  onus::v1::EvaluateStreamResponse m;
+  while (stream->Read(&m)) {
+    if (m.has_summary()) *summary = m.summary();
+  }
+  return stream->Finish();
 }
 
 }  // namespace onus::engine::testing
