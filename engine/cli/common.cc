@@ -54,35 +54,41 @@ absl::StatusOr<engine::LargeBuffer> ReadWholeFile(const std::string& path) {
     return absl::NotFoundError(
         absl::StrCat(path, ": cannot read: ", std::strerror(errno)));
   }
+  // read(2) of up to `room` bytes, retried when interrupted; -1 on error.
+  auto read_some = [fd](char* to, size_t room) {
+    ssize_t n;
+    do {
+      n = read(fd, to, room);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  };
+  engine::LargeBuffer buf;
+  ssize_t n = 0;
   struct stat st;
-  const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  // A pipe or /dev/stdin has no size: read it in pieces, then copy once.
-  std::string piped;
-  engine::LargeBuffer buf(regular ? static_cast<size_t>(st.st_size) : 0);
-  size_t got = 0;
-  for (;;) {
-    char chunk[1 << 16];
-    char* to = regular ? buf.data() + got : chunk;
-    const size_t room = regular ? buf.size() - got : sizeof(chunk);
-    if (room == 0) break;
-    const ssize_t n = read(fd, to, room);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int e = errno;
-      close(fd);
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": cannot read: ", std::strerror(e)));
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    buf = engine::LargeBuffer(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < buf.size() &&
+           (n = read_some(buf.data() + got, buf.size() - got)) > 0) {
+      got += static_cast<size_t>(n);
     }
-    if (n == 0) break;  // end (a regular file may have shrunk meanwhile)
-    if (!regular) piped.append(chunk, static_cast<size_t>(n));
-    got += static_cast<size_t>(n);
-  }
-  close(fd);
-  if (!regular) {
+    buf.Shrink(got);  // the file may have shrunk meanwhile
+  } else {
+    // A pipe or /dev/stdin has no size: read it in pieces, then copy once.
+    std::string piped;
+    char chunk[1 << 16];
+    while ((n = read_some(chunk, sizeof(chunk))) > 0) {
+      piped.append(chunk, static_cast<size_t>(n));
+    }
     buf = engine::LargeBuffer(piped.size());
     std::memcpy(buf.data(), piped.data(), piped.size());
   }
-  buf.Shrink(got);
+  const int error = errno;
+  close(fd);
+  if (n < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot read: ", std::strerror(error)));
+  }
   return buf;
 }
 
