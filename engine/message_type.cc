@@ -32,17 +32,12 @@ namespace {
 // ---------------------------------------------------------------------------
 // Constants shared by all types.
 
-// Highest field number kept in MessageObj::index. Resource schemas number
-// their fields densely from 1, so 64 covers nearly every field read.
-constexpr uint32_t kMaxIndexedField = 64;
-// Index entries pack (offset + 1) << 4 | duplicate << 3 | wire type, so the
-// index is only used for messages below 2^27 bytes.
-constexpr uint32_t kMaxIndexedSize = 1u << 27;
-// index[0] states.
-constexpr uint32_t kIndexOk = 1;         // built lazily by a reader
-constexpr uint32_t kIndexMalformed = 2;  // the message is malformed
-constexpr uint32_t kIndexShared = 3;     // built eagerly; read-only
-inline bool IndexUsable(uint32_t state) { return (state & 1) != 0; }
+using internal::IndexUsable;
+using internal::kIndexMalformed;
+using internal::kIndexOk;
+using internal::kIndexShared;
+using internal::kMaxIndexedField;
+using internal::kMaxIndexedSize;
 // Hard limits for user-controlled nesting.
 constexpr int kMaxAnyDepth = 32;
 
@@ -181,6 +176,37 @@ std::unique_ptr<FieldInfo> MakeFieldInfo(const FieldDescriptor* fd) {
 // ---------------------------------------------------------------------------
 // Registry.
 
+namespace {
+
+// The inline reader's case for an indexed field (FieldInfo::fast_read):
+// singular fields outside oneofs (a later member of the oneof would clear
+// them) whose value needs no check beyond the index pass's.
+FastRead FastReadOf(const FieldInfo& f) {
+  if (f.repeated || f.is_map || f.oneof >= 0 || f.index_slot <= 0) {
+    return FastRead::kNone;
+  }
+  switch (f.type) {
+    case FieldDescriptor::TYPE_BOOL:
+      return FastRead::kBool;
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_INT64:
+      return FastRead::kInt;
+    case FieldDescriptor::TYPE_ENUM:
+      return f.closed_enum || f.null_enum ? FastRead::kNone : FastRead::kInt;
+    case FieldDescriptor::TYPE_UINT32:
+    case FieldDescriptor::TYPE_UINT64:
+      return FastRead::kUint;
+    case FieldDescriptor::TYPE_STRING:
+      return FastRead::kString;
+    case FieldDescriptor::TYPE_MESSAGE:
+      return f.child_slot >= 0 ? FastRead::kChild : FastRead::kNone;
+    default:
+      return FastRead::kNone;
+  }
+}
+
+}  // namespace
+
 class MessageTypeRegistry {
  public:
   static MessageTypeRegistry& Get() {
@@ -269,6 +295,7 @@ class MessageTypeRegistry {
                f->conv == FieldConv::kNone)) {
             f->child_slot = static_cast<int>(mt->child_slots_++);
           }
+          f->fast_read = FastReadOf(*f);
         }
       }
     }
@@ -1377,60 +1404,80 @@ bool NormalizeKey(const FieldInfo& kf, const Value& key, Value* out) {
 
 namespace {
 
-enum class EntryFound { kAbsent, kFound, kMalformed };
+constexpr int kAbsentKey = -1;
+constexpr int kMalformedMap = -2;
 
-// The last entry of wire map `map` whose key equals `key` (normalised to
-// the key kind). Later entries override earlier ones (protobuf map merge
-// semantics). Keys are compared in place where the view noted them (no
-// parsing of entries, no views and no UTF-8 check: equal bytes to a valid
-// key are valid); the matching entry alone is scanned for its value (*val,
-// null if absent, and how often it occurs), so a hit needs no index over
-// the entry.
-EntryFound FindEntry(const MapObj& map, const Value& k, uint32_t* entry,
-                     const uint8_t** val, int* val_count) {
+// The last entry of wire map `map` whose key equals `k` (normalised to the
+// key kind), kAbsentKey, or kMalformedMap when a later entry does not parse.
+// Later entries override earlier ones (protobuf map merge semantics). Keys
+// are compared in place where the view noted them: no parsing of entries,
+// no views and no UTF-8 check (equal bytes to a valid key are valid).
+int FindKey(const MapObj& map, const Value& k) {
   const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
-  const FieldInfo& kf = *f.map_key;
-  const uint32_t vwt = f.map_value->wire_type;
   for (uint32_t i = map.size; i-- > 0;) {
     const uint32_t ka = map.key_at[i];
-    if (ka == MapObj::kMalformedEntry) return EntryFound::kMalformed;
-    const uint8_t* const end = map.data + map.offsets[i] + map.lengths[i];
+    if (ka == MapObj::kMalformedEntry) return kMalformedMap;
     bool eq;
     if (ka == 0) {  // absent key: the key type's zero value
       eq = k.kind == Kind::kString ? k.len == 0 : k.u == 0;
     } else if (k.kind == Kind::kString) {
-      // Checked when the view was made: the length and its bytes fit.
+      // Checked when the view was made: the length and its bytes fit. A
+      // key shorter than 128 bytes has a one-byte length.
       const uint8_t* q = map.data + (ka - 1);
-      uint32_t n = 0;
-      eq =
-          wire::ReadLength(&q, end, &n) && n == k.len && SameBytes(q, k.str, n);
+      uint32_t n = *q;
+      if (ABSL_PREDICT_TRUE(n < 0x80)) {
+        ++q;
+      } else if (!wire::ReadLength(
+                     &q, map.data + map.offsets[i] + map.lengths[i], &n)) {
+        return kMalformedMap;
+      }
+      eq = n == k.len && SameBytes(q, k.str, n);
     } else {
       Value ek;
-      DecodeScalar(kf, map.data + (ka - 1), end, &ek);
+      DecodeScalar(*f.map_key, map.data + (ka - 1),
+                   map.data + map.offsets[i] + map.lengths[i], &ek);
       eq = k.kind == Kind::kBool ? ek.b == k.b : ek.u == k.u;
     }
-    if (!eq) continue;
-    // The value: the last field 2 with the value's wire type.
-    const uint8_t* p = map.data + map.offsets[i];
-    const uint8_t* vp = nullptr;
-    int vc = 0;
-    while (p < end) {
-      uint32_t num, wt;
-      const uint8_t* v;
-      if (!wire::NextField(&p, end, &num, &wt, &v)) {
-        return EntryFound::kMalformed;
-      }
-      if (num == 2 && wt == vwt) {
-        vp = v;
-        ++vc;
-      }
-    }
-    *entry = i;
-    *val = vp;
-    *val_count = vc;
-    return EntryFound::kFound;
+    if (eq) return static_cast<int>(i);
   }
-  return EntryFound::kAbsent;
+  return kAbsentKey;
+}
+
+// The value of entry i: the last field 2 with the value's wire type (*val
+// null if there is none) and how often it occurs. The view parsed every
+// entry it did not mark malformed, so this scan cannot fail.
+void EntryValue(const MapObj& map, uint32_t i, const uint8_t** val,
+                int* val_count) {
+  const uint32_t vwt =
+      static_cast<const FieldInfo*>(map.field)->map_value->wire_type;
+  const uint8_t* p = map.data + map.offsets[i];
+  const uint8_t* const end = p + map.lengths[i];
+  const uint8_t* vp = nullptr;
+  int vc = 0;
+  while (p < end) {
+    uint32_t num, wt;
+    const uint8_t* v;
+    if (!wire::NextField(&p, end, &num, &wt, &v)) break;
+    if (num == 2 && wt == vwt) {
+      vp = v;
+      ++vc;
+    }
+  }
+  *val = vp;
+  *val_count = vc;
+}
+
+// The entry for `key` in a map field view (kAbsentKey when no key of the
+// map's key kind can equal it).
+inline int FindMapFieldKey(const MapObj& map, const Value& key) {
+  const FieldInfo& kf = *static_cast<const FieldInfo*>(map.field)->map_key;
+  // String keys (tags, labels) need no normalisation.
+  if (key.kind == Kind::kString && kf.type == FieldDescriptor::TYPE_STRING) {
+    return FindKey(map, key);
+  }
+  Value k;
+  if (!NormalizeKey(kf, key, &k)) return kAbsentKey;
+  return FindKey(map, k);
 }
 
 }  // namespace
@@ -1444,53 +1491,35 @@ Value MapFind(Arena& arena, const MapObj& map, Value key, bool* found) {
     return *v;
   }
   const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
-  Value k;
-  if (!NormalizeKey(*f.map_key, key, &k)) return Value::Null();
-  uint32_t i;
+  const int i = FindMapFieldKey(map, key);
+  if (i == kAbsentKey) return Value::Null();
+  *found = true;
+  if (i == kMalformedMap) return Malformed(arena, f);
   const uint8_t* vp;
   int vc;
-  switch (FindEntry(map, k, &i, &vp, &vc)) {
-    case EntryFound::kAbsent:
-      return Value::Null();
-    case EntryFound::kMalformed:
-      *found = true;
-      return Malformed(arena, f);
-    case EntryFound::kFound:
-      break;
-  }
-  *found = true;
+  EntryValue(map, static_cast<uint32_t>(i), &vp, &vc);
   const FieldInfo& vf = *f.map_value;
   if (vp == nullptr) return vf.default_value;
-  // The value in place (validated by the scan); repeated message values
+  // The value in place (validated by the view); repeated message values
   // (a merge) and closed enums take the general read.
   if (!vf.closed_enum && (vc == 1 || vf.message == nullptr)) {
     return DecodeAt(arena, vf, vp, map.data + map.offsets[i] + map.lengths[i]);
   }
-  MessageObj e = MapEntry(map, i);
+  MessageObj e = MapEntry(map, static_cast<uint32_t>(i));
   return GetField(arena, e, vf);
 }
 
 Value MapContains(Arena& arena, const MapObj& map, Value key) {
-  bool found;
   if (map.rep == MapRep::kArray) {
+    bool found;
     MapFind(arena, map, key, &found);
     return Value::Bool(found);
   }
-  const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
-  Value k;
-  if (!NormalizeKey(*f.map_key, key, &k)) return Value::Bool(false);
-  uint32_t i;
-  const uint8_t* vp;
-  int vc;
-  switch (FindEntry(map, k, &i, &vp, &vc)) {
-    case EntryFound::kAbsent:
-      return Value::Bool(false);
-    case EntryFound::kMalformed:
-      return Malformed(arena, f);
-    case EntryFound::kFound:
-      break;
+  const int i = FindMapFieldKey(map, key);
+  if (i == kMalformedMap) {
+    return Malformed(arena, *static_cast<const FieldInfo*>(map.field));
   }
-  return Value::Bool(true);
+  return Value::Bool(i != kAbsentKey);
 }
 
 Value MapKeyAt(Arena& arena, const MapObj& map, uint32_t i) {

@@ -57,6 +57,10 @@ enum class FieldConv : uint8_t {
 
 class MessageType;
 
+// How the inline field reader (engine/message_type_internal.h) reads a
+// field of an indexed message; kNone: through GetField.
+enum class FastRead : uint8_t { kNone, kBool, kInt, kUint, kString, kChild };
+
 struct FieldInfo {
   const google::protobuf::FieldDescriptor* fd = nullptr;
   uint32_t number = 0;
@@ -90,6 +94,8 @@ struct FieldInfo {
   // Plain singular sub-message fields: slot of the cached child view in the
   // parent's index, -1 if not cached.
   int child_slot = -1;
+  // Set with index_slot for declared fields outside oneofs.
+  FastRead fast_read = FastRead::kNone;
   // The message type this field belongs to (for extensions: the extended
   // type). Reads check it, so a FieldInfo applied to a message of another
   // type is an error value, never a wrong read.

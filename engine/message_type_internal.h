@@ -1,12 +1,86 @@
-// Internals of the lazy protobuf view shared by its .cc files.
+// Internals of the lazy protobuf view shared by its .cc files, and the
+// inline field read the VM's field instructions use.
 #ifndef ONUS_ENGINE_MESSAGE_TYPE_INTERNAL_H_
 #define ONUS_ENGINE_MESSAGE_TYPE_INTERNAL_H_
 
+#include <cstdint>
+
+#include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "engine/message_type.h"
 #include "engine/value.h"
+#include "engine/wire_internal.h"
 #include "google/protobuf/descriptor.h"
 
 namespace onus::engine::internal {
+
+// Highest field number kept in MessageObj::index. Resource schemas number
+// their fields densely from 1, so 64 covers nearly every field read.
+constexpr uint32_t kMaxIndexedField = 64;
+// Index entries pack (offset + 1) << 4 | duplicate << 3 | wire type, so the
+// index is only used for messages below 2^27 bytes.
+constexpr uint32_t kMaxIndexedSize = 1u << 27;
+// index[0] states.
+constexpr uint32_t kIndexOk = 1;         // built lazily by a reader
+constexpr uint32_t kIndexMalformed = 2;  // the message is malformed
+constexpr uint32_t kIndexShared = 3;     // built eagerly; read-only
+inline bool IndexUsable(uint32_t state) { return (state & 1) != 0; }
+
+// GetField for a field of msg's own type (f.owner == msg.type), with the
+// common cases inline: the VM's field instructions use it, so that a read
+// from an already indexed message costs no call. Those cases are a bool or
+// integer of at most two varint bytes (flags, ports, counts), a string
+// shorter than 128 bytes of ASCII (ids, names, CIDRs), and a sub-message
+// whose view is already cached. The index pass validated every value it
+// recorded, so these reads need no bounds checks; anything else, and
+// every first read of a message, goes to GetField.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value ReadOwnField(Arena& arena,
+                                                       const MessageObj& msg,
+                                                       const FieldInfo& f) {
+  const uint32_t* const idx = msg.index;
+  if (f.fast_read != FastRead::kNone && idx != nullptr &&
+      ABSL_PREDICT_TRUE(IndexUsable(idx[0]))) {
+    const uint32_t e = idx[f.index_slot];
+    if (e == 0) return f.default_value;
+    const uint8_t* const p = msg.data + ((e >> 4) - 1);
+    switch (f.fast_read) {
+      case FastRead::kBool:
+      case FastRead::kInt:
+      case FastRead::kUint: {
+        if ((e & 7) != wire::kVarint) break;
+        uint32_t v = p[0];
+        if (v >= 0x80) {
+          if (p[1] >= 0x80) break;
+          v = (v & 0x7f) | (uint32_t{p[1]} << 7);
+        }
+        if (f.fast_read == FastRead::kBool) return Value::Bool(v != 0);
+        if (f.fast_read == FastRead::kInt) return Value::Int(v);
+        return Value::Uint(v);
+      }
+      case FastRead::kString:
+        if ((e & 7) == wire::kLengthDelimited && p[0] < 0x80 &&
+            wire::AllAscii(p + 1, p[0])) {
+          return Value::String(
+              absl::string_view(reinterpret_cast<const char*>(p + 1), p[0]));
+        }
+        break;
+      case FastRead::kChild:
+        // The view cache follows the 2n+1 index words, 8-byte aligned; a
+        // shared (read-only) index has none filled.
+        if (idx[0] == kIndexOk) {
+          const void* const cached = reinterpret_cast<const void* const*>(
+              idx + 2 * msg.type->index_size() + 2)[f.child_slot];
+          if (cached != nullptr) {
+            return Value::Message(static_cast<const MessageObj*>(cached));
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return GetField(arena, msg, f);
+}
 
 // Records in `arena` where each indexed field of `m` last occurs (see
 // MessageObj::index). Called lazily by the reader; NewMessage calls it

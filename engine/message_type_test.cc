@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "engine/message_type_internal.h"
 #include "engine/value.h"
 #include "engine/wire_internal.h"
 #include "gmock/gmock.h"
@@ -522,6 +524,27 @@ TEST_F(ViewTest, LongSubMessagesAndElements) {
   EXPECT_TRUE(Get(*ListGet(arena_, *l.list, 1).msg, "c").b);
   EXPECT_EQ(Str(Get(*ListGet(arena_, *l.list, 2).msg, "name")),
             std::string(127, 'm'));
+  // Map keys of 128 bytes or more (a two-byte length) next to short ones.
+  const std::string long_key(200, 'k');
+  (*m.mutable_m_string_int())[long_key] = 1;
+  (*m.mutable_m_string_int())[std::string(127, 'k')] = 2;
+  (*m.mutable_m_string_int())["k"] = 3;
+  MessageObj w = View(m);
+  Value mp = Get(w, "m_string_int");
+  ASSERT_EQ(mp.kind, Kind::kMap);
+  for (const auto& [key, want] :
+       std::vector<std::pair<std::string, int>>{{long_key, 1},
+                                                {std::string(127, 'k'), 2},
+                                                {"k", 3},
+                                                {std::string(201, 'k'), 0},
+                                                {std::string(128, 'k'), 0}}) {
+    bool found;
+    Value got = MapFind(arena_, *mp.map, Value::String(key), &found);
+    EXPECT_EQ(found, want != 0) << key.size();
+    if (want != 0) EXPECT_EQ(got.i, want) << key.size();
+    EXPECT_EQ(MapContains(arena_, *mp.map, Value::String(key)).b, want != 0)
+        << key.size();
+  }
 }
 
 TEST_F(ViewTest, Oneof) {
@@ -1134,6 +1157,110 @@ TEST_F(ViewTest, RandomBytesNeverCrash) {
   }
   EXPECT_GT(errors, 0);       // the corpus did exercise the error paths
   EXPECT_GT(parsed_ok, 300);  // and the differential check ran often
+}
+
+// The VM's inline read (internal::ReadOwnField) must give what GetField
+// gives, for every field, on both its fast cases (one- and two-byte
+// varints, short ASCII strings, cached sub-messages) and everything it
+// hands to GetField (longer varints, negative numbers, non-ASCII strings,
+// repeated occurrences, wrong wire types, damaged bytes).
+TEST_F(ViewTest, InlineReadMatchesGetField) {
+  auto same = [](const Value& a, const Value& b) -> std::string {
+    if (a.kind != b.kind) {
+      return absl::StrCat(KindName(a.kind), " vs ", KindName(b.kind));
+    }
+    switch (a.kind) {
+      case Kind::kString:
+      case Kind::kBytes:
+        return absl::string_view(a.str, a.len) ==
+                       absl::string_view(b.str, b.len)
+                   ? ""
+                   : "different strings";
+      case Kind::kMessage:
+        return absl::string_view(reinterpret_cast<const char*>(a.msg->data),
+                                 a.msg->size) ==
+                           absl::string_view(
+                               reinterpret_cast<const char*>(b.msg->data),
+                               b.msg->size) &&
+                       a.msg->type == b.msg->type
+                   ? ""
+                   : "different messages";
+      case Kind::kError:
+        return a.err->text() == b.err->text() ? "" : "different errors";
+      case Kind::kList:
+        return a.list->size == b.list->size ? "" : "different list sizes";
+      case Kind::kMap:
+        return a.map->size == b.map->size ? "" : "different map sizes";
+      case Kind::kBool:
+        return a.b == b.b ? "" : "different bools";
+      case Kind::kNull:
+        return "";
+      default:
+        return a.u == b.u && a.len == b.len ? "" : "different payloads";
+    }
+  };
+  AllTypes seed;
+  seed.set_f_int32(300);  // two varint bytes
+  seed.set_f_int64(16383);
+  seed.set_f_uint32(127);
+  seed.set_f_uint64(16384);  // three bytes: GetField
+  seed.set_f_bool(true);
+  seed.set_f_string("0.0.0.0/0");
+  seed.set_f_enum(onus::test::GREEN);
+  seed.mutable_f_inner()->set_name("inner");
+  seed.mutable_f_inner()->set_a(true);
+  seed.set_f_opt(-5);  // ten varint bytes: GetField
+  AllTypes dup;        // later occurrences win; a foreign wire type does not
+  dup.set_f_int32(7);
+  dup.set_f_string("caf\xc3\xa9");  // non-ASCII: GetField checks UTF-8
+  std::string bases[] = {
+      seed.SerializeAsString(),
+      seed.SerializeAsString() + dup.SerializeAsString(),
+      // f_bool (13) as a two-byte varint 128, then f_int32 (1) as fixed32.
+      seed.SerializeAsString() +
+          std::string("\x68\x80\x01\x0d\x01\x00\x00\x00", 8),
+      // A sub-message occurring twice (a merge: never a cached view).
+      seed.SerializeAsString() + seed.SerializeAsString(),
+  };
+  const MessageType* t = MessageType::For(AllTypes::descriptor());
+  std::mt19937 rng(99);
+  int fast_reads = 0;
+  for (int iter = 0; iter < 4000; ++iter) {
+    std::string bytes = bases[iter % std::size(bases)];
+    if (iter >= static_cast<int>(std::size(bases))) {
+      for (int k = 0, edits = rng() % 3; k < edits; ++k) {
+        bytes[rng() % bytes.size()] = static_cast<char>(rng());
+      }
+    }
+    Arena a1, a2;
+    Value v1 = MessageFromBytes(a1, *t, bytes);
+    Value v2 = MessageFromBytes(a2, *t, bytes);
+    ASSERT_EQ(v1.kind, Kind::kMessage);
+    // Every field twice: the second inline read of a sub-message comes
+    // from the view cache the first one filled.
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const FieldInfo* f : t->fields()) {
+        Value want = GetField(a1, *v1.msg, *f);
+        Value got = internal::ReadOwnField(a2, *v2.msg, *f);
+        if (f->fast_read != FastRead::kNone && v2.msg->index != nullptr) {
+          ++fast_reads;
+        }
+        std::string diff = same(want, got);
+        if (diff.empty() && want.kind == Kind::kMessage) {
+          // Same bytes; the views themselves must read alike too.
+          for (const FieldInfo* g : want.msg->type->fields()) {
+            diff = same(GetField(a1, *want.msg, *g),
+                        internal::ReadOwnField(a2, *got.msg, *g));
+            if (!diff.empty()) break;
+          }
+        }
+        ASSERT_EQ(diff, "")
+            << f->fd->full_name() << " iter " << iter << " pass " << pass
+            << " bytes " << absl::CHexEscape(bytes);
+      }
+    }
+  }
+  EXPECT_GT(fast_reads, 10000);
 }
 
 TEST_F(ViewTest, ToDynamicMessageRoundTrip) {

@@ -22,9 +22,11 @@ namespace onus::engine {
 using vm_internal::AndValues;
 using vm_internal::AppendToAccumulator;
 using vm_internal::CompareFast;
+using vm_internal::ContainsKeyConst;
 using vm_internal::EqualsFast;
 using vm_internal::FieldOf;
 using vm_internal::InConst;
+using vm_internal::IndexConst;
 using vm_internal::IndexValue;
 using vm_internal::IsFalse;
 using vm_internal::IsTrue;
@@ -406,11 +408,11 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
       VM_NEXT();
     }
     VM_CASE(INDEX_CONST) {
-      r[ip->a] = IndexValue(ctx, r[ip->b], K[ip->c]);
+      r[ip->a] = IndexConst(ctx, r[ip->b], K[ip->c]);
       VM_NEXT();
     }
     VM_CASE(CONTAINS_KEY_CONST) {
-      r[ip->a] = In(ctx, K[ip->c], r[ip->b]);
+      r[ip->a] = ContainsKeyConst(ctx, K[ip->c], r[ip->b]);
       VM_NEXT();
     }
     VM_CASE(MAKE_LIST) {
@@ -514,7 +516,7 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
     VM_BRANCH_ON(CompareFast(ctx, Op::kGE, r[ip->b], K[ip->c]));
     VM_CASE(BR_IN_CONST) VM_BRANCH_ON(InConst(ctx, r[ip->b], K[ip->c]));
     VM_CASE(BR_CONTAINS_KEY_CONST)
-    VM_BRANCH_ON(In(ctx, K[ip->c], r[ip->b]));
+    VM_BRANCH_ON(ContainsKeyConst(ctx, K[ip->c], r[ip->b]));
     // Reached only through its branch (the verifier forbids jumping here).
     VM_CASE(ON_ERROR) VM_JUMP(ip->c);
     VM_CASE(RESUME) {

@@ -5,10 +5,12 @@
 
 #include <cstring>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "engine/builtins.h"
 #include "engine/builtins/ops.h"
 #include "engine/message_type.h"
+#include "engine/message_type_internal.h"
 #include "engine/vm_internal.h"
 
 namespace onus::engine::vm_internal {
@@ -59,26 +61,27 @@ inline Value OrValues(Arena& arena, Value l, Value r) {
   return vm_internal::NoMatchingOverload(arena, "_||_", l);
 }
 
+// Element i (< size) of a list. `items` is set for arrays and for repeated
+// message fields whose element views are shared (ListObj), the lists that
+// comprehensions walk on the hot path, so neither takes a call.
 inline Value ListElem(Arena& arena, const ListObj& l, uint32_t i) {
-  return l.rep == ListRep::kArray ? l.items[i] : ListGet(arena, l, i);
+  return l.items != nullptr ? l.items[i] : ListGet(arena, l, i);
 }
 
-// Equality fast path: same-kind scalars and strings inline.
-inline Value EqualsFast(CallContext& ctx, Value a, Value b) {
+// Equality fast path: same-kind scalars and strings inline. Always
+// inlined (the compiler outlined it, and a call plus the Values passed in
+// memory cost as much as the comparison in BR_EQ_CONST); everything else is
+// one call to Equals.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value EqualsFast(CallContext& ctx, Value a,
+                                                     Value b) {
   if (a.kind == b.kind) {
-    switch (a.kind) {
-      case Kind::kInt:
-      case Kind::kUint:
-        return Value::Bool(a.i == b.i);
-      case Kind::kBool:
-        return Value::Bool(a.b == b.b);
-      case Kind::kString:
-        return Value::Bool(a.len == b.len && SameBytes(a.str, b.str, a.len));
-      case Kind::kNull:
-        return Value::Bool(true);
-      default:
-        break;
+    if (a.kind == Kind::kString) {
+      return Value::Bool(a.len == b.len && SameBytes(a.str, b.str, a.len));
     }
+    if (a.kind == Kind::kInt || a.kind == Kind::kUint) {
+      return Value::Bool(a.i == b.i);
+    }
+    if (a.kind == Kind::kBool) return Value::Bool(a.b == b.b);
   }
   return Equals(ctx, a, b);
 }
@@ -128,9 +131,23 @@ inline Value InConst(CallContext& ctx, Value v, Value container) {
   return In(ctx, v, container);
 }
 
-inline Value FieldOf(Arena& arena, Value v, const FieldRef& f) {
+// `k in m` with a constant key (CONTAINS_KEY_CONST, BR_CONTAINS_KEY_CONST):
+// a protobuf map field (tags, labels) goes straight to its lookup instead of
+// through In's dispatch on the container.
+inline Value ContainsKeyConst(CallContext& ctx, Value key, Value container) {
+  if (container.kind == Kind::kMap && container.map->rep == MapRep::kMapField &&
+      !key.is_error()) {
+    return MapContains(*ctx.arena, *container.map, key);
+  }
+  return In(ctx, key, container);
+}
+
+// Always inlined into the field instructions: an outlined copy put a second
+// call in front of GetField's.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value FieldOf(Arena& arena, Value v,
+                                                  const FieldRef& f) {
   if (v.kind == Kind::kMessage && v.msg->type == f.owner) {
-    return GetField(arena, *v.msg, *f.field);
+    return internal::ReadOwnField(arena, *v.msg, *f.field);
   }
   return vm_internal::SelectByName(arena, v, f.name);
 }
@@ -164,6 +181,19 @@ inline Value IndexValue(CallContext& ctx, Value c, Value k) {
     return got;
   }
   return MakeOptional(*ctx.arena, true, got);
+}
+
+// `m[k]` with a constant key (INDEX_CONST): a key present in a protobuf map
+// field is looked up directly; anything else (absent keys, which are
+// errors, optionals, lists) takes IndexValue.
+inline Value IndexConst(CallContext& ctx, Value container, Value key) {
+  if (container.kind == Kind::kMap && container.map->rep == MapRep::kMapField &&
+      !key.is_error()) {
+    bool found;
+    Value v = MapFind(*ctx.arena, *container.map, key, &found);
+    if (found) return v;
+  }
+  return IndexValue(ctx, container, key);
 }
 
 // Appends to a comprehension accumulator in amortised O(1): the register's
