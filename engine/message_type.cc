@@ -182,9 +182,12 @@ namespace {
 // singular fields outside oneofs (a later member of the oneof would clear
 // them) whose value needs no check beyond the index pass's.
 FastRead FastReadOf(const FieldInfo& f) {
-  if (f.repeated || f.is_map || f.oneof >= 0 || f.index_slot <= 0) {
-    return FastRead::kNone;
+  if (f.index_slot <= 0) return FastRead::kNone;
+  if (f.repeated || f.is_map) {
+    if (f.child_slot < 0) return FastRead::kNone;
+    return f.is_map ? FastRead::kMap : FastRead::kList;
   }
+  if (f.oneof >= 0) return FastRead::kNone;
   switch (f.type) {
     case FieldDescriptor::TYPE_BOOL:
       return FastRead::kBool;
@@ -288,7 +291,7 @@ class MessageTypeRegistry {
       mt->index_size_ = max_number;
       for (auto& f : mt->fields_) {
         if (f->number <= max_number) {
-          f->index_slot = static_cast<int>(f->number);
+          f->index_slot = static_cast<int>(2 * f->number - 1);
           // Cached views: plain sub-messages, lists and maps.
           if (f->repeated || f->is_map ||
               (f->type == FieldDescriptor::TYPE_MESSAGE &&
@@ -352,7 +355,7 @@ class MessageTypeRegistry {
     // Extension numbers inside the indexed range use the index like any
     // field; sub-message views are not cached (no slot reserved for them).
     if (f->number <= owner->index_size()) {
-      f->index_slot = static_cast<int>(f->number);
+      f->index_slot = static_cast<int>(2 * f->number - 1);
     }
     std::vector<MessageType*> work;
     LinkField(f, &work);
@@ -421,9 +424,11 @@ Value Malformed(Arena& arena, const FieldInfo& f) {
 void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
   uint32_t n = m.type->index_size();
   if (n == 0 || m.size >= kMaxIndexedSize) return;
-  // Layout: t[0] state; t[1..n] last occurrence of field k (value offset,
-  // duplicate bit, wire type); t[n+1..2n] first occurrence's tag offset + 1
-  // (repeated and map views scan only from the first to the last one).
+  // Layout: t[0] state; then for field k (1..n) the pair t[2k-1], t[2k]
+  // (FieldInfo::index_slot = 2k-1): its last occurrence (value offset + 1,
+  // duplicate bit, wire type) and its first occurrence's tag offset + 1
+  // (repeated and map views scan only from the first to the last one). One
+  // address for both words keeps the tag loop short.
   // Then, 8-byte aligned, one cached MessageObj pointer per plain
   // sub-message field (FieldInfo::child_slot).
   size_t words = 2 * n + 1;
@@ -439,7 +444,6 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
   const uint8_t* const base = m.data;
   const uint8_t* const end = base + m.size;
   const uint8_t* p = base;
-  uint32_t* const first = t + n;
   uint32_t state = shared ? kIndexShared : kIndexOk;
   // The hot loop of the view: one pass per message, typically 10-30 tags.
   // A one-byte tag (fields 1-15) followed by a one-byte varint or a
@@ -465,10 +469,11 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
       v = q;
     }
     if (num <= n) {
-      const uint32_t prev = t[num];
-      t[num] = (static_cast<uint32_t>(v - base + 1) << 4) |
-               (prev != 0 ? 8u : 0u) | wt;
-      if (prev == 0) first[num] = static_cast<uint32_t>(p - base) + 1;
+      uint32_t* const slot = t + 2 * num - 1;
+      const uint32_t prev = slot[0];
+      slot[0] = (static_cast<uint32_t>(v - base + 1) << 4) |
+                (prev != 0 ? 8u : 0u) | wt;
+      if (prev == 0) slot[1] = static_cast<uint32_t>(p - base) + 1;
     }
     if (ABSL_PREDICT_TRUE(v < end && *v < 0x80)) {
       const uint32_t c = *v;
@@ -830,11 +835,10 @@ Found ElementRange(Arena* arena, const MessageObj& m, const FieldInfo& f,
   if (!IndexUsable(t[0])) return Found::kMalformed;
   uint32_t e = t[f.index_slot];
   if (e == 0) return Found::kAbsent;
-  uint32_t n = m.type->index_size();
   const uint8_t* last = m.data + ((e >> 4) - 1);
   // Already validated by the index pass, so this cannot fail.
   if (!wire::SkipValue(&last, *end, e & 7, f.number)) return Found::kMalformed;
-  *begin = m.data + (t[n + f.index_slot] - 1);
+  *begin = m.data + (t[f.index_slot + 1] - 1);
   *end = last;
   return Found::kFound;
 }

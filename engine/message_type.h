@@ -59,7 +59,16 @@ class MessageType;
 
 // How the inline field reader (engine/message_type_internal.h) reads a
 // field of an indexed message; kNone: through GetField.
-enum class FastRead : uint8_t { kNone, kBool, kInt, kUint, kString, kChild };
+enum class FastRead : uint8_t {
+  kNone,
+  kBool,
+  kInt,
+  kUint,
+  kString,
+  kChild,  // plain sub-message, cached view
+  kList,   // repeated field, cached view
+  kMap,    // map field, cached view
+};
 
 struct FieldInfo {
   const google::protobuf::FieldDescriptor* fd = nullptr;

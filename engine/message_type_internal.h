@@ -30,9 +30,9 @@ inline bool IndexUsable(uint32_t state) { return (state & 1) != 0; }
 // common cases inline: the VM's field instructions use it, so that a read
 // from an already indexed message costs no call. Those cases are a bool or
 // integer of at most two varint bytes (flags, ports, counts), a string
-// shorter than 128 bytes of ASCII (ids, names, CIDRs), and a sub-message
-// whose view is already cached. The index pass validated every value it
-// recorded, so these reads need no bounds checks; anything else, and
+// shorter than 128 bytes of ASCII (ids, names, CIDRs), and a sub-message,
+// list or map whose view is already cached. The index pass validated every
+// value it recorded, so these reads need no bounds checks; anything else, and
 // every first read of a message, goes to GetField.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value ReadOwnField(Arena& arena,
                                                        const MessageObj& msg,
@@ -65,13 +65,20 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value ReadOwnField(Arena& arena,
         }
         break;
       case FastRead::kChild:
+      case FastRead::kList:
+      case FastRead::kMap:
         // The view cache follows the 2n+1 index words, 8-byte aligned; a
         // shared (read-only) index has none filled.
         if (idx[0] == kIndexOk) {
           const void* const cached = reinterpret_cast<const void* const*>(
               idx + 2 * msg.type->index_size() + 2)[f.child_slot];
           if (cached != nullptr) {
-            return Value::Message(static_cast<const MessageObj*>(cached));
+            if (f.fast_read == FastRead::kChild) {
+              return Value::Message(static_cast<const MessageObj*>(cached));
+            }
+            return f.fast_read == FastRead::kList
+                       ? Value::List(static_cast<const ListObj*>(cached))
+                       : Value::Map(static_cast<const MapObj*>(cached));
           }
         }
         break;
