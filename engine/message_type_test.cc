@@ -541,7 +541,9 @@ TEST_F(ViewTest, LongSubMessagesAndElements) {
     bool found;
     Value got = MapFind(arena_, *mp.map, Value::String(key), &found);
     EXPECT_EQ(found, want != 0) << key.size();
-    if (want != 0) EXPECT_EQ(got.i, want) << key.size();
+    if (want != 0) {
+      EXPECT_EQ(got.i, want) << key.size();
+    }
     EXPECT_EQ(MapContains(arena_, *mp.map, Value::String(key)).b, want != 0)
         << key.size();
   }
