@@ -2,7 +2,9 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -1234,9 +1236,14 @@ TEST_F(ViewTest, InlineReadMatchesGetField) {
         bytes[rng() % bytes.size()] = static_cast<char>(rng());
       }
     }
+    // An exact-size heap copy, so that a memory checker sees any read past
+    // the end (a std::string's spare capacity would hide it).
+    std::unique_ptr<char[]> buf(new char[bytes.size()]);
+    std::memcpy(buf.get(), bytes.data(), bytes.size());
+    const absl::string_view wire(buf.get(), bytes.size());
     Arena a1, a2;
-    Value v1 = MessageFromBytes(a1, *t, bytes);
-    Value v2 = MessageFromBytes(a2, *t, bytes);
+    Value v1 = MessageFromBytes(a1, *t, wire);
+    Value v2 = MessageFromBytes(a2, *t, wire);
     ASSERT_EQ(v1.kind, Kind::kMessage);
     // Every field twice: the second inline read of a sub-message comes
     // from the view cache the first one filled.
