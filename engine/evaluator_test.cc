@@ -283,6 +283,24 @@ TEST_F(EvaluatorTest, WaiversSuppressFailuresUntilTheyExpire) {
   const auto* bad =
       Find(*report, "aws.s3.policy_is_json", "arn:aws:s3:::badjson");
   EXPECT_EQ(bad->outcome(), onus::v1::ERROR);
+  // A counts-only run (no findings kept) applies the same waivers: the
+  // same outcome counts, WAIVED included, and the same expired waiver.
+  EvalOptions counts = opts;
+  counts.detail = FindingDetail::kCountsOnly;
+  auto counted = Evaluate(*pack_, *inv_, counts);
+  ASSERT_TRUE(counted.ok()) << counted.status();
+  EXPECT_EQ(counted->findings_size(), 0);
+  EXPECT_GT(report->summary().totals().waived(), 0);
+  EXPECT_EQ(counted->summary().totals().DebugString(),
+            report->summary().totals().DebugString());
+  ASSERT_EQ(counted->summary().by_policy_size(),
+            report->summary().by_policy_size());
+  for (int i = 0; i < report->summary().by_policy_size(); ++i) {
+    EXPECT_EQ(counted->summary().by_policy(i).DebugString(),
+              report->summary().by_policy(i).DebugString());
+  }
+  ASSERT_EQ(counted->summary().expired_waivers_size(), 1);
+  EXPECT_EQ(counted->summary().expired_waivers(0).id(), "W-2");
 }
 
 TEST_F(EvaluatorTest, InvalidWaiversAreRejectedWithTheField) {
