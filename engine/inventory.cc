@@ -52,14 +52,48 @@ inline bool NextField(const uint8_t** p, const uint8_t* end, Field* f) {
   return wire::SkipValue(p, end, f->wire_type, f->number);
 }
 
+// A length-delimited field with a one-byte tag (fields 1-15) and a length
+// of one or two bytes (under 16 KiB): the fields of a resource envelope
+// (ids, type, account, region, the payload). kOther: any other form, for
+// NextField; kMalformed: the length runs past the end, which NextField
+// would refuse too.
+enum class ShortField { kOk, kOther, kMalformed };
+
+inline ShortField NextShortField(const uint8_t** p, const uint8_t* end,
+                                 Field* f) {
+  const uint8_t* q = *p;
+  if (end - q < 2) return ShortField::kOther;
+  const uint32_t t = q[0];
+  if (t < 8 || t >= 0x80 || (t & 7) != wire::kLengthDelimited) {
+    return ShortField::kOther;
+  }
+  uint32_t n = q[1];
+  q += 2;
+  if (n >= 0x80) {
+    if (q == end || *q >= 0x80) return ShortField::kOther;
+    n = (n & 0x7f) | (uint32_t{*q} << 7);
+    ++q;
+  }
+  if (n > static_cast<uint32_t>(end - q)) return ShortField::kMalformed;
+  f->number = t >> 3;
+  f->wire_type = wire::kLengthDelimited;
+  f->bytes = absl::string_view(reinterpret_cast<const char*>(q), n);
+  *p = q + n;
+  return ShortField::kOk;
+}
+
 // Calls fn(Field) for every field of `msg`; false on malformed wire data.
+// Runs once per resource envelope (and its Any), so the short
+// length-delimited form has its own straight-line path.
 template <typename Fn>
 bool ForEachField(absl::string_view msg, Fn fn) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(msg.data());
   const uint8_t* end = p + msg.size();
   while (p < end) {
     Field f;
-    if (!NextField(&p, end, &f)) return false;
+    const ShortField s = NextShortField(&p, end, &f);
+    if (s == ShortField::kMalformed) return false;
+    if (s == ShortField::kOther && !NextField(&p, end, &f)) return false;
     if (!fn(f)) return false;
   }
   return true;

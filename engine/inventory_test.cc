@@ -1,13 +1,18 @@
 #include "engine/inventory.h"
 
+#include <cstring>
+#include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "engine/inventory_scan.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "google/protobuf/util/delimited_message_util.h"
 #include "gtest/gtest.h"
 #include "onus/v1/snapshot.pb.h"
@@ -92,6 +97,72 @@ TEST(InventoryTest, TruncatedSnapshotIsAnErrorNotACrash) {
   }
   absl::StatusOr<Inventory> garbage = Inventory::FromSnapshotBytes("\xff\xff");
   EXPECT_FALSE(garbage.ok());
+}
+
+// ParseResourceView against protobuf's own parser on damaged envelopes:
+// whenever protobuf accepts the bytes, the view must accept them too and
+// see the same fields (short and two-byte lengths, 128+ byte payloads and
+// the long form of every field are all in the seeds); whatever protobuf
+// refuses must not crash the view.
+TEST(InventoryTest, ResourceViewMatchesProtobufOnDamagedEnvelopes) {
+  std::vector<std::string> seeds;
+  for (size_t payload : {0, 5, 127, 128, 300, 20000}) {
+    onus::v1::Resource r;
+    r.set_id("arn:aws:s3:::bucket-" + std::to_string(payload));
+    r.set_type("onus.aws.s3.Bucket");
+    r.set_provider(onus::v1::AWS);
+    r.set_account("111122223333");
+    r.set_region(std::string(payload == 300 ? 200 : 9, 'r'));
+    (*r.mutable_tags())["env"] = "prod";
+    r.mutable_typed()->set_type_url("type.googleapis.com/onus.aws.s3.Bucket");
+    r.mutable_typed()->set_value(std::string(payload, 'p'));
+    seeds.push_back(r.SerializeAsString());
+  }
+  std::mt19937 rng(7);
+  int accepted = 0;
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string bytes = seeds[iter % seeds.size()];
+    if (iter >= static_cast<int>(seeds.size())) {
+      for (int k = 0, edits = 1 + rng() % 3; k < edits; ++k) {
+        bytes[rng() % bytes.size()] = static_cast<char>(rng());
+      }
+      if (rng() % 4 == 0) bytes.resize(rng() % bytes.size());
+    }
+    std::unique_ptr<char[]> buf(new char[bytes.size() + 1]);
+    std::memcpy(buf.get(), bytes.data(), bytes.size());
+    const absl::string_view wire(buf.get(), bytes.size());
+    absl::StatusOr<ResourceView> view = ParseResourceView(wire);
+    onus::v1::Resource ref;
+    if (!ref.ParseFromArray(wire.data(), static_cast<int>(wire.size()))) {
+      continue;
+    }
+    ++accepted;
+    if (!view.ok()) {
+      // The one intended difference: `typed` (7) or `schemaless` (8) with
+      // another wire type is refused (protobuf keeps it as an unknown
+      // field, and the resource would silently have no payload).
+      const google::protobuf::UnknownFieldSet& unknown =
+          ref.GetReflection()->GetUnknownFields(ref);
+      bool payload_field = false;
+      for (int i = 0; i < unknown.field_count(); ++i) {
+        payload_field |=
+            unknown.field(i).number() == 7 || unknown.field(i).number() == 8;
+      }
+      EXPECT_TRUE(payload_field)
+          << iter << " " << view.status() << " " << absl::CHexEscape(bytes);
+      continue;
+    }
+    // Fields protobuf reads as strings: the view's last occurrence.
+    EXPECT_EQ(view->id, ref.id()) << iter;
+    EXPECT_EQ(view->account, ref.account()) << iter;
+    EXPECT_EQ(view->region, ref.region()) << iter;
+    if (ref.has_typed()) {
+      EXPECT_FALSE(view->schemaless) << iter;
+      EXPECT_EQ(view->payload, ref.typed().value()) << iter;
+      EXPECT_EQ(view->type_url, ref.typed().type_url()) << iter;
+    }
+  }
+  EXPECT_GT(accepted, 2000);  // the differential check ran often
 }
 
 // A snapshot written field by field: resources of many chunks with header
