@@ -26,6 +26,10 @@ constexpr uint32_t kIndexMalformed = 2;  // the message is malformed
 constexpr uint32_t kIndexShared = 3;     // built eagerly; read-only
 inline bool IndexUsable(uint32_t state) { return (state & 1) != 0; }
 
+// The part of ReadOwnField below that is not inline.
+Value ReadOwnFieldOutOfLine(Arena& arena, const MessageObj& msg,
+                            const FieldInfo& f);
+
 // GetField for a field of msg's own type (f.owner == msg.type), with the
 // common cases inline: the VM's field instructions use it, so that a read
 // from an already indexed message costs no call. Those cases are a bool or
@@ -33,7 +37,8 @@ inline bool IndexUsable(uint32_t state) { return (state & 1) != 0; }
 // shorter than 128 bytes of ASCII (ids, names, CIDRs), and a sub-message,
 // list or map whose view is already cached. The index pass validated every
 // value it recorded, so these reads need no bounds checks; anything else, and
-// every first read of a message, goes to GetField.
+// every first read of a message, goes out of line. GetField is the owner
+// check and this.
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value ReadOwnField(Arena& arena,
                                                        const MessageObj& msg,
                                                        const FieldInfo& f) {
@@ -86,7 +91,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value ReadOwnField(Arena& arena,
         break;
     }
   }
-  return GetField(arena, msg, f);
+  return ReadOwnFieldOutOfLine(arena, msg, f);
 }
 
 // Records in `arena` where each indexed field of `m` last occurs (see
