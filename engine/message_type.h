@@ -57,8 +57,9 @@ enum class FieldConv : uint8_t {
 
 class MessageType;
 
-// How the inline field reader (engine/message_type_internal.h) reads a
-// field of an indexed message; kNone: through GetField.
+// Which inline case of the field reader (internal::ReadOwnField in
+// engine/message_type_internal.h) a field of an indexed message takes;
+// kNone: always the out-of-line read.
 enum class FastRead : uint8_t {
   kNone,
   kBool,
