@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "engine/json_print.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -261,11 +262,11 @@ absl::StatusOr<std::string> SerializeSnapshot(const Snapshot& snapshot,
     case SnapshotFormat::kJson: {
       google::protobuf::util::JsonPrintOptions options;
       options.add_whitespace = true;
-      auto status =
-          google::protobuf::util::MessageToJsonString(snapshot, &out, options);
+      // Tags (maps) in key order: the same snapshot, the same bytes.
+      absl::Status status = PrintJson(snapshot, options, &out);
       if (!status.ok()) {
         return absl::InvalidArgumentError(
-            absl::StrCat("cannot write JSON: ", MessageOf(status)));
+            absl::StrCat("cannot write JSON: ", status.message()));
       }
       break;
     }

@@ -1,10 +1,12 @@
 // SARIF 2.1.0 (OASIS): one run, one rule per policy, one result per FAIL,
 // ERROR or WAIVED finding. The document is built as a google.protobuf.Struct
-// and printed by protobuf's JSON printer, so escaping is never hand-written.
+// and printed by protobuf's JSON printer, so escaping is never hand-written
+// (engine/json_print.h: with the keys of each object in order).
 #include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "engine/json_print.h"
 #include "engine/report/writers.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -240,7 +242,9 @@ std::string RenderSarif(const onus::v1::Report& report) {
   google::protobuf::util::JsonPrintOptions opts;
   opts.add_whitespace = true;
   std::string out;
-  (void)google::protobuf::util::MessageToJsonString(doc, &out, opts);
+  // Keys in order: the same report gives the same bytes in every run (a
+  // Struct's fields are a hash map, whose order changes per process).
+  (void)PrintJson(doc, opts, &out);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# SARIF output validated against the official SARIF 2.1.0 schema with ajv.
+# SARIF output validated against the official SARIF 2.1.0 schema with ajv,
+# and byte-identical from one run to the next.
 # Runs outside Bazel (it installs npm packages, the only network this project
 # uses besides apt): called by `make test`. The schema and validator live in
 # a cache folder outside the repository; nothing fetched is committed.
@@ -26,5 +27,14 @@ W
   --format sarif --output "$OUT/acme.sarif" --waivers "$OUT/waivers.textproto"
 "$ONUS" eval --policies policies --input tests/data/acme/snapshot.textproto \
   --policy aws.s3.block_public_access --format sarif --output "$OUT/one.sarif"
+# Stable output: a second process writes the same bytes (JSON objects keep
+# their keys in order; protobuf's hash-map order changes per process).
+"$ONUS" eval --policies policies --input tests/data/acme/snapshot.textproto \
+  --format sarif --output "$OUT/again.sarif" --waivers "$OUT/waivers.textproto"
+if ! cmp -s "$OUT/acme.sarif" "$OUT/again.sarif"; then
+  echo "FAIL: two runs wrote different SARIF:" >&2
+  diff "$OUT/acme.sarif" "$OUT/again.sarif" | head -20 >&2
+  exit 1
+fi
 (cd "$WORK" && node "$OLDPWD/tests/e2e/sarif_validate.mjs" "$SCHEMA" \
   "$OUT/acme.sarif" "$OUT/one.sarif")
