@@ -12,12 +12,15 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "engine/cli/commands.h"
 #include "engine/snapshot_io.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "onus/v1/report.pb.h"
 
@@ -86,6 +89,58 @@ TEST_F(CliTest, JsonReportIsConsistentAndHasNoErrorsOnTheSample) {
       EXPECT_FALSE(f.evidence().expression().empty()) << f.policy_id();
     }
   }
+}
+
+// For a streamed input the JSON report puts findings first, one per line
+// (printed in batches and cut apart again): every line of the array is one
+// whole finding, in the order of the report, and the whole output is still
+// one JSON report.
+TEST_F(CliTest, StreamedJsonFindingsAreOnePerLine) {
+  absl::StatusOr<onus::v1::Snapshot> s = engine::LoadSnapshot(kSample);
+  ASSERT_TRUE(s.ok()) << s.status();
+  // Ids with JSON's structural characters, quotes and backslashes (escaped
+  // inside strings, where the cut must not happen), on resources that fail.
+  int renamed = 0;
+  for (onus::v1::Resource& res : *s->mutable_resources()) {
+    for (const auto& f : report_->findings()) {
+      if (f.outcome() == onus::v1::FAIL && f.resource_id() == res.id() &&
+          renamed < 5) {
+        res.set_id(
+            absl::StrCat("x\\\"},{\"y\":[1,2]}],\\", renamed++, res.id()));
+        break;
+      }
+    }
+  }
+  ASSERT_EQ(renamed, 5);
+  absl::StatusOr<std::string> stream =
+      engine::SerializeSnapshot(*s, engine::SnapshotFormat::kStream);
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  const std::string path = TempPath("sample.stream");
+  WriteFile(path, *stream);
+  Result r = Invoke(
+      RunEval, {"--policies", "policies", "--input", path, "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const onus::v1::Report report = ParseReport(r.out);
+  ASSERT_GT(report.findings_size(), 600);  // several print batches
+  EXPECT_EQ(report.findings_size(), report_->findings_size());
+  std::vector<std::string> lines = absl::StrSplit(r.out, '\n');
+  ASSERT_GT(lines.size(), static_cast<size_t>(report.findings_size()) + 2);
+  ASSERT_EQ(lines[0], "{");
+  ASSERT_EQ(lines[1], "\"findings\": [");
+  for (int i = 0; i < report.findings_size(); ++i) {
+    absl::string_view line = lines[2 + i];
+    if (i + 1 < report.findings_size()) {
+      ASSERT_TRUE(absl::ConsumeSuffix(&line, ",")) << i << ": " << line;
+    }
+    onus::v1::Finding f;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(std::string(line), &f).ok())
+        << i << ": " << line;
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        f, report.findings(i)))
+        << i;
+  }
+  EXPECT_EQ(lines[2 + report.findings_size()].substr(0, 2), "],");
 }
 
 TEST_F(CliTest, TextShowsEvidenceAndSummary) {
