@@ -5,7 +5,9 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "engine/json_print.h"
 #include "engine/report/writers.h"
 #include "google/protobuf/struct.pb.h"
@@ -143,9 +145,17 @@ Value Location(const onus::v1::Finding& f, const std::string& policy_file,
   return Obj(std::move(loc));
 }
 
+// FAIL, ERROR and WAIVED findings are results; passes are not.
+bool InSarif(const onus::v1::Finding& f) {
+  return f.outcome() == onus::v1::FAIL || f.outcome() == onus::v1::ERROR ||
+         f.outcome() == onus::v1::WAIVED;
+}
+
 }  // namespace
 
 std::string RenderSarif(const onus::v1::Report& report) {
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
   std::map<std::string, int> rule_index;
   std::map<std::string, const onus::v1::PolicyMetadata*> meta;
   ListValue rules;
@@ -155,21 +165,71 @@ std::string RenderSarif(const onus::v1::Report& report) {
     meta[p.id()] = &p;
     *rules.add_values() = Rule(p);
   }
-
-  ListValue results;
+  // A finding whose policy metadata is missing still gets a rule.
   for (const auto& f : report.findings()) {
-    if (f.outcome() != onus::v1::FAIL && f.outcome() != onus::v1::ERROR &&
-        f.outcome() != onus::v1::WAIVED) {
-      continue;
-    }
-    // A finding whose policy metadata is missing still gets a rule.
-    if (!rule_index.count(f.policy_id())) {
-      onus::v1::PolicyMetadata p;
-      p.set_id(f.policy_id());
-      p.set_severity(f.severity());
-      rule_index[f.policy_id()] = rules.values_size();
-      *rules.add_values() = Rule(p);
-    }
+    if (!InSarif(f) || rule_index.count(f.policy_id())) continue;
+    onus::v1::PolicyMetadata p;
+    p.set_id(f.policy_id());
+    p.set_severity(f.severity());
+    rule_index[f.policy_id()] = rules.values_size();
+    *rules.add_values() = Rule(p);
+  }
+
+  Struct driver;
+  Set(driver, "name", Str("onus"));
+  Set(driver, "version",
+      Str(report.engine_version().empty() ? "0" : report.engine_version()));
+  Set(driver, "rules", List(std::move(rules)));
+  Struct tool;
+  Set(tool, "driver", Obj(std::move(driver)));
+  Struct run;
+  Set(run, "tool", Obj(std::move(tool)));
+  Set(run, "results", List(ListValue()));  // filled below
+  Struct invocation;
+  Set(invocation, "executionSuccessful", Value());
+  (*invocation.mutable_fields())["executionSuccessful"].set_bool_value(true);
+  ListValue invocations;
+  *invocations.add_values() = Obj(std::move(invocation));
+  Set(run, "invocations", List(std::move(invocations)));
+
+  Struct doc;
+  Set(doc, "$schema", Str("https://json.schemastore.org/sarif-2.1.0.json"));
+  Set(doc, "version", Str("2.1.0"));
+  ListValue runs;
+  *runs.add_values() = Obj(std::move(run));
+  Set(doc, "runs", List(std::move(runs)));
+
+  // Keys in order: the same report gives the same bytes in every run (a
+  // Struct's fields are a hash map, whose order changes per process).
+  std::string skeleton;
+  (void)PrintJson(doc, opts, &skeleton);
+  // The one empty "results" array (a key, so its quotes are not escaped:
+  // no string value can contain this text) receives the results, printed
+  // 256 at a time straight into the output: holding every result as a
+  // Struct took about ten times the report's size (755 MB for 66,000
+  // results).
+  constexpr absl::string_view kHole = "\"results\": []";
+  const size_t hole = absl::string_view(skeleton).find(kHole);
+  if (hole == std::string::npos) return skeleton;  // cannot happen
+  std::string out = skeleton.substr(0, hole);
+  out += "\"results\": [";
+  bool first = true;
+  ListValue batch;
+  auto flush = [&] {
+    if (batch.values_size() == 0) return;
+    std::string json;
+    (void)PrintJson(batch, opts, &json);
+    batch.Clear();
+    // The array's elements, without its brackets and outer blank space.
+    const size_t open = json.find('['), close = json.rfind(']');
+    absl::StrAppend(
+        &out, first ? "\n" : ",\n",
+        absl::StripAsciiWhitespace(absl::string_view(json).substr(
+            open + 1, close == std::string::npos ? 0 : close - open - 1)));
+    first = false;
+  };
+  for (const auto& f : report.findings()) {
+    if (!InSarif(f)) continue;
     Struct r;
     Set(r, "ruleId", Str(f.policy_id()));
     Set(r, "ruleIndex", Num(rule_index[f.policy_id()]));
@@ -212,39 +272,12 @@ std::string RenderSarif(const onus::v1::Report& report) {
     Set(props, "region", Str(f.region()));
     Set(props, "provider", Str(ProviderDisplayName(f.provider())));
     Set(r, "properties", Obj(std::move(props)));
-    *results.add_values() = Obj(std::move(r));
+    *batch.add_values() = Obj(std::move(r));
+    if (batch.values_size() == 256) flush();
   }
-
-  Struct driver;
-  Set(driver, "name", Str("onus"));
-  Set(driver, "version",
-      Str(report.engine_version().empty() ? "0" : report.engine_version()));
-  Set(driver, "rules", List(std::move(rules)));
-  Struct tool;
-  Set(tool, "driver", Obj(std::move(driver)));
-  Struct run;
-  Set(run, "tool", Obj(std::move(tool)));
-  Set(run, "results", List(std::move(results)));
-  Struct invocation;
-  Set(invocation, "executionSuccessful", Value());
-  (*invocation.mutable_fields())["executionSuccessful"].set_bool_value(true);
-  ListValue invocations;
-  *invocations.add_values() = Obj(std::move(invocation));
-  Set(run, "invocations", List(std::move(invocations)));
-
-  Struct doc;
-  Set(doc, "$schema", Str("https://json.schemastore.org/sarif-2.1.0.json"));
-  Set(doc, "version", Str("2.1.0"));
-  ListValue runs;
-  *runs.add_values() = Obj(std::move(run));
-  Set(doc, "runs", List(std::move(runs)));
-
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.add_whitespace = true;
-  std::string out;
-  // Keys in order: the same report gives the same bytes in every run (a
-  // Struct's fields are a hash map, whose order changes per process).
-  (void)PrintJson(doc, opts, &out);
+  flush();
+  out += first ? "]" : "\n]";
+  out.append(skeleton, hole + kHole.size(), std::string::npos);
   return out;
 }
 

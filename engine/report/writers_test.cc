@@ -2,7 +2,9 @@
 
 #include <regex>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/text_format.h"
@@ -154,6 +156,63 @@ TEST(WritersTest, SarifHasRulesLevelsFingerprintsAndSuppressions) {
   const auto& waived = results.values(2).struct_value().fields();
   EXPECT_TRUE(waived.count("suppressions"));
   EXPECT_THAT(sarif, HasSubstr("\"startLine\": 14"));
+}
+
+// Results are printed in batches of 256 and spliced into the document:
+// across batch boundaries every result is there once, in report order, with
+// its own fingerprint; an empty report has an empty results array.
+TEST(WritersTest, SarifResultsAcrossPrintBatches) {
+  onus::v1::Report r = SampleReport();
+  const onus::v1::Finding proto = r.findings(0);  // a FAIL
+  r.clear_findings();
+  std::vector<std::string> want;
+  for (int i = 0; i < 700; ++i) {
+    onus::v1::Finding* f = r.add_findings();
+    *f = proto;
+    f->set_resource_id(absl::StrCat("r", i, " \"],[{\\"));
+    f->set_fingerprint(absl::StrCat("fp", i));
+    if (i % 3 == 0) {
+      f->set_outcome(onus::v1::PASS);  // not a result
+    } else {
+      want.push_back(f->fingerprint());
+    }
+  }
+  std::string sarif = RenderSarif(r);
+  google::protobuf::Struct doc;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(sarif, &doc).ok());
+  const auto& results = doc.fields()
+                            .at("runs")
+                            .list_value()
+                            .values(0)
+                            .struct_value()
+                            .fields()
+                            .at("results")
+                            .list_value();
+  ASSERT_EQ(results.values_size(), static_cast<int>(want.size()));
+  for (int i = 0; i < results.values_size(); ++i) {
+    EXPECT_EQ(results.values(i)
+                  .struct_value()
+                  .fields()
+                  .at("partialFingerprints")
+                  .struct_value()
+                  .fields()
+                  .at("onusFindingHash/v1")
+                  .string_value(),
+              want[i]);
+  }
+  r.clear_findings();
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(RenderSarif(r), &doc).ok());
+  EXPECT_EQ(doc.fields()
+                .at("runs")
+                .list_value()
+                .values(0)
+                .struct_value()
+                .fields()
+                .at("results")
+                .list_value()
+                .values_size(),
+            0);
 }
 
 TEST(WritersTest, JunitCountsAndEscapes) {
