@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/json_scan.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/struct.pb.h"
@@ -107,33 +108,19 @@ absl::string_view FirstStr(const Struct& s, absl::string_view keys) {
 // Checks nesting depth without recursion, skipping string contents, so a
 // hostile document is refused before anything walks it.
 absl::Status CheckDepth(absl::string_view name, absl::string_view text) {
-  int depth = 0;
-  int line = 1;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\n') ++line;
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
+  size_t too_deep = absl::string_view::npos;
+  ScanJsonStructure(text, [&](size_t i, char c, int depth) {
+    if ((c == '{' || c == '[') && depth + 1 > kMaxJsonDepth) {
+      too_deep = i;
+      return false;
     }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxJsonDepth) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(name, ":", line, ": JSON nested deeper than ",
-                         kMaxJsonDepth, " levels"));
-      }
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return absl::OkStatus();
+    return true;
+  });
+  if (too_deep == absl::string_view::npos) return absl::OkStatus();
+  const int line = 1 + static_cast<int>(std::count(
+                           text.begin(), text.begin() + too_deep, '\n'));
+  return absl::InvalidArgumentError(absl::StrCat(
+      name, ":", line, ": JSON nested deeper than ", kMaxJsonDepth, " levels"));
 }
 
 absl::StatusOr<Value> ParseValue(absl::string_view name,

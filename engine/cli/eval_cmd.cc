@@ -15,6 +15,7 @@
 #include "engine/cli/commands.h"
 #include "engine/cli/common.h"
 #include "engine/evaluator.h"
+#include "engine/json_scan.h"
 #include "engine/report/writers.h"
 #include "engine/stream_eval.h"
 #include "google/protobuf/util/json_util.h"
@@ -27,7 +28,8 @@ namespace {
 // (a third of an `onus eval --format json` on an inventory that fails
 // often). A batch is a Report holding only findings, printed without
 // whitespace as {"findings":[{...},{...}]}; the array is cut back into its
-// elements at the commas outside strings, objects and arrays.
+// elements at the commas outside strings, objects and arrays
+// (engine/json_scan.h).
 class JsonFindingLines {
  public:
   explicit JsonFindingLines(std::ostream* dst) : dst_(dst) {
@@ -42,34 +44,22 @@ class JsonFindingLines {
     std::string json;
     (void)google::protobuf::util::MessageToJsonString(batch_, &json, opts_);
     batch_.clear_findings();
-    size_t start = json.find('[') + 1;
-    int depth = 0;
-    bool in_string = false;
-    for (size_t i = start; i < json.size(); ++i) {
-      const char c = json[i];
-      if (in_string) {
-        if (c == '\\') {
-          ++i;  // the escaped character, whatever it is
-        } else if (c == '"') {
-          in_string = false;
-        }
-        continue;
-      }
-      if (c == '"') {
-        in_string = true;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if ((c == ']' || c == '}') && depth > 0) {
-        --depth;
-      } else if ((c == ',' || c == ']') && depth == 0) {
+    // {"findings":[A,B,...]}: the array's brackets are at depth 1, the
+    // commas between its elements at depth 2.
+    size_t start = 0;
+    engine::ScanJsonStructure(json, [&](size_t i, char c, int depth) {
+      if (depth == 1 && c == '[') {
+        start = i + 1;
+      } else if ((depth == 2 && c == ',') || (depth == 1 && c == ']')) {
         *dst_ << (first_ ? "\n" : ",\n");
         dst_->write(json.data() + start,
                     static_cast<std::streamsize>(i - start));
         first_ = false;
         start = i + 1;
-        if (c == ']') break;  // the end of the findings array
+        return c != ']';  // the end of the findings array
       }
-    }
+      return true;
+    });
   }
 
  private:
