@@ -158,6 +158,19 @@ TEST(WritersTest, SarifHasRulesLevelsFingerprintsAndSuppressions) {
   EXPECT_THAT(sarif, HasSubstr("\"startLine\": 14"));
 }
 
+// runs[0].results of a parsed SARIF document.
+const google::protobuf::ListValue& SarifResults(
+    const google::protobuf::Struct& doc) {
+  return doc.fields()
+      .at("runs")
+      .list_value()
+      .values(0)
+      .struct_value()
+      .fields()
+      .at("results")
+      .list_value();
+}
+
 // Results are printed in batches of 256 and spliced into the document:
 // across batch boundaries every result is there once, in report order, with
 // its own fingerprint; an empty report has an empty results array.
@@ -177,17 +190,10 @@ TEST(WritersTest, SarifResultsAcrossPrintBatches) {
       want.push_back(f->fingerprint());
     }
   }
-  std::string sarif = RenderSarif(r);
   google::protobuf::Struct doc;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(sarif, &doc).ok());
-  const auto& results = doc.fields()
-                            .at("runs")
-                            .list_value()
-                            .values(0)
-                            .struct_value()
-                            .fields()
-                            .at("results")
-                            .list_value();
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(RenderSarif(r), &doc).ok());
+  const google::protobuf::ListValue& results = SarifResults(doc);
   ASSERT_EQ(results.values_size(), static_cast<int>(want.size()));
   for (int i = 0; i < results.values_size(); ++i) {
     EXPECT_EQ(results.values(i)
@@ -203,16 +209,7 @@ TEST(WritersTest, SarifResultsAcrossPrintBatches) {
   r.clear_findings();
   ASSERT_TRUE(
       google::protobuf::util::JsonStringToMessage(RenderSarif(r), &doc).ok());
-  EXPECT_EQ(doc.fields()
-                .at("runs")
-                .list_value()
-                .values(0)
-                .struct_value()
-                .fields()
-                .at("results")
-                .list_value()
-                .values_size(),
-            0);
+  EXPECT_EQ(SarifResults(doc).values_size(), 0);
 }
 
 TEST(WritersTest, JunitCountsAndEscapes) {
