@@ -38,6 +38,7 @@ using internal::kIndexOk;
 using internal::kIndexShared;
 using internal::kMaxIndexedField;
 using internal::kMaxIndexedSize;
+using internal::ViewCache;
 // Hard limits for user-controlled nesting.
 constexpr int kMaxAnyDepth = 32;
 
@@ -1039,15 +1040,6 @@ Value ConvertWkt(Arena& arena, const MessageType& type0, const uint8_t* data,
 namespace {
 Value GetFieldSlow(Arena& arena, const MessageObj& msg, const FieldInfo& f);
 
-// The writable view cache of msg for field f, or null (no index yet, a
-// shared read-only index, or a field without a slot).
-inline const void** ViewCache(const MessageObj& msg, const FieldInfo& f) {
-  const uint32_t* idx = msg.index;
-  if (f.child_slot < 0 || idx == nullptr || idx[0] != kIndexOk) return nullptr;
-  return reinterpret_cast<const void**>(const_cast<uint32_t*>(idx) +
-                                        2 * msg.type->index_size() + 2);
-}
-
 ABSL_ATTRIBUTE_NOINLINE Value WrongType(Arena& arena, const MessageObj& msg,
                                         const FieldInfo& f) {
   return MakeError(
@@ -1093,21 +1085,15 @@ void ShareElements(Arena& arena, const ListObj& l, const FieldInfo& f) {
   const_cast<ListObj&>(l).items = items;
 }
 
-// Out of line so that GetField's fast path stays a small leaf function (no
-// register saves or stack frame): views of repeated and map fields, cached
-// in the index like sub-messages (element offsets recorded once per
-// resource, not once per rule).
+// Views of repeated and map fields, cached in the index like sub-messages
+// (element offsets recorded once per resource, not once per rule). A cached
+// view is returned by ReadOwnField before it gets here; this makes and
+// caches it.
 ABSL_ATTRIBUTE_NOINLINE Value GetViewField(Arena& arena, const MessageObj& msg,
                                            const FieldInfo& f) {
-  const void** cache = ViewCache(msg, f);
-  if (cache != nullptr && cache[f.child_slot] != nullptr) {
-    return f.is_map
-               ? Value::Map(static_cast<const MapObj*>(cache[f.child_slot]))
-               : Value::List(static_cast<const ListObj*>(cache[f.child_slot]));
-  }
   Value v = f.is_map ? MapView(arena, msg, f) : RepeatedView(arena, msg, f);
   if (v.kind == Kind::kMap || v.kind == Kind::kList) {
-    cache = ViewCache(msg, f);  // the view may have built the index
+    const void** cache = ViewCache(msg, f);  // the view may build the index
     if (cache != nullptr) {
       if (v.kind == Kind::kList) ShareElements(arena, *v.list, f);
       cache[f.child_slot] = v.kind == Kind::kMap
@@ -1120,13 +1106,11 @@ ABSL_ATTRIBUTE_NOINLINE Value GetViewField(Arena& arena, const MessageObj& msg,
 
 // Plain sub-messages are cached in the parent's index, so that every policy
 // reading x.sub.* on one resource shares one view (and one index pass over
-// x.sub). Shared (eager) indexes are never written.
+// x.sub). A cached view is returned by ReadOwnField before it gets here;
+// this makes and caches it. Shared (eager) indexes are never written.
 ABSL_ATTRIBUTE_NOINLINE Value GetChildField(Arena& arena, const MessageObj& msg,
                                             const FieldInfo& f, uint32_t e) {
   const void** cache = ViewCache(msg, f);
-  if (cache != nullptr && cache[f.child_slot] != nullptr) {
-    return Value::Message(static_cast<const MessageObj*>(cache[f.child_slot]));
-  }
   const uint8_t* p = msg.data + ((e >> 4) - 1);
   Value v;
   if (*p < 0x80 && f.type == FieldDescriptor::TYPE_MESSAGE &&

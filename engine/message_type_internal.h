@@ -26,6 +26,16 @@ constexpr uint32_t kIndexMalformed = 2;  // the message is malformed
 constexpr uint32_t kIndexShared = 3;     // built eagerly; read-only
 inline bool IndexUsable(uint32_t state) { return (state & 1) != 0; }
 
+// The writable view cache of msg for field f (one pointer per child_slot,
+// after the 2n+1 index words, 8-byte aligned), or null: no index yet, a
+// shared read-only index, or a field without a slot.
+inline const void** ViewCache(const MessageObj& msg, const FieldInfo& f) {
+  const uint32_t* idx = msg.index;
+  if (f.child_slot < 0 || idx == nullptr || idx[0] != kIndexOk) return nullptr;
+  return reinterpret_cast<const void**>(const_cast<uint32_t*>(idx) +
+                                        2 * msg.type->index_size() + 2);
+}
+
 // The part of ReadOwnField below that is not inline.
 Value ReadOwnFieldOutOfLine(Arena& arena, const MessageObj& msg,
                             const FieldInfo& f);
@@ -72,11 +82,8 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value ReadOwnField(Arena& arena,
       case FastRead::kChild:
       case FastRead::kList:
       case FastRead::kMap:
-        // The view cache follows the 2n+1 index words, 8-byte aligned; a
-        // shared (read-only) index has none filled.
-        if (idx[0] == kIndexOk) {
-          const void* const cached = reinterpret_cast<const void* const*>(
-              idx + 2 * msg.type->index_size() + 2)[f.child_slot];
+        if (const void** cache = ViewCache(msg, f); cache != nullptr) {
+          const void* const cached = cache[f.child_slot];
           if (cached != nullptr) {
             if (f.fast_read == FastRead::kChild) {
               return Value::Message(static_cast<const MessageObj*>(cached));
