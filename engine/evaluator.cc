@@ -153,6 +153,13 @@ class alignas(64) Worker : public EvalHost {
     return ps;
   }
 
+  // Counts one outcome of policy pi (p) in the summary's tallies.
+  void Tally(uint32_t pi, const CompiledPolicy& p, Outcome o) {
+    per_policy_[pi].Add(o);
+    severity_[SeveritySlot(p.meta.severity())].Add(o);
+    total_.Add(o);
+  }
+
   // Evaluates every policy of the task; appends findings per detail level
   // to `out` (null when the detail level keeps none).
   void Run(const Task& t, std::vector<Finding>* out) {
@@ -175,10 +182,7 @@ class alignas(64) Worker : public EvalHost {
       // profiles of short rules).
       if (opts_.detail == FindingDetail::kCountsOnly &&
           (opts_.waivers == nullptr || opts_.waivers->empty())) {
-        const Outcome o = EvalPair(p, root, nullptr);
-        per_policy_[pi].Add(o);
-        severity_[SeveritySlot(p.meta.severity())].Add(o);
-        total_.Add(o);
+        Tally(pi, p, EvalPair(p, root, nullptr));
         continue;
       }
       // Counts-only runs build no Finding unless a waiver matches: a
@@ -208,9 +212,7 @@ class alignas(64) Worker : public EvalHost {
           if (!expired) o = onus::v1::WAIVED;
         }
       }
-      per_policy_[pi].Add(o);
-      severity_[SeveritySlot(p.meta.severity())].Add(o);
-      total_.Add(o);
+      Tally(pi, p, o);
       bool keep = opts_.detail == FindingDetail::kAll ||
                   (opts_.detail == FindingDetail::kNonPassing &&
                    o != onus::v1::PASS && o != onus::v1::NOT_APPLICABLE);
