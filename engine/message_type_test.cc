@@ -73,6 +73,61 @@ class ViewTest : public ::testing::Test {
     return std::string(v.err->text());
   }
 
+  // The view's value `got` of singular field f against protobuf's
+  // reflection on the same bytes: scalars, strings, enums (except
+  // NullValue), and plain sub-messages compared in full.
+  void ExpectSameAsReflection(const Value& got,
+                              const google::protobuf::Message& ref,
+                              const FieldInfo& f, const std::string& where) {
+    using google::protobuf::FieldDescriptor;
+    const FieldDescriptor* fd = f.fd;
+    const google::protobuf::Reflection* r = ref.GetReflection();
+    switch (fd->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        EXPECT_EQ(got.i, r->GetInt32(ref, fd)) << where;
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        EXPECT_EQ(got.i, r->GetInt64(ref, fd)) << where;
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        EXPECT_EQ(got.u, r->GetUInt32(ref, fd)) << where;
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        EXPECT_EQ(got.u, r->GetUInt64(ref, fd)) << where;
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+      case FieldDescriptor::CPPTYPE_FLOAT: {
+        double want = fd->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE
+                          ? r->GetDouble(ref, fd)
+                          : r->GetFloat(ref, fd);
+        EXPECT_TRUE(got.d == want || (std::isnan(got.d) && std::isnan(want)))
+            << where;
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_BOOL:
+        EXPECT_EQ(got.b, r->GetBool(ref, fd)) << where;
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM:
+        if (!f.null_enum) EXPECT_EQ(got.i, r->GetEnumValue(ref, fd)) << where;
+        break;
+      case FieldDescriptor::CPPTYPE_STRING:
+        EXPECT_EQ(Str(got), r->GetString(ref, fd)) << where;
+        break;
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        if (f.conv == FieldConv::kNone) {
+          ASSERT_EQ(got.kind, Kind::kMessage) << where;
+          auto dm = ToDynamicMessage(*got.msg);
+          ASSERT_TRUE(dm.ok()) << dm.status() << " " << where;
+          EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+              **dm, r->GetMessage(ref, fd)))
+              << where;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
   Arena arena_;
   std::string wire_;
 };
@@ -1091,44 +1146,7 @@ TEST_F(ViewTest, RandomBytesNeverCrash) {
         ASSERT_FALSE(x.is_error())
             << fd->full_name() << " iter " << iter << " " << ErrText(x)
             << " bytes " << absl::CHexEscape(bytes);
-        switch (fd->cpp_type()) {
-          case google::protobuf::FieldDescriptor::CPPTYPE_INT32:
-            EXPECT_EQ(x.i, r->GetInt32(*ref, fd)) << fd->full_name();
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_INT64:
-            EXPECT_EQ(x.i, r->GetInt64(*ref, fd)) << fd->full_name();
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_UINT32:
-            EXPECT_EQ(x.u, r->GetUInt32(*ref, fd)) << fd->full_name();
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_UINT64:
-            EXPECT_EQ(x.u, r->GetUInt64(*ref, fd)) << fd->full_name();
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE:
-          case google::protobuf::FieldDescriptor::CPPTYPE_FLOAT: {
-            double want =
-                fd->cpp_type() ==
-                        google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE
-                    ? r->GetDouble(*ref, fd)
-                    : r->GetFloat(*ref, fd);
-            EXPECT_TRUE(x.d == want || (std::isnan(x.d) && std::isnan(want)))
-                << fd->full_name();
-            break;
-          }
-          case google::protobuf::FieldDescriptor::CPPTYPE_BOOL:
-            EXPECT_EQ(x.b, r->GetBool(*ref, fd)) << fd->full_name();
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_ENUM:
-            if (!f->null_enum) {
-              EXPECT_EQ(x.i, r->GetEnumValue(*ref, fd)) << fd->full_name();
-            }
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_STRING:
-            EXPECT_EQ(Str(x), r->GetString(*ref, fd)) << fd->full_name();
-            break;
-          default:
-            break;
-        }
+        ExpectSameAsReflection(x, *ref, *f, fd->full_name());
         EXPECT_EQ(HasField(*root.msg, *f), fd->has_presence()
                                                ? r->HasField(*ref, fd)
                                                : r->HasField(*ref, fd))
@@ -1240,43 +1258,7 @@ TEST_F(ViewTest, InlineFieldReadsMatchProtobuf) {
               << where;
           continue;
         }
-        switch (fd->cpp_type()) {
-          case google::protobuf::FieldDescriptor::CPPTYPE_INT32:
-            EXPECT_EQ(got.i, r->GetInt32(ref, fd)) << where;
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_INT64:
-            EXPECT_EQ(got.i, r->GetInt64(ref, fd)) << where;
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_UINT32:
-            EXPECT_EQ(got.u, r->GetUInt32(ref, fd)) << where;
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_UINT64:
-            EXPECT_EQ(got.u, r->GetUInt64(ref, fd)) << where;
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_BOOL:
-            EXPECT_EQ(got.b, r->GetBool(ref, fd)) << where;
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_ENUM:
-            if (!f->null_enum) {
-              EXPECT_EQ(got.i, r->GetEnumValue(ref, fd)) << where;
-            }
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_STRING:
-            EXPECT_EQ(Str(got), r->GetString(ref, fd)) << where;
-            break;
-          case google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE:
-            if (f->conv == FieldConv::kNone) {
-              ASSERT_EQ(got.kind, Kind::kMessage) << where;
-              auto dm = ToDynamicMessage(*got.msg);
-              ASSERT_TRUE(dm.ok()) << dm.status() << " " << where;
-              EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-                  **dm, r->GetMessage(ref, fd)))
-                  << where;
-            }
-            break;
-          default:
-            break;
-        }
+        ExpectSameAsReflection(got, ref, *f, where);
       }
     }
   }
