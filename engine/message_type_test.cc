@@ -108,7 +108,9 @@ class ViewTest : public ::testing::Test {
         EXPECT_EQ(got.b, r->GetBool(ref, fd)) << where;
         break;
       case FieldDescriptor::CPPTYPE_ENUM:
-        if (!f.null_enum) EXPECT_EQ(got.i, r->GetEnumValue(ref, fd)) << where;
+        if (!f.null_enum) {
+          EXPECT_EQ(got.i, r->GetEnumValue(ref, fd)) << where;
+        }
         break;
       case FieldDescriptor::CPPTYPE_STRING:
         EXPECT_EQ(Str(got), r->GetString(ref, fd)) << where;
