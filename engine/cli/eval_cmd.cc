@@ -5,8 +5,10 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -15,60 +17,12 @@
 #include "engine/cli/commands.h"
 #include "engine/cli/common.h"
 #include "engine/evaluator.h"
-#include "engine/json_scan.h"
+#include "engine/policy_pack.h"
 #include "engine/report/writers.h"
 #include "engine/stream_eval.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace onus::cli {
 namespace {
-
-// Findings as JSON, one per line, printed by protobuf's JSON printer in
-// batches: a call per finding spent most of its time setting the printer up
-// (a third of an `onus eval --format json` on an inventory that fails
-// often). A batch is a Report holding only findings, printed without
-// whitespace as {"findings":[{...},{...}]}; the array is cut back into its
-// elements at the commas outside strings, objects and arrays
-// (engine/json_scan.h).
-class JsonFindingLines {
- public:
-  explicit JsonFindingLines(std::ostream* dst) : dst_(dst) {
-    opts_.preserve_proto_field_names = true;
-  }
-  void Add(const onus::v1::Finding& f) {
-    *batch_.add_findings() = f;
-    if (batch_.findings_size() == kBatch) Flush();
-  }
-  void Flush() {
-    if (batch_.findings_size() == 0) return;
-    std::string json;
-    (void)google::protobuf::util::MessageToJsonString(batch_, &json, opts_);
-    batch_.clear_findings();
-    // {"findings":[A,B,...]}: the array's brackets are at depth 1, the
-    // commas between its elements at depth 2.
-    size_t start = 0;
-    engine::ScanJsonStructure(json, [&](size_t i, char c, int depth) {
-      if (depth == 1 && c == '[') {
-        start = i + 1;
-      } else if ((depth == 2 && c == ',') || (depth == 1 && c == ']')) {
-        *dst_ << (first_ ? "\n" : ",\n");
-        dst_->write(json.data() + start,
-                    static_cast<std::streamsize>(i - start));
-        first_ = false;
-        start = i + 1;
-        return c != ']';  // the end of the findings array
-      }
-      return true;
-    });
-  }
-
- private:
-  static constexpr int kBatch = 256;
-  std::ostream* dst_;
-  google::protobuf::util::JsonPrintOptions opts_;
-  onus::v1::Report batch_;
-  bool first_ = true;
-};
 
 // A progress line on a TTY for long runs: resources done, rate, ETA.
 class Progress {
@@ -112,9 +66,10 @@ class Progress {
 };
 
 // A single `.stream` input is evaluated as it is read (engine/stream_eval.h)
-// instead of being loaded whole. JSON findings are written as they come, so
-// memory does not grow with the number of findings either; other formats
-// render one report at the end (use --only-failures for large inputs).
+// instead of being loaded whole. JSON, SARIF and CSV findings are written as
+// they come, so memory does not grow with the number of findings either;
+// text, JUnit and HTML render one report at the end (use --only-failures
+// for large inputs).
 int EvalStreamInput(const engine::PolicyPack& pack, const std::string& path,
                     const engine::EvalOptions& opts,
                     engine::report::Format format,
@@ -147,22 +102,20 @@ int EvalStreamInput(const engine::PolicyPack& pack, const std::string& path,
   };
   engine::StreamReader reader(&in);
   absl::StatusOr<onus::v1::Report> report;
-  if (format == engine::report::Format::kJson) {
-    // The Report's JSON with "findings" first, one finding per line.
-    *dst << "{\n\"findings\": [";
-    JsonFindingLines lines(dst);
+  // The report lists every policy of the pack (PolicyListing::kAll), in
+  // pack order: what SARIF numbers its rules from before any finding.
+  std::vector<const onus::v1::PolicyMetadata*> policies;
+  for (const engine::CompiledPolicy& p : pack.policies()) {
+    policies.push_back(&p.meta);
+  }
+  if (std::unique_ptr<engine::report::FindingWriter> writer =
+          engine::report::NewFindingWriter(format, policies, dst)) {
     engine::FindingSink sink = [&](const onus::v1::Finding& f) {
       note(f);
-      lines.Add(f);
+      writer->Add(f);
     };
     report = engine::EvaluateStream(pack, reader, opts, &sink);
-    lines.Flush();
-    if (report.ok()) {
-      std::string rest = engine::report::RenderJson(*report);
-      size_t brace = rest.find('{');
-      *dst << "\n],"
-           << (brace == std::string::npos ? rest : rest.substr(brace + 1));
-    }
+    if (report.ok()) writer->Finish(*report);
   } else {
     report = engine::EvaluateStream(pack, reader, opts, nullptr);
     if (report.ok()) {

@@ -1,9 +1,13 @@
 // SARIF 2.1.0 (OASIS): one run, one rule per policy, one result per FAIL,
-// ERROR or WAIVED finding. The document is built as a google.protobuf.Struct
-// and printed by protobuf's JSON printer, so escaping is never hand-written
-// (engine/json_print.h: with the keys of each object in order).
+// ERROR or WAIVED finding. The document is built from google.protobuf.Struct
+// values printed by protobuf's JSON printer, so escaping is never
+// hand-written (engine/json_print.h: with the keys of each object in order).
+#include <algorithm>
 #include <map>
+#include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -151,88 +155,48 @@ bool InSarif(const onus::v1::Finding& f) {
          f.outcome() == onus::v1::WAIVED;
 }
 
-}  // namespace
-
-std::string RenderSarif(const onus::v1::Report& report) {
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.add_whitespace = true;
-  std::map<std::string, int> rule_index;
-  std::map<std::string, const onus::v1::PolicyMetadata*> meta;
-  ListValue rules;
-  for (const auto& p : report.policies()) {
-    if (rule_index.count(p.id())) continue;
-    rule_index[p.id()] = rules.values_size();
-    meta[p.id()] = &p;
-    *rules.add_values() = Rule(p);
+// The document is printed from a skeleton whose one empty "results" array
+// receives the results, printed 256 at a time straight into the output:
+// holding every result as a Struct took about ten times the report's size
+// (755 MB for 66,000 results). Keys are printed in order, so the part
+// before "results" ("$schema", "runs", "invocations") is written when the
+// writer is made and the part after it (the tool and its rules, which
+// grow when a finding's policy has no metadata) at Finish.
+class SarifWriter : public FindingWriter {
+ public:
+  SarifWriter(const std::vector<const onus::v1::PolicyMetadata*>& policies,
+              std::ostream* out)
+      : out_(out) {
+    opts_.add_whitespace = true;
+    for (const onus::v1::PolicyMetadata* p : policies) {
+      if (rules_by_id_.count(p->id())) continue;
+      rules_by_id_[p->id()] = {rules_.values_size(), p->source_file(),
+                               static_cast<int>(p->line())};
+      *rules_.add_values() = Rule(*p);
+    }
+    const std::string skeleton = Skeleton("0");
+    const size_t hole = absl::string_view(skeleton).find(kHole);
+    out_->write(skeleton.data(),
+                static_cast<std::streamsize>(std::min(hole, skeleton.size())));
+    *out_ << "\"results\": [";
   }
-  // A finding whose policy metadata is missing still gets a rule.
-  for (const auto& f : report.findings()) {
-    if (!InSarif(f) || rule_index.count(f.policy_id())) continue;
-    onus::v1::PolicyMetadata p;
-    p.set_id(f.policy_id());
-    p.set_severity(f.severity());
-    rule_index[f.policy_id()] = rules.values_size();
-    *rules.add_values() = Rule(p);
-  }
 
-  Struct driver;
-  Set(driver, "name", Str("onus"));
-  Set(driver, "version",
-      Str(report.engine_version().empty() ? "0" : report.engine_version()));
-  Set(driver, "rules", List(std::move(rules)));
-  Struct tool;
-  Set(tool, "driver", Obj(std::move(driver)));
-  Struct run;
-  Set(run, "tool", Obj(std::move(tool)));
-  Set(run, "results", List(ListValue()));  // filled below
-  Struct invocation;
-  Set(invocation, "executionSuccessful", Value());
-  (*invocation.mutable_fields())["executionSuccessful"].set_bool_value(true);
-  ListValue invocations;
-  *invocations.add_values() = Obj(std::move(invocation));
-  Set(run, "invocations", List(std::move(invocations)));
-
-  Struct doc;
-  Set(doc, "$schema", Str("https://json.schemastore.org/sarif-2.1.0.json"));
-  Set(doc, "version", Str("2.1.0"));
-  ListValue runs;
-  *runs.add_values() = Obj(std::move(run));
-  Set(doc, "runs", List(std::move(runs)));
-
-  // Keys in order: the same report gives the same bytes in every run (a
-  // Struct's fields are a hash map, whose order changes per process).
-  std::string skeleton;
-  (void)PrintJson(doc, opts, &skeleton);
-  // The one empty "results" array (a key, so its quotes are not escaped:
-  // no string value can contain this text) receives the results, printed
-  // 256 at a time straight into the output: holding every result as a
-  // Struct took about ten times the report's size (755 MB for 66,000
-  // results).
-  constexpr absl::string_view kHole = "\"results\": []";
-  const size_t hole = absl::string_view(skeleton).find(kHole);
-  if (hole == std::string::npos) return skeleton;  // cannot happen
-  std::string out = skeleton.substr(0, hole);
-  out += "\"results\": [";
-  bool first = true;
-  ListValue batch;
-  auto flush = [&] {
-    if (batch.values_size() == 0) return;
-    std::string json;
-    (void)PrintJson(batch, opts, &json);
-    batch.Clear();
-    // The array's elements, without its brackets and outer blank space.
-    const size_t open = json.find('['), close = json.rfind(']');
-    absl::StrAppend(
-        &out, first ? "\n" : ",\n",
-        absl::StripAsciiWhitespace(absl::string_view(json).substr(
-            open + 1, close == std::string::npos ? 0 : close - open - 1)));
-    first = false;
-  };
-  for (const auto& f : report.findings()) {
-    if (!InSarif(f)) continue;
+  void Add(const onus::v1::Finding& f) override {
+    if (!InSarif(f)) return;
+    auto it = rules_by_id_.find(f.policy_id());
+    if (it == rules_by_id_.end()) {
+      // A finding whose policy metadata is missing still gets a rule.
+      onus::v1::PolicyMetadata p;
+      p.set_id(f.policy_id());
+      p.set_severity(f.severity());
+      it = rules_by_id_
+               .emplace(f.policy_id(), RuleRef{rules_.values_size(), "", 0})
+               .first;
+      *rules_.add_values() = Rule(p);
+    }
     Struct r;
     Set(r, "ruleId", Str(f.policy_id()));
-    Set(r, "ruleIndex", Num(rule_index[f.policy_id()]));
+    Set(r, "ruleIndex", Num(it->second.index));
     Set(r, "level",
         Str(f.outcome() == onus::v1::ERROR ? "error" : Level(f.severity())));
     std::string text = f.message();
@@ -245,11 +209,8 @@ std::string RenderSarif(const onus::v1::Report& report) {
       absl::StrAppend(&text, " (because ", f.evidence().expression(), ")");
     }
     Set(r, "message", Text(text));
-    const onus::v1::PolicyMetadata* p =
-        meta.count(f.policy_id()) ? meta[f.policy_id()] : nullptr;
     ListValue locs;
-    *locs.add_values() =
-        Location(f, p ? p->source_file() : "", p ? p->line() : 0);
+    *locs.add_values() = Location(f, it->second.source_file, it->second.line);
     Set(r, "locations", List(std::move(locs)));
     Struct fp;
     Set(fp, "onusFindingHash/v1", Str(f.fingerprint()));
@@ -272,13 +233,97 @@ std::string RenderSarif(const onus::v1::Report& report) {
     Set(props, "region", Str(f.region()));
     Set(props, "provider", Str(ProviderDisplayName(f.provider())));
     Set(r, "properties", Obj(std::move(props)));
-    *batch.add_values() = Obj(std::move(r));
-    if (batch.values_size() == 256) flush();
+    *batch_.add_values() = Obj(std::move(r));
+    if (batch_.values_size() == kBatch) Flush();
   }
-  flush();
-  out += first ? "]" : "\n]";
-  out.append(skeleton, hole + kHole.size(), std::string::npos);
-  return out;
+
+  void Finish(const onus::v1::Report& report) override {
+    Flush();
+    *out_ << (first_ ? "]" : "\n]");
+    const std::string skeleton = Skeleton(
+        report.engine_version().empty() ? "0" : report.engine_version());
+    const size_t hole = absl::string_view(skeleton).find(kHole);
+    if (hole != std::string::npos)
+      *out_ << skeleton.substr(hole + kHole.size());
+  }
+
+ private:
+  struct RuleRef {
+    int index;
+    std::string source_file;
+    int line;
+  };
+  static constexpr int kBatch = 256;
+  // The one empty "results" array of the skeleton (a key, so its quotes are
+  // not escaped: no string value can contain this text).
+  static constexpr absl::string_view kHole = "\"results\": []";
+
+  // The whole document with no results. Keys in order: the same report
+  // gives the same bytes in every run (a Struct's fields are a hash map,
+  // whose order changes per process).
+  std::string Skeleton(const std::string& version) const {
+    Struct driver;
+    Set(driver, "name", Str("onus"));
+    Set(driver, "version", Str(version));
+    Set(driver, "rules", List(rules_));
+    Struct tool;
+    Set(tool, "driver", Obj(std::move(driver)));
+    Struct run;
+    Set(run, "tool", Obj(std::move(tool)));
+    Set(run, "results", List(ListValue()));
+    Struct invocation;
+    (*invocation.mutable_fields())["executionSuccessful"].set_bool_value(true);
+    ListValue invocations;
+    *invocations.add_values() = Obj(std::move(invocation));
+    Set(run, "invocations", List(std::move(invocations)));
+    Struct doc;
+    Set(doc, "$schema", Str("https://json.schemastore.org/sarif-2.1.0.json"));
+    Set(doc, "version", Str("2.1.0"));
+    ListValue runs;
+    *runs.add_values() = Obj(std::move(run));
+    Set(doc, "runs", List(std::move(runs)));
+    std::string out;
+    (void)PrintJson(doc, opts_, &out);
+    return out;
+  }
+
+  void Flush() {
+    if (batch_.values_size() == 0) return;
+    std::string json;
+    (void)PrintJson(batch_, opts_, &json);
+    batch_.Clear();
+    // The array's elements, without its brackets and outer blank space.
+    const size_t open = json.find('['), close = json.rfind(']');
+    *out_ << (first_ ? "\n" : ",\n")
+          << absl::StripAsciiWhitespace(absl::string_view(json).substr(
+                 open + 1, close == std::string::npos ? 0 : close - open - 1));
+    first_ = false;
+  }
+
+  std::ostream* out_;
+  google::protobuf::util::JsonPrintOptions opts_;
+  ListValue rules_;
+  std::map<std::string, RuleRef> rules_by_id_;
+  ListValue batch_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<FindingWriter> NewSarifWriter(
+    const std::vector<const onus::v1::PolicyMetadata*>& policies,
+    std::ostream* out) {
+  return std::make_unique<SarifWriter>(policies, out);
+}
+
+std::string RenderSarif(const onus::v1::Report& report) {
+  std::vector<const onus::v1::PolicyMetadata*> policies;
+  for (const auto& p : report.policies()) policies.push_back(&p);
+  std::ostringstream out;
+  SarifWriter w(policies, &out);
+  for (const auto& f : report.findings()) w.Add(f);
+  w.Finish(report);
+  return out.str();
 }
 
 }  // namespace onus::engine::report

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -10,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "engine/json_scan.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -212,15 +215,16 @@ std::string CsvField(absl::string_view s) {
   }
   return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
 }
-}  // namespace
 
-std::string RenderCsv(const Report& report) {
-  std::string out =
-      "policy_id,resource_id,resource_type,provider,account,region,outcome,"
-      "severity,owner,domain,frameworks,message,error,evidence,fingerprint,"
-      "waiver\r\n";
-  for (const Finding& f : report.findings()) {
-    std::vector<std::string> cols = {
+class CsvWriter : public FindingWriter {
+ public:
+  explicit CsvWriter(std::ostream* out) : out_(out) {
+    *out_ << "policy_id,resource_id,resource_type,provider,account,region,"
+             "outcome,severity,owner,domain,frameworks,message,error,"
+             "evidence,fingerprint,waiver\r\n";
+  }
+  void Add(const Finding& f) override {
+    const std::string cols[] = {
         f.policy_id(),
         f.resource_id(),
         f.resource_type(),
@@ -238,12 +242,102 @@ std::string RenderCsv(const Report& report) {
         f.fingerprint(),
         f.waiver().id(),
     };
-    std::vector<std::string> quoted;
-    quoted.reserve(cols.size());
-    for (const std::string& c : cols) quoted.push_back(CsvField(c));
-    absl::StrAppend(&out, absl::StrJoin(quoted, ","), "\r\n");
+    std::string row;
+    for (const std::string& c : cols) {
+      absl::StrAppend(&row, CsvField(c), ",");
+    }
+    row.back() = '\r';  // the last separator
+    *out_ << row << "\n";
   }
-  return out;
+  void Finish(const Report&) override {}
+
+ private:
+  std::ostream* out_;
+};
+
+// JSON with "findings" first, one finding per line, then the rest of the
+// report. Findings are printed by protobuf's JSON printer in batches: a
+// call per finding spent most of its time setting the printer up (a third
+// of an `onus eval --format json` on an inventory that fails often). A
+// batch is a Report holding only findings, printed without whitespace as
+// {"findings":[{...},{...}]}; the array is cut back into its elements at
+// the commas outside strings, objects and arrays (engine/json_scan.h).
+class JsonWriter : public FindingWriter {
+ public:
+  explicit JsonWriter(std::ostream* out) : out_(out) {
+    opts_.preserve_proto_field_names = true;
+    *out_ << "{\n\"findings\": [";
+  }
+  void Add(const Finding& f) override {
+    *batch_.add_findings() = f;
+    if (batch_.findings_size() == kBatch) Flush();
+  }
+  void Finish(const Report& report) override {
+    Flush();
+    Report rest = report;
+    rest.clear_findings();
+    const std::string json = RenderJson(rest);
+    const size_t brace = json.find('{');
+    *out_ << "\n],"
+          << (brace == std::string::npos ? json : json.substr(brace + 1));
+  }
+
+ private:
+  void Flush() {
+    if (batch_.findings_size() == 0) return;
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(batch_, &json, opts_);
+    batch_.clear_findings();
+    // {"findings":[A,B,...]}: the array's brackets are at depth 1, the
+    // commas between its elements at depth 2.
+    size_t start = 0;
+    ScanJsonStructure(json, [&](size_t i, char c, int depth) {
+      if (depth == 1 && c == '[') {
+        start = i + 1;
+      } else if ((depth == 2 && c == ',') || (depth == 1 && c == ']')) {
+        *out_ << (first_ ? "\n" : ",\n");
+        out_->write(json.data() + start,
+                    static_cast<std::streamsize>(i - start));
+        first_ = false;
+        start = i + 1;
+        return c != ']';  // the end of the findings array
+      }
+      return true;
+    });
+  }
+
+  static constexpr int kBatch = 256;
+  std::ostream* out_;
+  google::protobuf::util::JsonPrintOptions opts_;
+  Report batch_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+std::string RenderCsv(const Report& report) {
+  std::ostringstream out;
+  CsvWriter w(&out);
+  for (const Finding& f : report.findings()) w.Add(f);
+  return out.str();
+}
+
+std::unique_ptr<FindingWriter> NewFindingWriter(
+    Format format, const std::vector<const onus::v1::PolicyMetadata*>& policies,
+    std::ostream* out) {
+  switch (format) {
+    case Format::kJson:
+      return std::make_unique<JsonWriter>(out);
+    case Format::kSarif:
+      return NewSarifWriter(policies, out);
+    case Format::kCsv:
+      return std::make_unique<CsvWriter>(out);
+    case Format::kText:
+    case Format::kJunit:
+    case Format::kHtml:
+      break;
+  }
+  return nullptr;
 }
 
 // ---------------------------------------------------------------------------

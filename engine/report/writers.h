@@ -7,7 +7,10 @@
 #ifndef ONUS_ENGINE_REPORT_WRITERS_H_
 #define ONUS_ENGINE_REPORT_WRITERS_H_
 
+#include <memory>
+#include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -38,6 +41,35 @@ std::string RenderSarif(const onus::v1::Report& report);
 std::string RenderJunit(const onus::v1::Report& report);
 std::string RenderCsv(const onus::v1::Report& report);
 std::string RenderHtml(const onus::v1::Report& report);
+
+// Writes a report whose findings arrive one at a time (an input evaluated
+// as it is read), so that they need not be held: the start of the document
+// when made, each finding as it is added, the rest from the final report.
+// The bytes are those Render() gives for the final report holding the same
+// findings in the same order, except that JSON puts "findings" first, one
+// per line (the same Report when parsed).
+class FindingWriter {
+ public:
+  virtual ~FindingWriter() = default;
+  virtual void Add(const onus::v1::Finding& finding) = 0;
+  // `report`: the final report (summary, policies); its findings are not
+  // read. Call once, after the last Add.
+  virtual void Finish(const onus::v1::Report& report) = 0;
+};
+
+// JSON, SARIF and CSV; nullptr for the formats that need every finding
+// before the first byte (text and JUnit group and count them first, HTML
+// charts them). `policies`: the metadata the final report will list, in its
+// order (SARIF numbers its rules from it). Writes to `out`, which must
+// outlive the writer.
+std::unique_ptr<FindingWriter> NewFindingWriter(
+    Format format, const std::vector<const onus::v1::PolicyMetadata*>& policies,
+    std::ostream* out);
+
+// The SARIF writer behind RenderSarif and NewFindingWriter.
+std::unique_ptr<FindingWriter> NewSarifWriter(
+    const std::vector<const onus::v1::PolicyMetadata*>& policies,
+    std::ostream* out);
 
 // Display names shared by the writers ("high", "customer", "iaas",
 // "data_protection", "fail").

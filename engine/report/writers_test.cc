@@ -1,10 +1,15 @@
 #include "engine/report/writers.h"
 
+#include <algorithm>
+#include <memory>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/text_format.h"
@@ -212,6 +217,87 @@ TEST(WritersTest, SarifResultsAcrossPrintBatches) {
   EXPECT_EQ(SarifResults(doc).values_size(), 0);
 }
 
+// Writes `report` through a FindingWriter, one finding at a time, and
+// finishes with the report stripped of its findings (as a streamed input
+// gives it); "" when the format has no writer.
+std::string Streamed(const onus::v1::Report& report, Format format) {
+  std::vector<const onus::v1::PolicyMetadata*> policies;
+  for (const auto& p : report.policies()) policies.push_back(&p);
+  std::ostringstream out;
+  std::unique_ptr<FindingWriter> w = NewFindingWriter(format, policies, &out);
+  if (w == nullptr) return "";
+  for (const auto& f : report.findings()) w->Add(f);
+  onus::v1::Report rest = report;
+  rest.clear_findings();
+  w->Finish(rest);
+  return out.str();
+}
+
+// Streamed SARIF and CSV are Render()'s bytes; streamed JSON is the same
+// Report once parsed, with one finding per line. A finding whose policy has
+// no metadata gets its rule while streaming (the rules come after the
+// results in the document).
+TEST(WritersTest, FindingWritersGiveTheReportsOutput) {
+  onus::v1::Report r = SampleReport();
+  for (int i = 0; i < 600; ++i) *r.add_findings() = r.findings(i % 4);
+  for (Format f : {Format::kSarif, Format::kCsv}) {
+    EXPECT_EQ(Streamed(r, f), Render(r, f)) << FormatName(f);
+  }
+  const std::string json = Streamed(r, Format::kJson);
+  onus::v1::Report back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok());
+  EXPECT_EQ(back.SerializeAsString(), r.SerializeAsString());
+  std::vector<std::string> lines = absl::StrSplit(json, '\n');
+  ASSERT_GT(lines.size(), 606u);
+  EXPECT_EQ(lines[1], "\"findings\": [");
+  for (int i = 0; i < r.findings_size(); ++i) {
+    absl::string_view line = lines[2 + i];
+    if (i + 1 < r.findings_size()) {
+      ASSERT_TRUE(absl::ConsumeSuffix(&line, ",")) << i;
+    }
+    onus::v1::Finding f;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(std::string(line), &f).ok())
+        << line;
+    EXPECT_EQ(f.SerializeAsString(), r.findings(i).SerializeAsString()) << i;
+  }
+
+  onus::v1::Report unlisted = r;
+  unlisted.mutable_policies()->DeleteSubrange(0, 1);  // the S3 policy
+  const std::string sarif = Streamed(unlisted, Format::kSarif);
+  EXPECT_EQ(sarif, RenderSarif(unlisted));
+  google::protobuf::Struct doc;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(sarif, &doc).ok());
+  const auto& rules = doc.fields()
+                          .at("runs")
+                          .list_value()
+                          .values(0)
+                          .struct_value()
+                          .fields()
+                          .at("tool")
+                          .struct_value()
+                          .fields()
+                          .at("driver")
+                          .struct_value()
+                          .fields()
+                          .at("rules")
+                          .list_value();
+  ASSERT_EQ(rules.values_size(), 2);
+  EXPECT_EQ(rules.values(1).struct_value().fields().at("id").string_value(),
+            "aws.s3.block_public_access");
+  EXPECT_EQ(SarifResults(doc)
+                .values(0)
+                .struct_value()
+                .fields()
+                .at("ruleIndex")
+                .number_value(),
+            1);
+
+  for (Format f : {Format::kText, Format::kJunit, Format::kHtml}) {
+    EXPECT_EQ(Streamed(r, f), "") << FormatName(f);
+  }
+}
+
 TEST(WritersTest, JunitCountsAndEscapes) {
   std::string xml = RenderJunit(SampleReport());
   EXPECT_THAT(xml, HasSubstr("tests=\"4\" failures=\"1\" errors=\"1\" "
@@ -225,6 +311,12 @@ TEST(WritersTest, CsvQuotesFieldsWithCommasAndQuotes) {
   EXPECT_THAT(csv, HasSubstr("\"arn:aws:s3:::open, \"\"quoted\"\"\""));
   // Header + 4 rows, CRLF line ends.
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
+  for (size_t i = csv.find('\n'); i != std::string::npos;
+       i = csv.find('\n', i + 1)) {
+    ASSERT_TRUE(i > 0 && csv[i - 1] == '\r') << i;
+  }
+  // Sixteen columns in every row, the last one empty when unwaived.
+  EXPECT_THAT(csv, HasSubstr(",abc123,\r\n"));
 }
 
 TEST(WritersTest, HtmlCountsMatchTheReport) {

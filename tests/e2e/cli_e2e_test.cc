@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "engine/cli/commands.h"
+#include "engine/report/writers.h"
 #include "engine/snapshot_io.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -141,6 +142,33 @@ TEST_F(CliTest, StreamedJsonFindingsAreOnePerLine) {
         << i;
   }
   EXPECT_EQ(lines[2 + report.findings_size()].substr(0, 2), "],");
+}
+
+// SARIF and CSV of a streamed input are written as findings arrive; the
+// bytes are those of the same report rendered whole (the findings taken
+// from the streamed JSON report), so the pack's policies gave SARIF's rule
+// numbers in the report's order.
+TEST_F(CliTest, StreamedSarifAndCsvAreTheWholeReportsOutput) {
+  absl::StatusOr<onus::v1::Snapshot> s = engine::LoadSnapshot(kSample);
+  ASSERT_TRUE(s.ok()) << s.status();
+  absl::StatusOr<std::string> stream =
+      engine::SerializeSnapshot(*s, engine::SnapshotFormat::kStream);
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  const std::string path = TempPath("sample_formats.stream");
+  WriteFile(path, *stream);
+  Result json = Invoke(
+      RunEval, {"--policies", "policies", "--input", path, "--format", "json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const onus::v1::Report report = ParseReport(json.out);
+  ASSERT_GT(report.summary().totals().fail(), 256u);  // two SARIF batches
+  for (engine::report::Format f :
+       {engine::report::Format::kSarif, engine::report::Format::kCsv}) {
+    Result r = Invoke(RunEval, {"--policies", "policies", "--input", path,
+                                "--format", engine::report::FormatName(f)});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, engine::report::Render(report, f))
+        << engine::report::FormatName(f);
+  }
 }
 
 TEST_F(CliTest, TextShowsEvidenceAndSummary) {

@@ -96,5 +96,39 @@ if [[ -n "$slack_mb" ]] && ((large_kb - small_kb > slack_mb * 1024)); then
     "${large_kb} kB ($large resources), more than ${slack_mb} MB" >&2
   exit 1
 fi
+
+# SARIF and CSV are written as findings come too (engine/report/writers.h):
+# on the large stream (still in in.stream) they need no more memory than
+# JSON, within the same slack, and hold every non-passing finding.
+want=$(awk '/"outcome":"(FAIL|ERROR|WAIVED)"/ { n += $1 } END { print n + 0 }' \
+  "$tmp/counts.txt")
+for format in sarif csv; do
+  rc=0
+  /usr/bin/time -v -o "$tmp/time.txt" "$onus" eval --policies "$policies" \
+    --input "$tmp/in.stream" --only-failures --format "$format" \
+    --output "$tmp/out.$format" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    echo "FAIL: onus eval --format $format exited $rc" >&2
+    exit 1
+  fi
+  kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tmp/time.txt")
+  if [[ $format == sarif ]]; then
+    got=$(grep -c '"ruleId":' "$tmp/out.$format" || true)
+  else
+    got=$(($(wc -l <"$tmp/out.$format") - 1))
+  fi
+  echo "$large resources, --format $format: peak RSS ${kb} kB, $got" \
+    "findings" >&2
+  if [[ "$got" -ne "$want" ]]; then
+    echo "FAIL: --format $format wrote $got findings, want $want" >&2
+    exit 1
+  fi
+  if ((kb > limit_kb)) ||
+    { [[ -n "$slack_mb" ]] && ((kb - small_kb > slack_mb * 1024)); }; then
+    echo "FAIL: --format $format: peak RSS ${kb} kB on $large resources" \
+      "(JSON: ${small_kb} kB on $small, ${large_kb} kB on $large)" >&2
+    exit 1
+  fi
+done
 echo "PASS: $small resources ${small_kb} kB, $large resources ${large_kb} kB" \
-  "(limit ${limit_mb} MB)"
+  "(limit ${limit_mb} MB; SARIF and CSV alike)"
