@@ -109,7 +109,7 @@ int EvalStreamInput(const engine::PolicyPack& pack, const std::string& path,
     policies.push_back(&p.meta);
   }
   if (std::unique_ptr<engine::report::FindingWriter> writer =
-          engine::report::NewFindingWriter(format, policies, dst)) {
+          engine::report::NewFindingWriter(format, policies, dst, ropts)) {
     engine::FindingSink sink = [&](const onus::v1::Finding& f) {
       note(f);
       writer->Add(f);

@@ -1,6 +1,7 @@
 #include "engine/report/writers.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -123,41 +124,34 @@ const char* OutcomeColor(Outcome o) {
   }
 }
 
-std::vector<const Finding*> SortedFindings(const Report& report, bool verbose) {
-  std::vector<const Finding*> out;
-  for (const Finding& f : report.findings()) {
-    if (verbose || f.outcome() == onus::v1::FAIL ||
-        f.outcome() == onus::v1::ERROR) {
-      out.push_back(&f);
-    }
-  }
-  // Most severe first; the engine's deterministic order breaks ties.
-  std::stable_sort(out.begin(), out.end(),
-                   [](const Finding* a, const Finding* b) {
-                     return a->severity() > b->severity();
-                   });
-  return out;
-}
-}  // namespace
+// Findings are rendered as they are added and kept as text, one string per
+// severity (most severe first on output; within one, the engine's
+// deterministic order), so a streamed input holds only the rows it shows.
+class TextWriter : public FindingWriter {
+ public:
+  TextWriter(const RenderOptions& options, std::ostream* out)
+      : options_(options), out_(out) {}
 
-std::string RenderText(const Report& report, const RenderOptions& options) {
-  std::string out;
-  std::vector<const Finding*> rows = SortedFindings(report, options.verbose);
-  for (const Finding* f : rows) {
-    std::string outcome = absl::AsciiStrToUpper(OutcomeName(f->outcome()));
-    if (options.color) {
-      outcome = absl::StrCat(OutcomeColor(f->outcome()), outcome, kReset);
+  void Add(const Finding& f) override {
+    if (!options_.verbose && f.outcome() != onus::v1::FAIL &&
+        f.outcome() != onus::v1::ERROR) {
+      return;
+    }
+    rows_ = true;
+    std::string& out = by_severity_[f.severity()];
+    std::string outcome = absl::AsciiStrToUpper(OutcomeName(f.outcome()));
+    if (options_.color) {
+      outcome = absl::StrCat(OutcomeColor(f.outcome()), outcome, kReset);
     }
     absl::StrAppendFormat(&out, "%-6s %-8s %-40s %s\n", outcome,
-                          SeverityName(f->severity()), f->policy_id(),
-                          f->resource_id());
-    if (!f->message().empty())
-      absl::StrAppend(&out, "    ", f->message(), "\n");
-    if (!f->error_reason().empty()) {
-      absl::StrAppend(&out, "    error: ", f->error_reason(), "\n");
+                          SeverityName(f.severity()), f.policy_id(),
+                          f.resource_id());
+    if (!f.message().empty()) absl::StrAppend(&out, "    ", f.message(), "\n");
+    if (!f.error_reason().empty()) {
+      absl::StrAppend(&out, "    error: ", f.error_reason(), "\n");
     }
-    if (f->has_evidence() && !f->evidence().expression().empty()) {
-      const auto& ev = f->evidence();
+    if (f.has_evidence() && !f.evidence().expression().empty()) {
+      const auto& ev = f.evidence();
       absl::StrAppend(&out, "    because: ", ev.expression());
       if (!ev.span().file().empty()) {
         absl::StrAppend(&out, "  (", ev.span().file(), ":", ev.span().line(),
@@ -169,26 +163,46 @@ std::string RenderText(const Report& report, const RenderOptions& options) {
                         "\n");
       }
     }
-    if (f->has_waiver()) {
-      absl::StrAppend(&out, "    waiver ", f->waiver().id(),
-                      f->waiver().expired() ? " (EXPIRED)" : "", ": ",
-                      f->waiver().reason(), "\n");
+    if (f.has_waiver()) {
+      absl::StrAppend(&out, "    waiver ", f.waiver().id(),
+                      f.waiver().expired() ? " (EXPIRED)" : "", ": ",
+                      f.waiver().reason(), "\n");
     }
   }
-  const auto& t = report.summary().totals();
-  absl::StrAppend(
-      &out, rows.empty() ? "" : "\n",
-      absl::StrFormat("%d resources, %d policies: %d pass, %d "
-                      "fail, %d error, %d not applicable, %d "
-                      "waived\n",
-                      report.summary().resources_evaluated(),
-                      report.summary().policies(), t.pass(), t.fail(),
-                      t.error(), t.not_applicable(), t.waived()));
-  for (const auto& w : report.summary().expired_waivers()) {
-    absl::StrAppend(&out, "expired waiver ", w.id(), " (", w.owner(),
-                    "): no longer suppresses findings\n");
+
+  void Finish(const Report& report) override {
+    for (auto& [severity, rows] : by_severity_) {
+      *out_ << rows;
+      std::string().swap(rows);
+    }
+    const auto& t = report.summary().totals();
+    *out_ << (rows_ ? "\n" : "")
+          << absl::StrFormat(
+                 "%d resources, %d policies: %d pass, %d fail, %d error, %d "
+                 "not applicable, %d waived\n",
+                 report.summary().resources_evaluated(),
+                 report.summary().policies(), t.pass(), t.fail(), t.error(),
+                 t.not_applicable(), t.waived());
+    for (const auto& w : report.summary().expired_waivers()) {
+      *out_ << "expired waiver " << w.id() << " (" << w.owner()
+            << "): no longer suppresses findings\n";
+    }
   }
-  return out;
+
+ private:
+  const RenderOptions options_;
+  std::ostream* out_;
+  std::map<int, std::string, std::greater<int>> by_severity_;
+  bool rows_ = false;
+};
+}  // namespace
+
+std::string RenderText(const Report& report, const RenderOptions& options) {
+  std::ostringstream out;
+  TextWriter w(options, &out);
+  for (const Finding& f : report.findings()) w.Add(f);
+  w.Finish(report);
+  return out.str();
 }
 
 // ---------------------------------------------------------------------------
@@ -324,15 +338,16 @@ std::string RenderCsv(const Report& report) {
 
 std::unique_ptr<FindingWriter> NewFindingWriter(
     Format format, const std::vector<const onus::v1::PolicyMetadata*>& policies,
-    std::ostream* out) {
+    std::ostream* out, const RenderOptions& options) {
   switch (format) {
+    case Format::kText:
+      return std::make_unique<TextWriter>(options, out);
     case Format::kJson:
       return std::make_unique<JsonWriter>(out);
     case Format::kSarif:
       return NewSarifWriter(policies, out);
     case Format::kCsv:
       return std::make_unique<CsvWriter>(out);
-    case Format::kText:
     case Format::kJunit:
     case Format::kHtml:
       break;

@@ -57,14 +57,16 @@ class FindingWriter {
   virtual void Finish(const onus::v1::Report& report) = 0;
 };
 
-// JSON, SARIF and CSV; nullptr for the formats that need every finding
-// before the first byte (text and JUnit group and count them first, HTML
-// charts them). `policies`: the metadata the final report will list, in its
-// order (SARIF numbers its rules from it). Writes to `out`, which must
-// outlive the writer.
+// JSON, SARIF, CSV and text; nullptr for JUnit and HTML, which need every
+// finding before the first byte (JUnit counts them in its first element,
+// HTML charts them). Text holds the rows it will show (FAIL and ERROR; all
+// with `verbose`), already rendered, to print them most severe first.
+// `policies`: the metadata the final report will list, in its order (SARIF
+// numbers its rules from it). Writes to `out`, which must outlive the
+// writer.
 std::unique_ptr<FindingWriter> NewFindingWriter(
     Format format, const std::vector<const onus::v1::PolicyMetadata*>& policies,
-    std::ostream* out);
+    std::ostream* out, const RenderOptions& options = {});
 
 // The SARIF writer behind RenderSarif and NewFindingWriter.
 std::unique_ptr<FindingWriter> NewSarifWriter(

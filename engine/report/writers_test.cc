@@ -220,11 +220,13 @@ TEST(WritersTest, SarifResultsAcrossPrintBatches) {
 // Writes `report` through a FindingWriter, one finding at a time, and
 // finishes with the report stripped of its findings (as a streamed input
 // gives it); "" when the format has no writer.
-std::string Streamed(const onus::v1::Report& report, Format format) {
+std::string Streamed(const onus::v1::Report& report, Format format,
+                     const RenderOptions& options = {}) {
   std::vector<const onus::v1::PolicyMetadata*> policies;
   for (const auto& p : report.policies()) policies.push_back(&p);
   std::ostringstream out;
-  std::unique_ptr<FindingWriter> w = NewFindingWriter(format, policies, &out);
+  std::unique_ptr<FindingWriter> w =
+      NewFindingWriter(format, policies, &out, options);
   if (w == nullptr) return "";
   for (const auto& f : report.findings()) w->Add(f);
   onus::v1::Report rest = report;
@@ -240,9 +242,13 @@ std::string Streamed(const onus::v1::Report& report, Format format) {
 TEST(WritersTest, FindingWritersGiveTheReportsOutput) {
   onus::v1::Report r = SampleReport();
   for (int i = 0; i < 600; ++i) *r.add_findings() = r.findings(i % 4);
-  for (Format f : {Format::kSarif, Format::kCsv}) {
+  for (Format f : {Format::kSarif, Format::kCsv, Format::kText}) {
     EXPECT_EQ(Streamed(r, f), Render(r, f)) << FormatName(f);
   }
+  RenderOptions verbose;
+  verbose.verbose = verbose.color = true;
+  EXPECT_EQ(Streamed(r, Format::kText, verbose),
+            Render(r, Format::kText, verbose));
   const std::string json = Streamed(r, Format::kJson);
   onus::v1::Report back;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &back).ok());
@@ -293,7 +299,7 @@ TEST(WritersTest, FindingWritersGiveTheReportsOutput) {
                 .number_value(),
             1);
 
-  for (Format f : {Format::kText, Format::kJunit, Format::kHtml}) {
+  for (Format f : {Format::kJunit, Format::kHtml}) {
     EXPECT_EQ(Streamed(r, f), "") << FormatName(f);
   }
 }
@@ -330,6 +336,41 @@ TEST(WritersTest, HtmlCountsMatchTheReport) {
   EXPECT_THAT(html, HasSubstr("id=\"matrix-iaas-identity\""));
   EXPECT_THAT(html, Not(HasSubstr("<public>")));  // escaped
   EXPECT_THAT(html, Not(HasSubstr("<script")));   // self-contained, no JS
+}
+
+// Text rows: FAIL and ERROR only (all with verbose), most severe first and
+// in report order within a severity.
+TEST(WritersTest, TextOrdersRowsBySeverityThenReportOrder) {
+  onus::v1::Report r = SampleReport();
+  r.clear_findings();
+  const onus::v1::Severity sev[] = {onus::v1::LOW, onus::v1::CRITICAL,
+                                    onus::v1::LOW, onus::v1::HIGH,
+                                    onus::v1::CRITICAL};
+  for (int i = 0; i < 5; ++i) {
+    onus::v1::Finding* f = r.add_findings();
+    f->set_policy_id(absl::StrCat("p", i));
+    f->set_resource_id(absl::StrCat("res", i));
+    f->set_severity(sev[i]);
+    f->set_outcome(i == 2 ? onus::v1::ERROR : onus::v1::FAIL);
+  }
+  onus::v1::Finding* pass = r.add_findings();
+  pass->set_policy_id("p5");
+  pass->set_resource_id("res5");
+  pass->set_severity(onus::v1::CRITICAL);
+  pass->set_outcome(onus::v1::PASS);
+  std::string text = RenderText(r, {});
+  std::vector<size_t> at;
+  for (const char* id : {"res1", "res4", "res3", "res0", "res2"}) {
+    at.push_back(text.find(id));
+    ASSERT_NE(at.back(), std::string::npos) << id;
+  }
+  EXPECT_TRUE(std::is_sorted(at.begin(), at.end())) << text;
+  EXPECT_EQ(text.find("res5"), std::string::npos);
+  RenderOptions verbose;
+  verbose.verbose = true;
+  text = RenderText(r, verbose);
+  EXPECT_LT(text.find("res4"), text.find("res5"));
+  EXPECT_LT(text.find("res5"), text.find("res3"));
 }
 
 TEST(WritersTest, TextShowsFailuresWithEvidenceAndASummary) {

@@ -144,11 +144,12 @@ TEST_F(CliTest, StreamedJsonFindingsAreOnePerLine) {
   EXPECT_EQ(lines[2 + report.findings_size()].substr(0, 2), "],");
 }
 
-// SARIF and CSV of a streamed input are written as findings arrive; the
-// bytes are those of the same report rendered whole (the findings taken
+// SARIF, CSV and text of a streamed input are written as findings arrive
+// (text keeps its rows); the bytes are those of the same report rendered
+// whole (the findings taken
 // from the streamed JSON report), so the pack's policies gave SARIF's rule
 // numbers in the report's order.
-TEST_F(CliTest, StreamedSarifAndCsvAreTheWholeReportsOutput) {
+TEST_F(CliTest, StreamedSarifCsvAndTextAreTheWholeReportsOutput) {
   absl::StatusOr<onus::v1::Snapshot> s = engine::LoadSnapshot(kSample);
   ASSERT_TRUE(s.ok()) << s.status();
   absl::StatusOr<std::string> stream =
@@ -162,7 +163,8 @@ TEST_F(CliTest, StreamedSarifAndCsvAreTheWholeReportsOutput) {
   const onus::v1::Report report = ParseReport(json.out);
   ASSERT_GT(report.summary().totals().fail(), 256u);  // two SARIF batches
   for (engine::report::Format f :
-       {engine::report::Format::kSarif, engine::report::Format::kCsv}) {
+       {engine::report::Format::kSarif, engine::report::Format::kCsv,
+        engine::report::Format::kText}) {
     Result r = Invoke(RunEval, {"--policies", "policies", "--input", path,
                                 "--format", engine::report::FormatName(f)});
     ASSERT_EQ(r.code, 0) << r.err;
