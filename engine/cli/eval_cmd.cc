@@ -68,8 +68,8 @@ class Progress {
 // A single `.stream` input is evaluated as it is read (engine/stream_eval.h)
 // instead of being loaded whole. JSON, SARIF and CSV findings are written as
 // they come, so memory does not grow with the number of findings either;
-// text, JUnit and HTML render one report at the end (use --only-failures
-// for large inputs).
+// text keeps only the rows it prints; JUnit and HTML render one report at
+// the end (use --only-failures for large inputs).
 int EvalStreamInput(const engine::PolicyPack& pack, const std::string& path,
                     const engine::EvalOptions& opts,
                     engine::report::Format format,
