@@ -62,6 +62,18 @@ onus::v1::Report ParseReport(const std::string& json) {
   return r;
 }
 
+// Writes `s` as a StreamItem stream file (an input evaluated as it is read)
+// under `name`; returns its path.
+std::string WriteStreamFile(const onus::v1::Snapshot& s,
+                            const std::string& name) {
+  absl::StatusOr<std::string> stream =
+      engine::SerializeSnapshot(s, engine::SnapshotFormat::kStream);
+  EXPECT_TRUE(stream.ok()) << stream.status();
+  const std::string path = TempPath(name);
+  WriteFile(path, stream.ok() ? *stream : "");
+  return path;
+}
+
 class CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -113,11 +125,7 @@ TEST_F(CliTest, StreamedJsonFindingsAreOnePerLine) {
     }
   }
   ASSERT_EQ(renamed, 5);
-  absl::StatusOr<std::string> stream =
-      engine::SerializeSnapshot(*s, engine::SnapshotFormat::kStream);
-  ASSERT_TRUE(stream.ok()) << stream.status();
-  const std::string path = TempPath("sample.stream");
-  WriteFile(path, *stream);
+  const std::string path = WriteStreamFile(*s, "sample.stream");
   Result r = Invoke(
       RunEval, {"--policies", "policies", "--input", path, "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -152,11 +160,7 @@ TEST_F(CliTest, StreamedJsonFindingsAreOnePerLine) {
 TEST_F(CliTest, StreamedSarifCsvAndTextAreTheWholeReportsOutput) {
   absl::StatusOr<onus::v1::Snapshot> s = engine::LoadSnapshot(kSample);
   ASSERT_TRUE(s.ok()) << s.status();
-  absl::StatusOr<std::string> stream =
-      engine::SerializeSnapshot(*s, engine::SnapshotFormat::kStream);
-  ASSERT_TRUE(stream.ok()) << stream.status();
-  const std::string path = TempPath("sample_formats.stream");
-  WriteFile(path, *stream);
+  const std::string path = WriteStreamFile(*s, "sample_formats.stream");
   Result json = Invoke(
       RunEval, {"--policies", "policies", "--input", path, "--format", "json"});
   ASSERT_EQ(json.code, 0) << json.err;
