@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -314,16 +313,6 @@ std::unique_ptr<FindingWriter> NewSarifWriter(
     const std::vector<const onus::v1::PolicyMetadata*>& policies,
     std::ostream* out) {
   return std::make_unique<SarifWriter>(policies, out);
-}
-
-std::string RenderSarif(const onus::v1::Report& report) {
-  std::vector<const onus::v1::PolicyMetadata*> policies;
-  for (const auto& p : report.policies()) policies.push_back(&p);
-  std::ostringstream out;
-  SarifWriter w(policies, &out);
-  for (const auto& f : report.findings()) w.Add(f);
-  w.Finish(report);
-  return out.str();
 }
 
 }  // namespace onus::engine::report

@@ -137,7 +137,6 @@ class TextWriter : public FindingWriter {
         f.outcome() != onus::v1::ERROR) {
       return;
     }
-    rows_ = true;
     std::string& out = by_severity_[f.severity()];
     std::string outcome = absl::AsciiStrToUpper(OutcomeName(f.outcome()));
     if (options_.color) {
@@ -171,12 +170,9 @@ class TextWriter : public FindingWriter {
   }
 
   void Finish(const Report& report) override {
-    for (auto& [severity, rows] : by_severity_) {
-      *out_ << rows;
-      std::string().swap(rows);
-    }
+    for (const auto& [severity, rows] : by_severity_) *out_ << rows;
     const auto& t = report.summary().totals();
-    *out_ << (rows_ ? "\n" : "")
+    *out_ << (by_severity_.empty() ? "" : "\n")
           << absl::StrFormat(
                  "%d resources, %d policies: %d pass, %d fail, %d error, %d "
                  "not applicable, %d waived\n",
@@ -192,18 +188,10 @@ class TextWriter : public FindingWriter {
  private:
   const RenderOptions options_;
   std::ostream* out_;
+  // Rendered rows per severity, most severe first.
   std::map<int, std::string, std::greater<int>> by_severity_;
-  bool rows_ = false;
 };
 }  // namespace
-
-std::string RenderText(const Report& report, const RenderOptions& options) {
-  std::ostringstream out;
-  TextWriter w(options, &out);
-  for (const Finding& f : report.findings()) w.Add(f);
-  w.Finish(report);
-  return out.str();
-}
 
 // ---------------------------------------------------------------------------
 // JSON: protobuf's canonical JSON mapping, snake_case field names.
@@ -329,11 +317,28 @@ class JsonWriter : public FindingWriter {
 
 }  // namespace
 
-std::string RenderCsv(const Report& report) {
+// A whole report through its format's FindingWriter: one path for whole
+// and streamed reports.
+std::string RenderWithWriter(const Report& report, Format format,
+                             const RenderOptions& options) {
+  std::vector<const onus::v1::PolicyMetadata*> policies;
+  for (const auto& p : report.policies()) policies.push_back(&p);
   std::ostringstream out;
-  CsvWriter w(&out);
-  for (const Finding& f : report.findings()) w.Add(f);
+  std::unique_ptr<FindingWriter> w =
+      NewFindingWriter(format, policies, &out, options);
+  for (const Finding& f : report.findings()) w->Add(f);
+  w->Finish(report);
   return out.str();
+}
+
+std::string RenderText(const Report& report, const RenderOptions& options) {
+  return RenderWithWriter(report, Format::kText, options);
+}
+std::string RenderSarif(const Report& report) {
+  return RenderWithWriter(report, Format::kSarif, {});
+}
+std::string RenderCsv(const Report& report) {
+  return RenderWithWriter(report, Format::kCsv, {});
 }
 
 std::unique_ptr<FindingWriter> NewFindingWriter(

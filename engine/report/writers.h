@@ -68,7 +68,8 @@ std::unique_ptr<FindingWriter> NewFindingWriter(
     Format format, const std::vector<const onus::v1::PolicyMetadata*>& policies,
     std::ostream* out, const RenderOptions& options = {});
 
-// The SARIF writer behind RenderSarif and NewFindingWriter.
+// NewFindingWriter(Format::kSarif, ...), kept in sarif.cc with the rest of
+// the SARIF mapping.
 std::unique_ptr<FindingWriter> NewSarifWriter(
     const std::vector<const onus::v1::PolicyMetadata*>& policies,
     std::ostream* out);
