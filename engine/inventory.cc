@@ -53,33 +53,45 @@ inline bool NextField(const uint8_t** p, const uint8_t* end, Field* f) {
 }
 
 // A length-delimited field with a one-byte tag (fields 1-15) and a length
-// of one or two bytes (under 16 KiB): the fields of a resource envelope
-// (ids, type, account, region, the payload). kOther: any other form, for
-// NextField; kMalformed: the length runs past the end, which NextField
-// would refuse too.
+// of one or two bytes (under 16 KiB), at p < end: the fields of a resource
+// envelope (ids, type, account, region, the payload) and of its Any. Sets
+// *number, *value and *next. kOther: any other form, for NextField;
+// kMalformed: the length runs past the end, which NextField would refuse
+// too.
 enum class ShortField { kOk, kOther, kMalformed };
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline ShortField ShortBytesField(
+    const uint8_t* p, const uint8_t* end, uint32_t* number,
+    absl::string_view* value, const uint8_t** next) {
+  const uint32_t t = p[0];
+  if (t < 8 || t >= 0x80 || (t & 7) != wire::kLengthDelimited || end - p < 2) {
+    return ShortField::kOther;
+  }
+  uint32_t n = p[1];
+  const uint8_t* v = p + 2;
+  if (n >= 0x80) {
+    if (v == end || *v >= 0x80) return ShortField::kOther;
+    n = (n & 0x7f) | (uint32_t{*v} << 7);
+    ++v;
+  }
+  if (n > static_cast<uint32_t>(end - v)) return ShortField::kMalformed;
+  *number = t >> 3;
+  *value = absl::string_view(reinterpret_cast<const char*>(v), n);
+  *next = v + n;
+  return ShortField::kOk;
+}
 
 inline ShortField NextShortField(const uint8_t** p, const uint8_t* end,
                                  Field* f) {
-  const uint8_t* q = *p;
-  if (end - q < 2) return ShortField::kOther;
-  const uint32_t t = q[0];
-  if (t < 8 || t >= 0x80 || (t & 7) != wire::kLengthDelimited) {
-    return ShortField::kOther;
+  uint32_t number;
+  absl::string_view value;
+  const ShortField s = ShortBytesField(*p, end, &number, &value, p);
+  if (s == ShortField::kOk) {
+    f->number = number;
+    f->wire_type = wire::kLengthDelimited;
+    f->bytes = value;
   }
-  uint32_t n = q[1];
-  q += 2;
-  if (n >= 0x80) {
-    if (q == end || *q >= 0x80) return ShortField::kOther;
-    n = (n & 0x7f) | (uint32_t{*q} << 7);
-    ++q;
-  }
-  if (n > static_cast<uint32_t>(end - q)) return ShortField::kMalformed;
-  f->number = t >> 3;
-  f->wire_type = wire::kLengthDelimited;
-  f->bytes = absl::string_view(reinterpret_cast<const char*>(q), n);
-  *p = q + n;
-  return ShortField::kOk;
+  return s;
 }
 
 // Calls fn(Field) for every field of `msg`; false on malformed wire data.
@@ -172,55 +184,118 @@ const char* ProviderName(ProviderId p) {
   return "unspecified";
 }
 
-absl::StatusOr<ResourceView> ParseResourceView(absl::string_view bytes) {
+namespace {
+
+// The Any of a typed envelope (type_url = 1, value = 2).
+bool ParseAny(absl::string_view any, ResourceView* r) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(any.data());
+  const uint8_t* const end = p + any.size();
+  while (p < end) {
+    uint32_t number;
+    absl::string_view value;
+    ShortField s = ShortBytesField(p, end, &number, &value, &p);
+    if (s == ShortField::kMalformed) return false;
+    if (s == ShortField::kOther) {
+      Field f;
+      if (!NextField(&p, end, &f)) return false;
+      if (!IsBytes(f)) continue;
+      number = f.number;
+      value = f.bytes;
+    }
+    if (number == 1) r->type_url = value;
+    if (number == 2) r->payload = value;
+  }
+  return true;
+}
+
+// Applies one envelope field to *r; false when the field makes the
+// envelope malformed (a payload that is not length-delimited, a bad Any).
+inline bool ApplyResourceField(const Field& f, ResourceView* r) {
+  switch (f.number) {
+    case resource_fields::kId:
+      if (IsBytes(f)) r->id = f.bytes;
+      return true;
+    case resource_fields::kType:
+      if (IsBytes(f)) r->type = f.bytes;
+      return true;
+    case resource_fields::kProvider:
+      if (f.wire_type == wire::kVarint) {
+        r->provider = static_cast<ProviderId>(f.varint <= 4 ? f.varint : 4);
+      }
+      return true;
+    case resource_fields::kAccount:
+      if (IsBytes(f)) r->account = f.bytes;
+      return true;
+    case resource_fields::kRegion:
+      if (IsBytes(f)) r->region = f.bytes;
+      return true;
+    case resource_fields::kTyped:
+      if (!IsBytes(f)) return false;
+      r->schemaless = false;
+      r->type_url = {};
+      r->payload = {};
+      return ParseAny(f.bytes, r);
+    case resource_fields::kSchemaless:
+      if (!IsBytes(f)) return false;
+      r->schemaless = true;
+      r->type_url = {};
+      r->payload = f.bytes;
+      return true;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+bool ParseResourceViewInto(absl::string_view bytes, uint32_t ordinal,
+                           ResourceView* out) {
   ResourceView r;
   r.raw = bytes;
-  bool ok = ForEachField(bytes, [&](const Field& f) {
-    switch (f.number) {
-      case resource_fields::kId:
-        if (IsBytes(f)) r.id = f.bytes;
-        break;
-      case resource_fields::kType:
-        if (IsBytes(f)) r.type = f.bytes;
-        break;
-      case resource_fields::kProvider:
-        if (f.wire_type == wire::kVarint) {
-          r.provider = static_cast<ProviderId>(f.varint <= 4 ? f.varint : 4);
-        }
-        break;
-      case resource_fields::kAccount:
-        if (IsBytes(f)) r.account = f.bytes;
-        break;
-      case resource_fields::kRegion:
-        if (IsBytes(f)) r.region = f.bytes;
-        break;
-      case resource_fields::kTyped:
-        if (!IsBytes(f)) return false;
-        r.schemaless = false;
-        r.type_url = {};
-        r.payload = {};
-        return ForEachField(f.bytes, [&](const Field& a) {
-          if (a.number == 1 && IsBytes(a)) r.type_url = a.bytes;
-          if (a.number == 2 && IsBytes(a)) r.payload = a.bytes;
-          return true;
-        });
-      case resource_fields::kSchemaless:
-        if (!IsBytes(f)) return false;
-        r.schemaless = true;
-        r.type_url = {};
-        r.payload = f.bytes;
-        break;
-      default:
-        break;
+  r.ordinal = ordinal;
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  const uint8_t* const end = p + bytes.size();
+  // Runs once per resource of every snapshot, so the envelope's usual
+  // fields (one-byte tags with lengths of one or two bytes, the provider)
+  // take straight-line code.
+  while (p < end) {
+    uint32_t number;
+    absl::string_view value;
+    const ShortField s = ShortBytesField(p, end, &number, &value, &p);
+    Field f;
+    if (ABSL_PREDICT_TRUE(s == ShortField::kOk)) {
+      f.number = number;
+      f.wire_type = wire::kLengthDelimited;
+      f.bytes = value;
+      if (!ApplyResourceField(f, &r)) return false;
+      continue;
     }
-    return true;
-  });
-  if (!ok) return Malformed("onus.v1.Resource");
+    if (s == ShortField::kMalformed) return false;
+    if (p[0] == (resource_fields::kProvider << 3 | wire::kVarint) &&
+        end - p >= 2 && p[1] < 0x80) {  // a one-byte varint
+      f.number = resource_fields::kProvider;
+      f.wire_type = wire::kVarint;
+      f.varint = p[1];
+      p += 2;
+    } else if (!NextField(&p, end, &f)) {
+      return false;
+    }
+    if (!ApplyResourceField(f, &r)) return false;
+  }
   // An untyped envelope takes its type from the Any's URL.
   if (r.type.empty() && !r.type_url.empty()) {
     size_t slash = r.type_url.rfind('/');
     r.type = slash == absl::string_view::npos ? r.type_url
                                               : r.type_url.substr(slash + 1);
+  }
+  *out = r;
+  return true;
+}
+
+absl::StatusOr<ResourceView> ParseResourceView(absl::string_view bytes) {
+  ResourceView r;
+  if (!ParseResourceViewInto(bytes, 0, &r)) {
+    return Malformed("onus.v1.Resource");
   }
   return r;
 }
@@ -266,7 +341,8 @@ class ReadAhead {
 // Reads the top-level Snapshot field at *p: a resource is only framed (*p
 // moves past it), a header field is parsed into `header`.
 TopField NextTopField(const uint8_t** p, const uint8_t* end,
-                      SnapshotHeaderView* header, uint32_t* number) {
+                      SnapshotHeaderView* header, uint32_t* number,
+                      absl::string_view* resource) {
   const uint8_t* field = *p;
   uint32_t wire_type;
   if (!wire::ReadTag(p, end, number, &wire_type)) return TopField::kMalformed;
@@ -275,6 +351,7 @@ TopField NextTopField(const uint8_t** p, const uint8_t* end,
     if (wire_type != wire::kLengthDelimited || !wire::ReadLength(p, end, &n)) {
       return TopField::kMalformed;
     }
+    *resource = absl::string_view(reinterpret_cast<const char*>(*p), n);
     *p += n;
     return TopField::kResource;
   }
@@ -301,7 +378,8 @@ absl::StatusOr<std::unique_ptr<InventoryScan>> InventoryScan::Frame(
     ahead.Before(p);
     const uint8_t* field = p;
     uint32_t number;
-    TopField t = NextTopField(&p, end, &scan->inv_.header_, &number);
+    absl::string_view resource;
+    TopField t = NextTopField(&p, end, &scan->inv_.header_, &number, &resource);
     if (t == TopField::kMalformed) {
       ok = false;
       break;
@@ -339,7 +417,8 @@ absl::StatusOr<std::unique_ptr<InventoryScan>> InventoryScan::Start(
   while (p < end) {
     const uint8_t* field = p;
     uint32_t number;
-    TopField t = NextTopField(&p, end, &scan->inv_.header_, &number);
+    absl::string_view resource;
+    TopField t = NextTopField(&p, end, &scan->inv_.header_, &number, &resource);
     if (t == TopField::kMalformed) return Malformed("onus.v1.Snapshot");
     if (t == TopField::kResource) {
       p = field;
@@ -357,7 +436,6 @@ size_t InventoryScan::ParseNext(ResourceView* views, size_t* chunk,
   if (failed_.load(std::memory_order_relaxed)) return 0;
   const uint8_t* const begin = reinterpret_cast<const uint8_t*>(bytes_.data());
   const uint8_t* const end = begin + bytes_.size();
-  const uint8_t* start;
   size_t n = 0;
   {
     // Claiming is framing: the next kChunk resources are found (a tag and
@@ -365,13 +443,13 @@ size_t InventoryScan::ParseNext(ResourceView* views, size_t* chunk,
     // while the claimant then spends far longer parsing and evaluating.
     absl::MutexLock lock(&frame_mu_);
     if (frame_done_) return 0;
-    start = begin + pos_;
-    const uint8_t* p = start;
+    const uint8_t* p = begin + pos_;
     ReadAhead ahead(p, end);
     while (p < end && n < kChunk) {
       ahead.Before(p);
       uint32_t number;
-      TopField t = NextTopField(&p, end, &inv_.header_, &number);
+      // Each resource's bytes go into its view; parsed below.
+      TopField t = NextTopField(&p, end, &inv_.header_, &number, &views[n].raw);
       if (t == TopField::kMalformed) {
         // Resources before this field are still handed out: one of them
         // may be the error a serial scan would report first.
@@ -392,21 +470,12 @@ size_t InventoryScan::ParseNext(ResourceView* views, size_t* chunk,
     framed_ += n;
   }
   // Parse what was framed, outside the lock.
-  const uint8_t* p = start;
-  for (size_t k = 0; k < n;) {
-    Field f;
-    if (!NextField(&p, end, &f)) {  // cannot happen: framed above
-      Fail(*first + k, Malformed("onus.v1.Snapshot"));
+  for (size_t k = 0; k < n; ++k) {
+    if (!ParseResourceViewInto(views[k].raw, static_cast<uint32_t>(*first + k),
+                               &views[k])) {
+      Fail(*first + k, Malformed("onus.v1.Resource"));
       return 0;
     }
-    if (f.number != snapshot_fields::kResources) continue;
-    absl::StatusOr<ResourceView> r = ParseResourceView(f.bytes);
-    if (!r.ok()) {
-      Fail(*first + k, r.status());
-      return 0;
-    }
-    r->ordinal = static_cast<uint32_t>(*first + k);
-    views[k++] = *r;
   }
   return n;
 }
@@ -436,14 +505,12 @@ bool InventoryScan::ParseChunk(size_t c) {
       break;
     }
     if (f.number != snapshot_fields::kResources) continue;
-    absl::StatusOr<ResourceView> r = ParseResourceView(f.bytes);
-    if (!r.ok()) {
-      Fail(i, r.status());
+    ResourceView* v = ::new (static_cast<void*>(&views[i])) ResourceView;
+    if (!ParseResourceViewInto(f.bytes, static_cast<uint32_t>(i), v)) {
+      Fail(i, Malformed("onus.v1.Resource"));
       ok = false;
       break;
     }
-    r->ordinal = static_cast<uint32_t>(i);
-    ::new (static_cast<void*>(&views[i])) ResourceView(*r);
     ++i;
   }
   state_[c].store(ok ? kParsed : kFailed, std::memory_order_release);

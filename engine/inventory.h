@@ -85,6 +85,11 @@ struct SnapshotHeaderView {
 
 // Decodes one serialized onus.v1.Resource. Errors name the field.
 absl::StatusOr<ResourceView> ParseResourceView(absl::string_view bytes);
+// The same into *out, with the given ordinal; false when the envelope is
+// malformed (ParseResourceView's error). For the scans, which parse every
+// resource of a snapshot.
+bool ParseResourceViewInto(absl::string_view bytes, uint32_t ordinal,
+                           ResourceView* out);
 
 class InventoryScan;  // engine/inventory_scan.h
 

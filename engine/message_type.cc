@@ -490,6 +490,26 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
         p = v + 1;
         continue;
       }
+    } else if (v + 1 < end) {
+      // Next most common: a longer varint (timestamps, ids) and a length of
+      // two bytes (values of 128 bytes to 16 KiB).
+      if (wt == wire::kVarint) {
+        const uint8_t* const limit = end - v > 10 ? v + 10 : end;
+        const uint8_t* q = v + 1;
+        while (q < limit && *q >= 0x80) ++q;
+        if (q < limit) {
+          p = q + 1;
+          continue;
+        }
+      } else if (wt == wire::kLengthDelimited && v[1] < 0x80) {
+        const uint32_t c = (v[0] & 0x7fu) | (uint32_t{v[1]} << 7);
+        if (c > static_cast<uint32_t>(end - v - 2)) {
+          state = kIndexMalformed;
+          break;
+        }
+        p = v + 2 + c;
+        continue;
+      }
     }
     const uint8_t* q = v;
     if (!wire::SkipValue(&q, end, wt, num)) {
@@ -877,47 +897,81 @@ Value RepeatedView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   return Value::List(l);
 }
 
+// A map view's per-entry arrays (MapObj::offsets, lengths, key_at), grown
+// together: one arena block per growth instead of three.
+struct EntryArrays {
+  uint32_t* offsets = nullptr;
+  uint32_t* lengths = nullptr;
+  uint32_t* key_at = nullptr;
+  uint32_t size = 0;
+  uint32_t cap = 0;
+  void Push(Arena& arena, uint32_t offset, uint32_t length, uint32_t key) {
+    if (ABSL_PREDICT_FALSE(size == cap)) Grow(arena);
+    offsets[size] = offset;
+    lengths[size] = length;
+    key_at[size] = key;
+    ++size;
+  }
+  void Grow(Arena& arena) {
+    const uint32_t ncap = cap ? cap * 2 : 8;
+    uint32_t* block = static_cast<uint32_t*>(
+        arena.Allocate(3 * sizeof(uint32_t) * ncap, alignof(uint32_t)));
+    if (size > 0) {
+      std::memcpy(block, offsets, sizeof(uint32_t) * size);
+      std::memcpy(block + ncap, lengths, sizeof(uint32_t) * size);
+      std::memcpy(block + 2 * ncap, key_at, sizeof(uint32_t) * size);
+    }
+    offsets = block;
+    lengths = block + ncap;
+    key_at = block + 2 * ncap;
+    cap = ncap;
+  }
+};
+
 Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   const uint8_t* begin;
   const uint8_t* end;
   Found r = ElementRange(&arena, m, f, &begin, &end);
   if (r == Found::kAbsent) return f.default_value;
   if (r == Found::kMalformed) return Malformed(arena, f);
-  OffsetVec offs, lens, keys;
+  EntryArrays entries;
   const uint32_t kwt = f.map_key->wire_type;
-  bool ok = ForEachElement(m, f, begin, end, [&](uint32_t off) {
-    const uint8_t* q = m.data + off;
+  // Map fields are never packed: each entry is one length-delimited
+  // occurrence of f (any other wire type is an unknown field for protobuf).
+  const uint8_t* p = begin;
+  while (p < end) {
+    uint32_t num, wt;
+    const uint8_t* val;
+    if (!wire::NextField(&p, end, &num, &wt, &val)) return Malformed(arena, f);
+    if (num != f.number || wt != wire::kLengthDelimited) continue;
+    const uint8_t* q = val;
     uint32_t n;
-    if (!wire::ReadLength(&q, end, &n)) return false;
-    offs.Push(arena, static_cast<uint32_t>(q - m.data));
-    lens.Push(arena, n);
+    if (!wire::ReadLength(&q, end, &n)) return Malformed(arena, f);
     // The entry's last key (field 1 with the key's wire type).
     uint32_t key_at = 0;
     const uint8_t* e = q;
     const uint8_t* const e_end = q + n;
     while (e < e_end) {
-      uint32_t num, wt;
+      uint32_t enum_, ewt;
       const uint8_t* v;
-      if (!wire::NextField(&e, e_end, &num, &wt, &v)) {
+      if (!wire::NextField(&e, e_end, &enum_, &ewt, &v)) {
         key_at = MapObj::kMalformedEntry;  // reported by the lookups
         break;
       }
-      if (num == 1 && wt == kwt) {
+      if (enum_ == 1 && ewt == kwt) {
         key_at = static_cast<uint32_t>(v - m.data) + 1;
       }
     }
-    keys.Push(arena, key_at);
-    return true;
-  });
-  if (!ok) return Malformed(arena, f);
-  if (offs.size == 0) return f.default_value;
+    entries.Push(arena, static_cast<uint32_t>(q - m.data), n, key_at);
+  }
+  if (entries.size == 0) return f.default_value;
   MapObj* mo = arena.New<MapObj>();
   mo->rep = MapRep::kMapField;
-  mo->size = offs.size;
+  mo->size = entries.size;
   mo->data = m.data;
-  mo->offsets = offs.data;
-  mo->lengths = lens.data;
-  mo->key_at = keys.data;
+  mo->offsets = entries.offsets;
+  mo->lengths = entries.lengths;
+  mo->key_at = entries.key_at;
   mo->field = &f;
   return Value::Map(mo);
 }

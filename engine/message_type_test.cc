@@ -935,6 +935,8 @@ TEST_F(ViewTest, TruncatedAndCorruptBytesGiveErrors) {
   AllTypes m;
   m.set_f_int64(1LL << 40);
   m.set_f_string("a fairly long string value");
+  // A two-byte length prefix (the index pass has a short path for it).
+  m.set_f_bytes(std::string(300, 'x'));
   m.mutable_f_inner()->set_name("n");
   m.add_r_int64(1);
   m.add_r_int64(1000000);
