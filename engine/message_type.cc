@@ -857,8 +857,13 @@ Found ElementRange(Arena* arena, const MessageObj& m, const FieldInfo& f,
   uint32_t e = t[f.index_slot];
   if (e == 0) return Found::kAbsent;
   const uint8_t* last = m.data + ((e >> 4) - 1);
-  // Already validated by the index pass, so this cannot fail.
-  if (!wire::SkipValue(&last, *end, e & 7, f.number)) return Found::kMalformed;
+  // Already validated by the index pass, so this cannot fail. Elements of
+  // repeated messages and map entries are mostly under 128 bytes.
+  if ((e & 7) == wire::kLengthDelimited && *last < 0x80) {
+    last += 1 + *last;
+  } else if (!wire::SkipValue(&last, *end, e & 7, f.number)) {
+    return Found::kMalformed;
+  }
   *begin = m.data + (t[f.index_slot + 1] - 1);
   *end = last;
   return Found::kFound;
