@@ -124,6 +124,12 @@ class alignas(64) Worker : public EvalHost {
         inv_(inv),
         scan_(scan),
         opts_(opts),
+        // Counts-only runs without waivers (benchmarks, gates that read the
+        // summary) need only each pair's outcome: no Finding, not even an
+        // empty optional of one (its set-up and tear-down per pair showed
+        // in profiles of short rules).
+        outcomes_only_(opts.detail == FindingDetail::kCountsOnly &&
+                       (opts.waivers == nullptr || opts.waivers->empty())),
         now_(now),
         per_policy_() {
     budget_template_.instructions = opts.instruction_budget;
@@ -168,6 +174,18 @@ class alignas(64) Worker : public EvalHost {
     current_ = t.resource;
     Value root;
     bool have_root = false;
+    if (outcomes_only_) {
+      for (uint32_t pi : t.policies) {
+        const CompiledPolicy& p = pack_.policies()[pi];
+        if (!have_root) {
+          root = RootValue(p, *t.resource);
+          have_root = true;
+        }
+        Tally(pi, p, EvalPair(p, root, nullptr));
+      }
+      CountProgress();
+      return;
+    }
     std::vector<std::pair<absl::string_view, absl::string_view>> tags;
     bool tags_decoded = false;
     for (uint32_t pi : t.policies) {
@@ -175,15 +193,6 @@ class alignas(64) Worker : public EvalHost {
       if (!have_root) {
         root = RootValue(p, *t.resource);
         have_root = true;
-      }
-      // Counts-only runs without waivers (benchmarks, gates that read the
-      // summary) need only the outcome: no Finding, not even an empty
-      // optional of one (its set-up and tear-down per pair showed in
-      // profiles of short rules).
-      if (opts_.detail == FindingDetail::kCountsOnly &&
-          (opts_.waivers == nullptr || opts_.waivers->empty())) {
-        Tally(pi, p, EvalPair(p, root, nullptr));
-        continue;
       }
       // Counts-only runs build no Finding unless a waiver matches: a
       // protobuf message per pair would cost more than a short rule.
@@ -221,6 +230,10 @@ class alignas(64) Worker : public EvalHost {
       FillEnvelope(p, *t.resource, &*f);
       out->push_back(*std::move(f));
     }
+    CountProgress();
+  }
+
+  void CountProgress() {
     if (opts_.progress != nullptr) {
       opts_.progress->fetch_add(1, std::memory_order_relaxed);
     }
@@ -457,6 +470,7 @@ class alignas(64) Worker : public EvalHost {
   const Inventory& inv_;
   InventoryScan* scan_;  // null when the inventory is complete
   const EvalOptions& opts_;
+  const bool outcomes_only_;
   Value now_;
   Arena arena_;
   EvalBudget budget_template_;
