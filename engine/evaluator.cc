@@ -172,15 +172,14 @@ class alignas(64) Worker : public EvalHost {
     ++resources_evaluated_;
     arena_.Reset();
     current_ = t.resource;
-    Value root;
-    bool have_root = false;
+    // Every policy of the task reads the same resource type: one view.
+    const Value root =
+        t.policies.empty()
+            ? Value()
+            : RootValue(pack_.policies()[t.policies.front()], *t.resource);
     if (outcomes_only_) {
       for (uint32_t pi : t.policies) {
         const CompiledPolicy& p = pack_.policies()[pi];
-        if (!have_root) {
-          root = RootValue(p, *t.resource);
-          have_root = true;
-        }
         Tally(pi, p, EvalPair(p, root, nullptr));
       }
       CountProgress();
@@ -190,10 +189,6 @@ class alignas(64) Worker : public EvalHost {
     bool tags_decoded = false;
     for (uint32_t pi : t.policies) {
       const CompiledPolicy& p = pack_.policies()[pi];
-      if (!have_root) {
-        root = RootValue(p, *t.resource);
-        have_root = true;
-      }
       // Counts-only runs build no Finding unless a waiver matches: a
       // protobuf message per pair would cost more than a short rule.
       std::optional<Finding> f;

@@ -53,45 +53,33 @@ inline bool NextField(const uint8_t** p, const uint8_t* end, Field* f) {
 }
 
 // A length-delimited field with a one-byte tag (fields 1-15) and a length
-// of one or two bytes (under 16 KiB), at p < end: the fields of a resource
-// envelope (ids, type, account, region, the payload) and of its Any. Sets
-// *number, *value and *next. kOther: any other form, for NextField;
-// kMalformed: the length runs past the end, which NextField would refuse
-// too.
+// of one or two bytes (under 16 KiB), at *p < end: the fields of a
+// resource envelope (ids, type, account, region, the payload) and of its
+// Any. kOther: any other form, for NextField; kMalformed: the length runs
+// past the end, which NextField would refuse too.
 enum class ShortField { kOk, kOther, kMalformed };
-
-ABSL_ATTRIBUTE_ALWAYS_INLINE inline ShortField ShortBytesField(
-    const uint8_t* p, const uint8_t* end, uint32_t* number,
-    absl::string_view* value, const uint8_t** next) {
-  const uint32_t t = p[0];
-  if (t < 8 || t >= 0x80 || (t & 7) != wire::kLengthDelimited || end - p < 2) {
-    return ShortField::kOther;
-  }
-  uint32_t n = p[1];
-  const uint8_t* v = p + 2;
-  if (n >= 0x80) {
-    if (v == end || *v >= 0x80) return ShortField::kOther;
-    n = (n & 0x7f) | (uint32_t{*v} << 7);
-    ++v;
-  }
-  if (n > static_cast<uint32_t>(end - v)) return ShortField::kMalformed;
-  *number = t >> 3;
-  *value = absl::string_view(reinterpret_cast<const char*>(v), n);
-  *next = v + n;
-  return ShortField::kOk;
-}
 
 inline ShortField NextShortField(const uint8_t** p, const uint8_t* end,
                                  Field* f) {
-  uint32_t number;
-  absl::string_view value;
-  const ShortField s = ShortBytesField(*p, end, &number, &value, p);
-  if (s == ShortField::kOk) {
-    f->number = number;
-    f->wire_type = wire::kLengthDelimited;
-    f->bytes = value;
+  const uint8_t* q = *p;
+  if (end - q < 2) return ShortField::kOther;
+  const uint32_t t = q[0];
+  if (t < 8 || t >= 0x80 || (t & 7) != wire::kLengthDelimited) {
+    return ShortField::kOther;
   }
-  return s;
+  uint32_t n = q[1];
+  q += 2;
+  if (n >= 0x80) {
+    if (q == end || *q >= 0x80) return ShortField::kOther;
+    n = (n & 0x7f) | (uint32_t{*q} << 7);
+    ++q;
+  }
+  if (n > static_cast<uint32_t>(end - q)) return ShortField::kMalformed;
+  f->number = t >> 3;
+  f->wire_type = wire::kLengthDelimited;
+  f->bytes = absl::string_view(reinterpret_cast<const char*>(q), n);
+  *p = q + n;
+  return ShortField::kOk;
 }
 
 // Calls fn(Field) for every field of `msg`; false on malformed wire data.
@@ -188,24 +176,11 @@ namespace {
 
 // The Any of a typed envelope (type_url = 1, value = 2).
 bool ParseAny(absl::string_view any, ResourceView* r) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(any.data());
-  const uint8_t* const end = p + any.size();
-  while (p < end) {
-    uint32_t number;
-    absl::string_view value;
-    ShortField s = ShortBytesField(p, end, &number, &value, &p);
-    if (s == ShortField::kMalformed) return false;
-    if (s == ShortField::kOther) {
-      Field f;
-      if (!NextField(&p, end, &f)) return false;
-      if (!IsBytes(f)) continue;
-      number = f.number;
-      value = f.bytes;
-    }
-    if (number == 1) r->type_url = value;
-    if (number == 2) r->payload = value;
-  }
-  return true;
+  return ForEachField(any, [&](const Field& a) {
+    if (a.number == 1 && IsBytes(a)) r->type_url = a.bytes;
+    if (a.number == 2 && IsBytes(a)) r->payload = a.bytes;
+    return true;
+  });
 }
 
 // Applies one envelope field to *r; false when the field makes the
@@ -259,26 +234,19 @@ bool ParseResourceViewInto(absl::string_view bytes, uint32_t ordinal,
   // fields (one-byte tags with lengths of one or two bytes, the provider)
   // take straight-line code.
   while (p < end) {
-    uint32_t number;
-    absl::string_view value;
-    const ShortField s = ShortBytesField(p, end, &number, &value, &p);
     Field f;
-    if (ABSL_PREDICT_TRUE(s == ShortField::kOk)) {
-      f.number = number;
-      f.wire_type = wire::kLengthDelimited;
-      f.bytes = value;
-      if (!ApplyResourceField(f, &r)) return false;
-      continue;
-    }
+    const ShortField s = NextShortField(&p, end, &f);
     if (s == ShortField::kMalformed) return false;
-    if (p[0] == (resource_fields::kProvider << 3 | wire::kVarint) &&
-        end - p >= 2 && p[1] < 0x80) {  // a one-byte varint
-      f.number = resource_fields::kProvider;
-      f.wire_type = wire::kVarint;
-      f.varint = p[1];
-      p += 2;
-    } else if (!NextField(&p, end, &f)) {
-      return false;
+    if (s == ShortField::kOther) {
+      if (p[0] == (resource_fields::kProvider << 3 | wire::kVarint) &&
+          end - p >= 2 && p[1] < 0x80) {  // a one-byte varint
+        f.number = resource_fields::kProvider;
+        f.wire_type = wire::kVarint;
+        f.varint = p[1];
+        p += 2;
+      } else if (!NextField(&p, end, &f)) {
+        return false;
+      }
     }
     if (!ApplyResourceField(f, &r)) return false;
   }
