@@ -174,13 +174,20 @@ const char* ProviderName(ProviderId p) {
 
 namespace {
 
-// The Any of a typed envelope (type_url = 1, value = 2).
-bool ParseAny(absl::string_view any, ResourceView* r) {
-  return ForEachField(any, [&](const Field& a) {
+// The Any of a typed envelope (type_url = 1, value = 2). Inline, with the
+// short form first: it runs once per resource of every snapshot.
+inline bool ParseAny(absl::string_view any, ResourceView* r) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(any.data());
+  const uint8_t* const end = p + any.size();
+  while (p < end) {
+    Field a;
+    const ShortField s = NextShortField(&p, end, &a);
+    if (s == ShortField::kMalformed) return false;
+    if (s == ShortField::kOther && !NextField(&p, end, &a)) return false;
     if (a.number == 1 && IsBytes(a)) r->type_url = a.bytes;
     if (a.number == 2 && IsBytes(a)) r->payload = a.bytes;
-    return true;
-  });
+  }
+  return true;
 }
 
 // Applies one envelope field to *r; false when the field makes the
@@ -225,30 +232,70 @@ inline bool ApplyResourceField(const Field& f, ResourceView* r) {
 
 bool ParseResourceViewInto(absl::string_view bytes, uint32_t ordinal,
                            ResourceView* out) {
-  ResourceView r;
+  // Parsed in place (the scan's views are parsed where they lie); a false
+  // return leaves *out unspecified, and every caller drops it then.
+  ResourceView& r = *out;
+  r = ResourceView();
   r.raw = bytes;
   r.ordinal = ordinal;
   const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data());
   const uint8_t* const end = p + bytes.size();
-  // Runs once per resource of every snapshot, so the envelope's usual
-  // fields (one-byte tags with lengths of one or two bytes, the provider)
-  // take straight-line code.
+  // Runs once per resource of every snapshot. The envelope's usual fields
+  // (one-byte tags, lengths of one or two bytes, a one-byte provider) are
+  // stored straight from the tag byte; everything else takes the general
+  // reader and ApplyResourceField.
   while (p < end) {
-    Field f;
-    const ShortField s = NextShortField(&p, end, &f);
-    if (s == ShortField::kMalformed) return false;
-    if (s == ShortField::kOther) {
-      if (p[0] == (resource_fields::kProvider << 3 | wire::kVarint) &&
-          end - p >= 2 && p[1] < 0x80) {  // a one-byte varint
-        f.number = resource_fields::kProvider;
-        f.wire_type = wire::kVarint;
-        f.varint = p[1];
+    const uint32_t t = p[0];
+    if (ABSL_PREDICT_TRUE(t >= 8 && t < 0x80 && end - p >= 2)) {
+      if ((t & 7) == wire::kLengthDelimited) {
+        uint32_t n = p[1];
+        const uint8_t* v = p + 2;
+        bool short_length = true;
+        if (n >= 0x80) {
+          short_length = v != end && *v < 0x80;
+          if (short_length) n = (n & 0x7f) | (uint32_t{*v++} << 7);
+        }
+        if (short_length) {
+          if (n > static_cast<uint32_t>(end - v)) return false;
+          p = v + n;
+          const absl::string_view s(reinterpret_cast<const char*>(v), n);
+          switch (t >> 3) {
+            case resource_fields::kId:
+              r.id = s;
+              continue;
+            case resource_fields::kType:
+              r.type = s;
+              continue;
+            case resource_fields::kAccount:
+              r.account = s;
+              continue;
+            case resource_fields::kRegion:
+              r.region = s;
+              continue;
+            case resource_fields::kTyped:
+              r.schemaless = false;
+              r.type_url = {};
+              r.payload = {};
+              if (!ParseAny(s, &r)) return false;
+              continue;
+            case resource_fields::kSchemaless:
+              r.schemaless = true;
+              r.type_url = {};
+              r.payload = s;
+              continue;
+            default:
+              continue;
+          }
+        }
+      } else if (t == (resource_fields::kProvider << 3 | wire::kVarint) &&
+                 p[1] < 0x80) {
+        r.provider = static_cast<ProviderId>(p[1] <= 4 ? p[1] : 4);
         p += 2;
-      } else if (!NextField(&p, end, &f)) {
-        return false;
+        continue;
       }
     }
-    if (!ApplyResourceField(f, &r)) return false;
+    Field f;
+    if (!NextField(&p, end, &f) || !ApplyResourceField(f, &r)) return false;
   }
   // An untyped envelope takes its type from the Any's URL.
   if (r.type.empty() && !r.type_url.empty()) {
@@ -256,7 +303,6 @@ bool ParseResourceViewInto(absl::string_view bytes, uint32_t ordinal,
     r.type = slash == absl::string_view::npos ? r.type_url
                                               : r.type_url.substr(slash + 1);
   }
-  *out = r;
   return true;
 }
 
