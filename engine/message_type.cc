@@ -908,30 +908,45 @@ struct EntryArrays {
   uint32_t* offsets = nullptr;
   uint32_t* lengths = nullptr;
   uint32_t* key_at = nullptr;
+  uint32_t* value_at = nullptr;
   uint32_t size = 0;
   uint32_t cap = 0;
-  void Push(Arena& arena, uint32_t offset, uint32_t length, uint32_t key) {
+  void Push(Arena& arena, uint32_t offset, uint32_t length, uint32_t key,
+            uint32_t value) {
     if (ABSL_PREDICT_FALSE(size == cap)) Grow(arena);
     offsets[size] = offset;
     lengths[size] = length;
     key_at[size] = key;
+    value_at[size] = value;
     ++size;
   }
   void Grow(Arena& arena) {
     const uint32_t ncap = cap ? cap * 2 : 8;
     uint32_t* block = static_cast<uint32_t*>(
-        arena.Allocate(3 * sizeof(uint32_t) * ncap, alignof(uint32_t)));
+        arena.Allocate(4 * sizeof(uint32_t) * ncap, alignof(uint32_t)));
     if (size > 0) {
       std::memcpy(block, offsets, sizeof(uint32_t) * size);
       std::memcpy(block + ncap, lengths, sizeof(uint32_t) * size);
       std::memcpy(block + 2 * ncap, key_at, sizeof(uint32_t) * size);
+      std::memcpy(block + 3 * ncap, value_at, sizeof(uint32_t) * size);
     }
     offsets = block;
     lengths = block + ncap;
     key_at = block + 2 * ncap;
+    value_at = block + 3 * ncap;
     cap = ncap;
   }
 };
+
+// The end of a one-byte-tagged value of wire type wt whose length or
+// varint is one byte, at v (just past the tag), or null for any other form.
+inline const uint8_t* ShortValueEnd(uint32_t wt, const uint8_t* v,
+                                    const uint8_t* end) {
+  if (v >= end || *v >= 0x80) return nullptr;
+  if (wt == wire::kVarint) return v + 1;
+  if (wt == wire::kLengthDelimited && *v < end - v) return v + 1 + *v;
+  return nullptr;
+}
 
 Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   const uint8_t* begin;
@@ -941,6 +956,9 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   if (r == Found::kMalformed) return Malformed(arena, f);
   EntryArrays entries;
   const uint32_t kwt = f.map_key->wire_type;
+  const uint32_t vwt = f.map_value->wire_type;
+  const uint32_t key_tag = 1u << 3 | kwt;
+  const uint32_t value_tag = 2u << 3 | vwt;
   // Map fields are never packed: each entry is one length-delimited
   // occurrence of f (any other wire type is an unknown field for protobuf).
   const uint8_t* p = begin;
@@ -952,10 +970,23 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
     const uint8_t* q = val;
     uint32_t n;
     if (!wire::ReadLength(&q, end, &n)) return Malformed(arena, f);
-    // The entry's last key (field 1 with the key's wire type).
+    const uint8_t* const e_end = q + n;
+    // The shape protobuf writes: the key, then the value, each with a
+    // one-byte tag and a one-byte length or varint (tags, labels).
+    if (n >= 4 && q[0] == key_tag) {
+      const uint8_t* const k_end = ShortValueEnd(kwt, q + 1, e_end);
+      if (k_end != nullptr && k_end < e_end && *k_end == value_tag &&
+          ShortValueEnd(vwt, k_end + 1, e_end) == e_end) {
+        entries.Push(arena, static_cast<uint32_t>(q - m.data), n,
+                     static_cast<uint32_t>(q + 1 - m.data) + 1,
+                     static_cast<uint32_t>(k_end + 1 - m.data) + 1);
+        continue;
+      }
+    }
+    // Any other entry: its last key (field 1 with the key's wire type);
+    // the lookups scan it for its value.
     uint32_t key_at = 0;
     const uint8_t* e = q;
-    const uint8_t* const e_end = q + n;
     while (e < e_end) {
       uint32_t enum_, ewt;
       const uint8_t* v;
@@ -967,7 +998,7 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
         key_at = static_cast<uint32_t>(v - m.data) + 1;
       }
     }
-    entries.Push(arena, static_cast<uint32_t>(q - m.data), n, key_at);
+    entries.Push(arena, static_cast<uint32_t>(q - m.data), n, key_at, 0);
   }
   if (entries.size == 0) return f.default_value;
   MapObj* mo = arena.New<MapObj>();
@@ -977,6 +1008,7 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   mo->offsets = entries.offsets;
   mo->lengths = entries.lengths;
   mo->key_at = entries.key_at;
+  mo->value_at = entries.value_at;
   mo->field = &f;
   return Value::Map(mo);
 }
@@ -1523,7 +1555,12 @@ Value MapFind(Arena& arena, const MapObj& map, Value key, bool* found) {
   if (i == kMalformedMap) return Malformed(arena, f);
   const uint8_t* vp;
   int vc;
-  EntryValue(map, static_cast<uint32_t>(i), &vp, &vc);
+  if (const uint32_t va = map.value_at[i]; va != 0) {
+    vp = map.data + (va - 1);
+    vc = 1;
+  } else {
+    EntryValue(map, static_cast<uint32_t>(i), &vp, &vc);
+  }
   const FieldInfo& vf = *f.map_value;
   if (vp == nullptr) return vf.default_value;
   // The value in place (validated by the view); repeated message values

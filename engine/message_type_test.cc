@@ -507,6 +507,60 @@ TEST_F(ViewTest, MapEntryWithoutKeyUsesTheZeroKey) {
   EXPECT_TRUE(r.is_error());
 }
 
+// Entries in the shape protobuf writes (key, then value, short forms) are
+// read from positions noted by the view; any other shape is scanned. Both
+// must agree with protobuf's own parse.
+TEST_F(ViewTest, MapEntriesInAnyFieldOrder) {
+  // m_int_string entries (field 31: tag bytes fa 01).
+  const std::vector<std::string> entries = {
+      std::string("\x12\x01"
+                  "a"
+                  "\x08\x01",
+                  5),  // value, then key
+      std::string("\x08\x02\x12\x01"
+                  "b"
+                  "\x08\x03",
+                  7),  // later key wins
+      std::string("\x08\x04\x12\x01"
+                  "c"
+                  "\x28\x07",
+                  7),  // unknown field
+      std::string("\x08\x05\x12\x01"
+                  "d"
+                  "\x12\x01"
+                  "e",
+                  8),  // 2 values
+      std::string("\x08\x06\x12\x01"
+                  "f",
+                  5),              // canonical
+      std::string("\x08\x07", 2),  // no value
+  };
+  std::string bytes;
+  for (const std::string& e : entries) {
+    bytes += "\xfa\x01";
+    bytes += static_cast<char>(e.size());
+    bytes += e;
+  }
+  AllTypes parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  Value mp = Get(v, "m_int_string");
+  ASSERT_EQ(mp.kind, Kind::kMap);
+  for (int k = 0; k <= 8; ++k) {
+    SCOPED_TRACE(k);
+    bool found;
+    Value r = MapFind(arena_, *mp.map, Value::Int(k), &found);
+    auto it = parsed.m_int_string().find(k);
+    ASSERT_EQ(found, it != parsed.m_int_string().end());
+    if (found) EXPECT_EQ(Str(r), it->second);
+  }
+  bool found;
+  EXPECT_EQ(Str(MapFind(arena_, *mp.map, Value::Int(3), &found)), "b");
+  EXPECT_EQ(Str(MapFind(arena_, *mp.map, Value::Int(5), &found)), "e");
+  EXPECT_EQ(Str(MapFind(arena_, *mp.map, Value::Int(7), &found)), "");
+  EXPECT_TRUE(found);
+}
+
 // Map lookups read the found entry's value in place (no view of the
 // entry): absent values are the default, a message value that occurs twice
 // in one entry is the merge of both, and `in` sees malformed maps.

@@ -308,6 +308,10 @@ struct MapObj {
   // key; kMalformedEntry: the entry's bytes do not parse), noted when the
   // view is made so that lookups compare keys without parsing entries.
   const uint32_t* key_at = nullptr;
+  // Where each entry's value starts (offset + 1) when the entry is one key
+  // and one value in that order, the shape protobuf writes; 0: the lookup
+  // scans the entry for its last value.
+  const uint32_t* value_at = nullptr;
   const void* field = nullptr;  // const FieldInfo*
   static constexpr uint32_t kMalformedEntry = 0xffffffffu;
 };
