@@ -111,6 +111,9 @@ std::string ErrorReason(const Program& p, const Value& v) {
 struct Task {
   const ResourceView* resource;
   absl::Span<const uint32_t> policies;
+  // The policies' `require` programs when they run as one batch (counts
+  // only, no `when`); empty: one by one.
+  absl::Span<const Program* const> batch = {};
 };
 
 // Cache-line aligned: workers are allocated back to back, and each writes
@@ -143,20 +146,48 @@ class alignas(64) Worker : public EvalHost {
     per_policy_.resize(num_policies);
   }
 
-  // The pack's policies for a resource type. Types repeat (a collector
+  // The pack's policies for a resource type, and their `require` programs
+  // when they can run as one batch (RunBatch). Types repeat (a collector
   // emits a handful of them, interleaved), so the last few are kept:
   // comparing a short string beats hashing it for every resource.
-  absl::Span<const uint32_t> PoliciesFor(absl::string_view type) {
+  struct TypePolicies {
+    absl::Span<const uint32_t> policies;
+    absl::Span<const Program* const> batch;  // empty: one by one
+  };
+  TypePolicies PoliciesFor(absl::string_view type) {
     for (int i = 0; i < type_cache_size_; ++i) {
-      if (type_cache_[i].type == type) return type_cache_[i].policies;
+      if (type_cache_[i].type == type) return type_cache_[i].entry;
     }
-    absl::Span<const uint32_t> ps = pack_.ForType(type);
-    TypeCacheEntry& e = type_cache_[type_cache_next_];
+    TypePolicies e{pack_.ForType(type), {}};
+    if (outcomes_only_ && !e.policies.empty()) {
+      e.batch = BatchFor(e.policies);
+    }
+    TypeCacheEntry& c = type_cache_[type_cache_next_];
     type_cache_next_ = (type_cache_next_ + 1) % kTypeCache;
     if (type_cache_size_ < kTypeCache) ++type_cache_size_;
-    e.type = type;
-    e.policies = ps;
-    return ps;
+    c.type = type;
+    c.entry = e;
+    return e;
+  }
+
+  // The `require` programs of `policies` (the pack's list for one type),
+  // made once per worker, or empty when a policy needs more than a bare
+  // run: a `when` guard, or more variables than `r` and `now`.
+  absl::Span<const Program* const> BatchFor(
+      absl::Span<const uint32_t> policies) {
+    auto [it, inserted] = batches_.try_emplace(policies.data());
+    std::vector<const Program*>& b = it->second;
+    if (inserted) {
+      for (uint32_t pi : policies) {
+        const CompiledPolicy& p = pack_.policies()[pi];
+        if (p.when.has_value() || p.require.var_names.size() > 2) {
+          b.clear();
+          break;
+        }
+        b.push_back(&p.require);
+      }
+    }
+    return b;
   }
 
   // Counts one outcome of policy pi (p) in the summary's tallies.
@@ -178,6 +209,11 @@ class alignas(64) Worker : public EvalHost {
             ? Value()
             : RootValue(pack_.policies()[t.policies.front()], *t.resource);
     if (outcomes_only_) {
+      if (!t.batch.empty() && !root.is_error()) {
+        RunAsBatch(t, root);
+        CountProgress();
+        return;
+      }
       for (uint32_t pi : t.policies) {
         const CompiledPolicy& p = pack_.policies()[pi];
         Tally(pi, p, EvalPair(p, root, nullptr));
@@ -226,6 +262,29 @@ class alignas(64) Worker : public EvalHost {
       out->push_back(*std::move(f));
     }
     CountProgress();
+  }
+
+  // Counts-only evaluation of a task whose policies form a batch: the
+  // outcomes EvalPair gives without a Finding.
+  void RunAsBatch(const Task& t, Value root) {
+    // RunBatch writes every result: raw storage, not 16 Values cleared per
+    // resource.
+    constexpr size_t kStackResults = 16;
+    alignas(Value) unsigned char stack_results[kStackResults * sizeof(Value)];
+    Value* results = t.batch.size() <= kStackResults
+                         ? reinterpret_cast<Value*>(stack_results)
+                         : arena_.NewArray<Value>(t.batch.size());
+    const Value vars[2] = {root, now_};
+    RunBatch(t.batch.data(), t.batch.size(), vars, arena_, budget_template_,
+             results);
+    for (size_t i = 0; i < t.policies.size(); ++i) {
+      const uint32_t pi = t.policies[i];
+      const Value& v = results[i];
+      Tally(pi, pack_.policies()[pi],
+            v.kind != Kind::kBool ? onus::v1::ERROR
+            : v.b                 ? onus::v1::PASS
+                                  : onus::v1::FAIL);
+    }
   }
 
   void CountProgress() {
@@ -457,7 +516,7 @@ class alignas(64) Worker : public EvalHost {
 
   struct TypeCacheEntry {
     absl::string_view type;
-    absl::Span<const uint32_t> policies;
+    TypePolicies entry;
   };
   static constexpr int kTypeCache = 4;
 
@@ -479,6 +538,8 @@ class alignas(64) Worker : public EvalHost {
   std::unique_ptr<ResourceView[]> chunk_buffer_;
   TypeCacheEntry type_cache_[kTypeCache];
   int type_cache_size_ = 0;
+  // BatchFor's programs, keyed by the pack's policy list for the type.
+  absl::flat_hash_map<const uint32_t*, std::vector<const Program*>> batches_;
   int type_cache_next_ = 0;
 };
 
@@ -604,8 +665,8 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
                        size_t n) {
     std::vector<Finding>* out = keep_findings ? w->FindingsSlot(c) : nullptr;
     for (size_t i = 0; i < n; ++i) {
-      absl::Span<const uint32_t> ps = w->PoliciesFor(views[i].type);
-      if (!ps.empty()) w->Run({&views[i], ps}, out);
+      const Worker::TypePolicies ps = w->PoliciesFor(views[i].type);
+      if (!ps.policies.empty()) w->Run({&views[i], ps.policies, ps.batch}, out);
     }
   };
   auto work = [&](Worker* w) {

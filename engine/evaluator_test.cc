@@ -1,5 +1,6 @@
 #include "engine/evaluator.h"
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -682,6 +683,84 @@ INSTANTIATE_TEST_SUITE_P(BothForms, EvaluateSnapshotTest,
                          ::testing::Values(PackCase{"kept_inventory", true},
                                            PackCase{"streamed", false}),
                          [](const auto& info) { return info.param.name; });
+
+// Policies of one type without `when`: a counts-only run evaluates them as
+// one batch (RunBatch), one by one otherwise. An error or an exhausted
+// budget in one of them must not leak into the next.
+constexpr char kBatchPolicies[] = R"onus(
+package aws.batch;
+
+policy acls {
+  title    = "ACLs blocked"
+  severity = high
+  owner    = customer
+  service  = [iaas]
+  domain   = data_protection
+  resource = onus.aws.s3.Bucket as b
+  require  = b.public_access_block_configuration.block_public_acls
+}
+
+policy json {
+  title    = "Bucket policies parse"
+  severity = low
+  owner    = customer
+  service  = [iaas]
+  domain   = data_protection
+  resource = onus.aws.s3.Bucket as b
+  require  = b.policy == "" || json.decode(b.policy) != null
+}
+
+policy loop {
+  title    = "A loop that a small budget cuts short"
+  severity = medium
+  owner    = customer
+  service  = [iaas]
+  domain   = logging
+  resource = onus.aws.s3.Bucket as b
+  require  = [1, 2, 3, 4, 5, 6, 7, 8].all(i, i > 0 && b.name != "open")
+}
+
+policy versioned_recently {
+  title    = "Versioned, and the snapshot is recent"
+  severity = critical
+  owner    = customer
+  service  = [iaas]
+  domain   = data_protection
+  resource = onus.aws.s3.Bucket as b
+  require  = b.versioning.status == "Enabled"
+          && now > timestamp("2010-01-01T00:00:00Z")
+}
+)onus";
+
+TEST_F(EvaluatorTest, BatchedCountsMatchOneByOneOutcomes) {
+  std::unique_ptr<PolicyPack> pack = CompilePack({{"b.onus", kBatchPolicies}});
+  ASSERT_NE(pack, nullptr);
+  for (int64_t budget : {int64_t{1'000'000}, int64_t{20}}) {
+    SCOPED_TRACE(absl::StrCat("instruction budget ", budget));
+    EvalOptions full;
+    full.detail = FindingDetail::kAll;
+    full.instruction_budget = budget;
+    auto want = Evaluate(*pack, *inv_, full);
+    ASSERT_TRUE(want.ok()) << want.status();
+    EvalOptions counts = full;
+    counts.detail = FindingDetail::kCountsOnly;
+    counts.evidence = false;
+    auto got = Evaluate(*pack, *inv_, counts);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ExpectSameSummary(*got, *want);
+    // The run covers every outcome the batch can give.
+    std::map<std::string, onus::v1::Outcome> by_pair;
+    for (const auto& f : want->findings()) {
+      by_pair[f.policy_id() + " " + f.resource_id()] = f.outcome();
+    }
+    EXPECT_EQ(by_pair["aws.batch.json arn:aws:s3:::badjson"], onus::v1::ERROR);
+    EXPECT_EQ(by_pair["aws.batch.acls arn:aws:s3:::open"], onus::v1::FAIL);
+    EXPECT_EQ(by_pair["aws.batch.versioned_recently arn:aws:s3:::good"],
+              onus::v1::PASS);
+    EXPECT_EQ(by_pair["aws.batch.loop arn:aws:s3:::good"],
+              budget == 20 ? onus::v1::ERROR : onus::v1::PASS);
+  }
+}
 
 TEST_F(EvaluatorTest, ExhaustedBudgetIsAnErrorNotAPass) {
   EvalOptions opts;

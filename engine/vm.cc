@@ -7,6 +7,7 @@
 // so folded constants and executed instructions share one definition.
 #include "engine/vm.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -94,8 +95,15 @@ const char* VmDispatchKind() { return "computed-goto"; }
     VM_JUMP(ip[1].c);                           \
   }
 
-Value Run(const Program& program, const Value* vars, Arena& arena,
-          EvalBudget& budget) {
+namespace {
+
+// The VM proper. kBatch: programs[0..n) run in turn over the same
+// variables, each with a fresh copy of `budget`, their results going to
+// results[0..n); otherwise programs[0] runs once on `budget` itself and its
+// result is returned.
+template <bool kBatch>
+Value RunImpl(const Program* const* programs, size_t n, const Value* vars,
+              Arena& arena, EvalBudget& budget, Value* results) {
 #ifndef ONUS_VM_SWITCH
   static const void* const kDispatch[] = {
 #define OP(name, fmt, writes_a, synopsis) &&L_##name,
@@ -108,33 +116,53 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
   // not constructed as 64 Values: that cost more than a short rule.
   constexpr uint32_t kStackRegisters = 64;
   alignas(Value) unsigned char stack_regs[kStackRegisters * sizeof(Value)];
-  const uint32_t nregs = program.num_registers;
-  Value* r = nregs <= kStackRegisters
-                 ? reinterpret_cast<Value*>(stack_regs)
-                 : static_cast<Value*>(
-                       arena.Allocate(sizeof(Value) * nregs, alignof(Value)));
+  uint32_t nregs = programs[0]->num_registers;
+  if constexpr (kBatch) {
+    for (size_t k = 1; k < n; ++k) {
+      nregs = std::max(nregs, programs[k]->num_registers);
+    }
+  }
+  Value* const r = nregs <= kStackRegisters
+                       ? reinterpret_cast<Value*>(stack_regs)
+                       : static_cast<Value*>(arena.Allocate(
+                             sizeof(Value) * nregs, alignof(Value)));
+  // Registers are cleared once (only as many as the programs use: a few
+  // cache lines at most), so that one read before any write (a malformed
+  // program that slipped past VerifyProgram) sees null or a value an
+  // earlier program of the batch left in this arena, never garbage.
+  std::memset(static_cast<void*>(r), 0, sizeof(Value) * nregs);
+  const EvalBudget budget_template = budget;
+  size_t current = 0;
+
+start_program:
+  const Program& program = *programs[current];
+  if constexpr (kBatch) budget = budget_template;
   const size_t nvars = program.var_names.size();
   for (size_t i = 0; i < nvars; ++i) r[i] = vars[i];
-  // Only what this program uses is cleared (a few cache lines at most), so
-  // a register read before any write (a malformed program that slipped past
-  // VerifyProgram) sees null, not garbage.
-  if (nregs > nvars) {
-    std::memset(static_cast<void*>(r + nvars), 0,
-                sizeof(Value) * (nregs - nvars));
-  }
-
-  const Instr* const code = program.code.data();
-  if (program.code.empty()) {
-    return StaticError(ErrorCode::kGeneric, "empty program");
-  }
+  const Instr* code = program.code.data();
   const Instr* ip = code;
-  const Value* const K = program.constants.data();
-  const FieldRef* const F = program.fields.data();
+  const Value* K = program.constants.data();
+  const FieldRef* F = program.fields.data();
   CallContext ctx{&arena, budget.host};
   const int64_t initial_instructions = budget.instructions;
   const int64_t initial_iterations = budget.iterations;
   uint32_t loops = 0;
   int64_t charge = 0;  // budget charged by a backward jump (LOOP, RESUME)
+
+// Ends the current program with `value`: returned, or in a batch stored
+// and the next program started.
+#define VM_FINISH(value_expr)           \
+  {                                     \
+    const Value fin_ = (value_expr);    \
+    if constexpr (!kBatch) return fin_; \
+    results[current] = fin_;            \
+    if (++current == n) return Value(); \
+    goto start_program;                 \
+  }
+
+  if (program.code.empty()) {
+    VM_FINISH(StaticError(ErrorCode::kGeneric, "empty program"));
+  }
 
 #define PC static_cast<int>(ip - code)
 
@@ -151,7 +179,7 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
     VM_CASE(RETURN) {
       Value out = r[ip->a];
       out.aux = 0;  // accumulator bookkeeping must not leak
-      return out;
+      VM_FINISH(out);
     }
     VM_CASE(JUMP) VM_JUMP(ip->c);
     VM_CASE(LOOP) {
@@ -161,21 +189,21 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
     backward_jump:
       budget.instructions -= charge;
       if (budget.instructions < 0) {
-        return VmError(arena, ErrorCode::kBudgetExceeded,
-                       absl::StrCat("instruction budget of ",
-                                    initial_instructions, " exhausted"),
-                       PC);
+        VM_FINISH(VmError(arena, ErrorCode::kBudgetExceeded,
+                          absl::StrCat("instruction budget of ",
+                                       initial_instructions, " exhausted"),
+                          PC));
       }
       if (budget.cancelled != nullptr &&
           budget.cancelled->load(std::memory_order_relaxed)) {
-        return VmError(arena, ErrorCode::kCancelled, "evaluation cancelled",
-                       PC);
+        VM_FINISH(
+            VmError(arena, ErrorCode::kCancelled, "evaluation cancelled", PC));
       }
       // Reading the clock costs more than a loop body: sample it.
       if ((++loops & 255) == 0 && budget.deadline != absl::InfiniteFuture() &&
           absl::Now() > budget.deadline) {
-        return VmError(arena, ErrorCode::kDeadlineExceeded,
-                       "evaluation deadline exceeded", PC);
+        VM_FINISH(VmError(arena, ErrorCode::kDeadlineExceeded,
+                          "evaluation deadline exceeded", PC));
       }
       VM_JUMP(ip->c);
     }
@@ -237,10 +265,10 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
       const uint32_t size = is_list ? range.list->size : range.map->size;
       if (i >= size) VM_JUMP(ip->c);
       if (--budget.iterations < 0) {
-        return VmError(arena, ErrorCode::kBudgetExceeded,
-                       absl::StrCat("comprehension iteration limit of ",
-                                    initial_iterations, " exhausted"),
-                       PC);
+        VM_FINISH(VmError(arena, ErrorCode::kBudgetExceeded,
+                          absl::StrCat("comprehension iteration limit of ",
+                                       initial_iterations, " exhausted"),
+                          PC));
       }
       if (is_list) {
         Value e = ListElem(arena, *range.list, i);
@@ -526,7 +554,23 @@ Value Run(const Program& program, const Value* vars, Arena& arena,
   }
 #undef PC
   // Unreachable: every program ends in RETURN (the compiler guarantees it).
-  return StaticError(ErrorCode::kGeneric, "internal: fell off the program");
+  VM_FINISH(StaticError(ErrorCode::kGeneric, "internal: fell off the program"));
+#undef VM_FINISH
+}
+
+}  // namespace
+
+Value Run(const Program& program, const Value* vars, Arena& arena,
+          EvalBudget& budget) {
+  const Program* const p = &program;
+  return RunImpl<false>(&p, 1, vars, arena, budget, nullptr);
+}
+
+void RunBatch(const Program* const* programs, size_t n, const Value* vars,
+              Arena& arena, const EvalBudget& budget, Value* results) {
+  if (n == 0) return;
+  EvalBudget b = budget;
+  RunImpl<true>(programs, n, vars, arena, b, results);
 }
 
 }  // namespace onus::engine

@@ -37,6 +37,13 @@ struct EvalBudget {
 Value Run(const Program& program, const Value* vars, Arena& arena,
           EvalBudget& budget);
 
+// The results of programs[0..n) over the same variables, each run with its
+// own copy of `budget`, into results[0..n): what n calls of Run give, with
+// one set-up (the evaluator runs a resource's policies this way). Every
+// program reads at most as many variables as `vars` holds.
+void RunBatch(const Program* const* programs, size_t n, const Value* vars,
+              Arena& arena, const EvalBudget& budget, Value* results);
+
 // Which dispatch this build uses: "computed-goto" or "switch"
 // (-DONUS_VM_SWITCH).
 const char* VmDispatchKind();

@@ -269,6 +269,56 @@ TEST_F(VmTest, ResumeIsACheckpoint) {
   EXPECT_EQ(v.err->code, ErrorCode::kDeadlineExceeded);
 }
 
+// RunBatch gives what one Run per program gives: each program starts with
+// the whole budget, and an error (an exhausted budget, a failed call) ends
+// only its own program.
+TEST_F(VmTest, BatchRunsEachProgramAsRunWould) {
+  ExprOptions opts;
+  opts.variables = {{"x", lang::Type::Int()}};
+  std::vector<std::unique_ptr<CompiledExpr>> exprs;
+  for (const char* text :
+       {"[1, 2, 3, 4, 5, 6].all(v, v + x > 0)", "x / 0 == 1", "x * 6",
+        "[1, 2, 3, 4, 5, 6].all(v, v + x > 0)", "x + 1 == 8"}) {
+    auto e = CompiledExpr::Compile(text, opts, nullptr);
+    ASSERT_TRUE(e.ok()) << text << ": " << e.status();
+    exprs.push_back(*std::move(e));
+  }
+  const Value vars[1] = {Value::Int(7)};
+  // What the loop charges on its own: the budget of each batched program.
+  EvalBudget alone;
+  ASSERT_EQ(engine::Run(exprs[0]->program(), vars, arena_, alone).kind,
+            Kind::kBool);
+  EvalBudget exact;
+  exact.instructions = EvalBudget().instructions - alone.instructions;
+  ASSERT_GT(exact.instructions, 0);
+  std::vector<const Program*> programs;
+  for (const auto& e : exprs) programs.push_back(&e->program());
+  for (int64_t budget : {exact.instructions, exact.instructions - 1}) {
+    SCOPED_TRACE(budget);
+    EvalBudget b;
+    b.instructions = budget;
+    Value results[5];
+    RunBatch(programs.data(), programs.size(), vars, arena_, b, results);
+    for (int i = 0; i < 5; ++i) {
+      EvalBudget one = b;
+      Value want = engine::Run(*programs[i], vars, arena_, one);
+      ASSERT_EQ(results[i].kind, want.kind) << i;
+      if (want.is_error()) {
+        EXPECT_EQ(results[i].err->code, want.err->code) << i;
+      } else {
+        EXPECT_EQ(results[i].i, want.i) << i;
+      }
+    }
+    // Enough for one loop each time, and one instruction short of it.
+    EXPECT_EQ(results[3].kind,
+              budget == exact.instructions ? Kind::kBool : Kind::kError);
+    EXPECT_TRUE(results[1].is_error());
+    EXPECT_EQ(results[2].i, 42);
+    ASSERT_EQ(results[4].kind, Kind::kBool);
+    EXPECT_TRUE(results[4].b);
+  }
+}
+
 TEST_F(VmTest, HandAssembledProgram) {
   // r0 := 40; r1 := 2; r0 := r0 + r1; return r0
   Program p;
