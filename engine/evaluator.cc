@@ -190,12 +190,9 @@ class alignas(64) Worker : public EvalHost {
     return b;
   }
 
-  // Counts one outcome of policy pi (p) in the summary's tallies.
-  void Tally(uint32_t pi, const CompiledPolicy& p, Outcome o) {
-    per_policy_[pi].Add(o);
-    severity_[SeveritySlot(p.meta.severity())].Add(o);
-    total_.Add(o);
-  }
+  // Counts one outcome of policy pi. The summary's totals and per-severity
+  // counts are sums of these, made once at the end, not per pair.
+  void Tally(uint32_t pi, Outcome o) { per_policy_[pi].Add(o); }
 
   // Evaluates every policy of the task; appends findings per detail level
   // to `out` (null when the detail level keeps none).
@@ -216,7 +213,7 @@ class alignas(64) Worker : public EvalHost {
       }
       for (uint32_t pi : t.policies) {
         const CompiledPolicy& p = pack_.policies()[pi];
-        Tally(pi, p, EvalPair(p, root, nullptr));
+        Tally(pi, EvalPair(p, root, nullptr));
       }
       CountProgress();
       return;
@@ -252,7 +249,7 @@ class alignas(64) Worker : public EvalHost {
           if (!expired) o = onus::v1::WAIVED;
         }
       }
-      Tally(pi, p, o);
+      Tally(pi, o);
       bool keep = opts_.detail == FindingDetail::kAll ||
                   (opts_.detail == FindingDetail::kNonPassing &&
                    o != onus::v1::PASS && o != onus::v1::NOT_APPLICABLE);
@@ -280,10 +277,9 @@ class alignas(64) Worker : public EvalHost {
     for (size_t i = 0; i < t.policies.size(); ++i) {
       const uint32_t pi = t.policies[i];
       const Value& v = results[i];
-      Tally(pi, pack_.policies()[pi],
-            v.kind != Kind::kBool ? onus::v1::ERROR
-            : v.b                 ? onus::v1::PASS
-                                  : onus::v1::FAIL);
+      Tally(pi, v.kind != Kind::kBool ? onus::v1::ERROR
+                : v.b                 ? onus::v1::PASS
+                                      : onus::v1::FAIL);
     }
   }
 
@@ -351,8 +347,6 @@ class alignas(64) Worker : public EvalHost {
   }
 
   const std::vector<Counts>& per_policy() const { return per_policy_; }
-  const Counts* by_severity() const { return severity_; }
-  const Counts& total() const { return total_; }
   uint64_t resources_evaluated() const { return resources_evaluated_; }
 
  private:
@@ -530,9 +524,6 @@ class alignas(64) Worker : public EvalHost {
   EvalBudget budget_template_;
   const ResourceView* current_ = nullptr;
   std::vector<Counts> per_policy_;
-  // Indexed by onus.v1.Severity (0..5): no map lookup per pair.
-  Counts severity_[6];
-  Counts total_;
   uint64_t resources_evaluated_ = 0;
   std::vector<std::pair<size_t, std::vector<Finding>>> findings_;
   std::unique_ptr<ResourceView[]> chunk_buffer_;
@@ -734,15 +725,15 @@ absl::StatusOr<onus::v1::Report> EvaluateImpl(const PolicyPack& pack,
   uint64_t resources_evaluated = 0;
   for (const auto& w : workers) {
     resources_evaluated += w->resources_evaluated();
-    total.Merge(w->total());
     for (size_t i = 0; i < per_policy.size(); ++i) {
       per_policy[i].Merge(w->per_policy()[i]);
     }
-    for (int sev = 0; sev < 6; ++sev) {
-      const Counts& c = w->by_severity()[sev];
-      if (c.total() > 0) {
-        by_severity[sev].Merge(c);
-      }
+  }
+  for (size_t i = 0; i < per_policy.size(); ++i) {
+    const Counts& c = per_policy[i];
+    total.Merge(c);
+    if (c.total() > 0) {
+      by_severity[SeveritySlot(pack.policies()[i].meta.severity())].Merge(c);
     }
   }
   for (size_t i = 0; i < per_policy.size(); ++i) {
