@@ -131,21 +131,24 @@ Value RunImpl(const Program* const* programs, size_t n, const Value* vars,
   // program that slipped past VerifyProgram) sees null or a value an
   // earlier program of the batch left in this arena, never garbage.
   std::memset(static_cast<void*>(r), 0, sizeof(Value) * nregs);
-  const EvalBudget budget_template = budget;
+  // Run changes only these two counters of the budget.
+  const int64_t initial_instructions = budget.instructions;
+  const int64_t initial_iterations = budget.iterations;
+  CallContext ctx{&arena, budget.host};
   size_t current = 0;
 
 start_program:
   const Program& program = *programs[current];
-  if constexpr (kBatch) budget = budget_template;
+  if constexpr (kBatch) {
+    budget.instructions = initial_instructions;
+    budget.iterations = initial_iterations;
+  }
   const size_t nvars = program.var_names.size();
   for (size_t i = 0; i < nvars; ++i) r[i] = vars[i];
   const Instr* code = program.code.data();
   const Instr* ip = code;
   const Value* K = program.constants.data();
   const FieldRef* F = program.fields.data();
-  CallContext ctx{&arena, budget.host};
-  const int64_t initial_instructions = budget.instructions;
-  const int64_t initial_iterations = budget.iterations;
   uint32_t loops = 0;
   int64_t charge = 0;  // budget charged by a backward jump (LOOP, RESUME)
 
