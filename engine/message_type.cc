@@ -1527,11 +1527,40 @@ void EntryValue(const MapObj& map, uint32_t i, const uint8_t** val,
 
 // The entry for `key` in a map field view (kAbsentKey when no key of the
 // map's key kind can equal it).
+// FindKey for a string key of a string-keyed map (tags, labels): the
+// common lookup, inline, with the checks that do not depend on the entry
+// out of the loop.
+inline int FindStringKey(const MapObj& map, const Value& k) {
+  for (uint32_t i = map.size; i-- > 0;) {
+    const uint32_t ka = map.key_at[i];
+    // 0 (no key: the empty string) and kMalformedEntry in one test.
+    if (ABSL_PREDICT_FALSE(ka - 1 >= MapObj::kMalformedEntry - 1)) {
+      if (ka == MapObj::kMalformedEntry) return kMalformedMap;
+      if (k.len == 0) return static_cast<int>(i);
+      continue;
+    }
+    // The view checked that the key's length and bytes fit its entry.
+    const uint8_t* q = map.data + (ka - 1);
+    const uint32_t n = *q;
+    if (ABSL_PREDICT_TRUE(n < 0x80)) {
+      if (n == k.len && SameBytes(q + 1, k.str, n)) return static_cast<int>(i);
+      continue;
+    }
+    uint32_t len;
+    if (!wire::ReadLength(&q, map.data + map.offsets[i] + map.lengths[i],
+                          &len)) {
+      return kMalformedMap;
+    }
+    if (len == k.len && SameBytes(q, k.str, len)) return static_cast<int>(i);
+  }
+  return kAbsentKey;
+}
+
 inline int FindMapFieldKey(const MapObj& map, const Value& key) {
   const FieldInfo& kf = *static_cast<const FieldInfo*>(map.field)->map_key;
   // String keys (tags, labels) need no normalisation.
   if (key.kind == Kind::kString && kf.type == FieldDescriptor::TYPE_STRING) {
-    return FindKey(map, key);
+    return FindStringKey(map, key);
   }
   Value k;
   if (!NormalizeKey(kf, key, &k)) return kAbsentKey;

@@ -561,6 +561,27 @@ TEST_F(ViewTest, MapEntriesInAnyFieldOrder) {
   EXPECT_TRUE(found);
 }
 
+TEST_F(ViewTest, StringKeysOfAnyLength) {
+  AllTypes a;
+  const std::string long_key(300, 'k');  // a two-byte length
+  (*a.mutable_m_string_int())[long_key] = 1;
+  (*a.mutable_m_string_int())[""] = 2;
+  (*a.mutable_m_string_int())["k"] = 3;
+  const std::string bytes = a.SerializeAsString();  // the view points here
+  MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+  Value mp = Get(v, "m_string_int");
+  ASSERT_EQ(mp.kind, Kind::kMap);
+  bool found;
+  EXPECT_EQ(MapFind(arena_, *mp.map, Value::String(long_key), &found).i, 1);
+  EXPECT_TRUE(found);
+  EXPECT_EQ(MapFind(arena_, *mp.map, Value::String(""), &found).i, 2);
+  EXPECT_EQ(MapFind(arena_, *mp.map, Value::String("k"), &found).i, 3);
+  MapFind(arena_, *mp.map, Value::String(long_key.substr(1)), &found);
+  EXPECT_FALSE(found);
+  EXPECT_TRUE(MapContains(arena_, *mp.map, Value::String(long_key)).b);
+  EXPECT_FALSE(MapContains(arena_, *mp.map, Value::String("kk")).b);
+}
+
 // Map lookups read the found entry's value in place (no view of the
 // entry): absent values are the default, a message value that occurs twice
 // in one entry is the merge of both, and `in` sees malformed maps.
