@@ -36,6 +36,13 @@ inline const void** ViewCache(const MessageObj& msg, const FieldInfo& f) {
                                         2 * msg.type->index_size() + 2);
 }
 
+// Records in `arena` where each indexed field of `m` last occurs (see
+// MessageObj::index). Called lazily by the reader; NewMessage calls it
+// eagerly so that constant messages are never written to later.
+// `shared`: the message may be read concurrently (a constant), so readers
+// must never write to its index (no sub-message cache).
+void BuildIndex(Arena* arena, const MessageObj& m, bool shared = false);
+
 // The part of ReadOwnField below that is not inline.
 Value ReadOwnFieldOutOfLine(Arena& arena, const MessageObj& msg,
                             const FieldInfo& f);
@@ -52,7 +59,14 @@ Value ReadOwnFieldOutOfLine(Arena& arena, const MessageObj& msg,
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value ReadOwnField(Arena& arena,
                                                        const MessageObj& msg,
                                                        const FieldInfo& f) {
-  const uint32_t* const idx = msg.index;
+  const uint32_t* idx = msg.index;
+  // The first read of a message builds its index here, then takes the
+  // inline read (not a chain of out-of-line calls back to this code).
+  if (ABSL_PREDICT_FALSE(idx == nullptr) && f.fast_read != FastRead::kNone &&
+      msg.size != 0 && msg.size < kMaxIndexedSize) {
+    BuildIndex(&arena, msg);
+    idx = msg.index;
+  }
   if (f.fast_read != FastRead::kNone && idx != nullptr &&
       ABSL_PREDICT_TRUE(IndexUsable(idx[0]))) {
     const uint32_t e = idx[f.index_slot];
@@ -101,12 +115,6 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value ReadOwnField(Arena& arena,
   return ReadOwnFieldOutOfLine(arena, msg, f);
 }
 
-// Records in `arena` where each indexed field of `m` last occurs (see
-// MessageObj::index). Called lazily by the reader; NewMessage calls it
-// eagerly so that constant messages are never written to later.
-// `shared`: the message may be read concurrently (a constant), so readers
-// must never write to its index (no sub-message cache).
-void BuildIndex(Arena* arena, const MessageObj& m, bool shared = false);
 
 // The conversion of a message type by full name (kNone for plain messages).
 FieldConv WktOf(const google::protobuf::Descriptor* d);
