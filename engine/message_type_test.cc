@@ -552,7 +552,9 @@ TEST_F(ViewTest, MapEntriesInAnyFieldOrder) {
     Value r = MapFind(arena_, *mp.map, Value::Int(k), &found);
     auto it = parsed.m_int_string().find(k);
     ASSERT_EQ(found, it != parsed.m_int_string().end());
-    if (found) EXPECT_EQ(Str(r), it->second);
+    if (found) {
+      EXPECT_EQ(Str(r), it->second);
+    }
   }
   bool found;
   EXPECT_EQ(Str(MapFind(arena_, *mp.map, Value::Int(3), &found)), "b");
