@@ -1,7 +1,6 @@
 #include "engine/inventory.h"
 
 #include <cstring>
-
 #include <thread>
 #include <type_traits>
 #include <utility>

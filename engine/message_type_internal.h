@@ -115,7 +115,6 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline Value ReadOwnField(Arena& arena,
   return ReadOwnFieldOutOfLine(arena, msg, f);
 }
 
-
 // The conversion of a message type by full name (kNone for plain messages).
 FieldConv WktOf(const google::protobuf::Descriptor* d);
 
