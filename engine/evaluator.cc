@@ -529,7 +529,9 @@ class alignas(64) Worker : public EvalHost {
   std::unique_ptr<ResourceView[]> chunk_buffer_;
   TypeCacheEntry type_cache_[kTypeCache];
   int type_cache_size_ = 0;
-  // BatchFor's programs, keyed by the pack's policy list for the type.
+  // BatchFor's programs, keyed by the pack's policy list for the type
+  // (spans into these vectors stay valid when the map rehashes: a moved
+  // vector keeps its buffer).
   absl::flat_hash_map<const uint32_t*, std::vector<const Program*>> batches_;
   int type_cache_next_ = 0;
 };

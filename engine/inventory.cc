@@ -247,8 +247,8 @@ bool ParseResourceViewInto(absl::string_view bytes, uint32_t ordinal,
   const uint8_t* const end = p + bytes.size();
   // Runs once per resource of every snapshot. The envelope's usual fields
   // (one-byte tags, lengths of one or two bytes, a one-byte provider) are
-  // stored straight from the tag byte; everything else takes the general
-  // reader and ApplyResourceField.
+  // read in straight-line code, everything else by the general reader;
+  // ApplyResourceField stores both.
   while (p < end) {
     const uint32_t t = p[0];
     if (ABSL_PREDICT_TRUE(t >= 8 && t < 0x80 && end - p >= 2)) {
@@ -263,39 +263,21 @@ bool ParseResourceViewInto(absl::string_view bytes, uint32_t ordinal,
         if (short_length) {
           if (n > static_cast<uint32_t>(end - v)) return false;
           p = v + n;
-          const absl::string_view s(reinterpret_cast<const char*>(v), n);
-          switch (t >> 3) {
-            case resource_fields::kId:
-              r.id = s;
-              continue;
-            case resource_fields::kType:
-              r.type = s;
-              continue;
-            case resource_fields::kAccount:
-              r.account = s;
-              continue;
-            case resource_fields::kRegion:
-              r.region = s;
-              continue;
-            case resource_fields::kTyped:
-              r.schemaless = false;
-              r.type_url = {};
-              r.payload = {};
-              if (!ParseAny(s, &r)) return false;
-              continue;
-            case resource_fields::kSchemaless:
-              r.schemaless = true;
-              r.type_url = {};
-              r.payload = s;
-              continue;
-            default:
-              continue;
-          }
+          Field f;
+          f.number = t >> 3;
+          f.wire_type = wire::kLengthDelimited;
+          f.bytes = absl::string_view(reinterpret_cast<const char*>(v), n);
+          if (!ApplyResourceField(f, &r)) return false;
+          continue;
         }
       } else if (t == (resource_fields::kProvider << 3 | wire::kVarint) &&
                  p[1] < 0x80) {
-        r.provider = static_cast<ProviderId>(p[1] <= 4 ? p[1] : 4);
+        Field f;
+        f.number = resource_fields::kProvider;
+        f.wire_type = wire::kVarint;
+        f.varint = p[1];
         p += 2;
+        ApplyResourceField(f, &r);
         continue;
       }
     }

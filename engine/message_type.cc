@@ -1465,31 +1465,20 @@ namespace {
 constexpr int kAbsentKey = -1;
 constexpr int kMalformedMap = -2;
 
-// The last entry of wire map `map` whose key equals `k` (normalised to the
-// key kind), kAbsentKey, or kMalformedMap when a later entry does not parse.
-// Later entries override earlier ones (protobuf map merge semantics). Keys
-// are compared in place where the view noted them: no parsing of entries,
-// no views and no UTF-8 check (equal bytes to a valid key are valid).
-int FindKey(const MapObj& map, const Value& k) {
+// The last entry of wire map `map` whose key equals `k` (a bool, int or
+// uint key, normalised to the key kind), kAbsentKey, or kMalformedMap when
+// a later entry does not parse. Later entries override earlier ones
+// (protobuf map merge semantics). Keys are compared in place where the view
+// noted them: no parsing of entries and no views. String keys take
+// FindStringKey.
+int FindScalarKey(const MapObj& map, const Value& k) {
   const FieldInfo& f = *static_cast<const FieldInfo*>(map.field);
   for (uint32_t i = map.size; i-- > 0;) {
     const uint32_t ka = map.key_at[i];
     if (ka == MapObj::kMalformedEntry) return kMalformedMap;
     bool eq;
     if (ka == 0) {  // absent key: the key type's zero value
-      eq = k.kind == Kind::kString ? k.len == 0 : k.u == 0;
-    } else if (k.kind == Kind::kString) {
-      // Checked when the view was made: the length and its bytes fit. A
-      // key shorter than 128 bytes has a one-byte length.
-      const uint8_t* q = map.data + (ka - 1);
-      uint32_t n = *q;
-      if (ABSL_PREDICT_TRUE(n < 0x80)) {
-        ++q;
-      } else if (!wire::ReadLength(
-                     &q, map.data + map.offsets[i] + map.lengths[i], &n)) {
-        return kMalformedMap;
-      }
-      eq = n == k.len && SameBytes(q, k.str, n);
+      eq = k.u == 0;
     } else {
       Value ek;
       DecodeScalar(*f.map_key, map.data + (ka - 1),
@@ -1525,11 +1514,9 @@ void EntryValue(const MapObj& map, uint32_t i, const uint8_t** val,
   *val_count = vc;
 }
 
-// The entry for `key` in a map field view (kAbsentKey when no key of the
-// map's key kind can equal it).
-// FindKey for a string key of a string-keyed map (tags, labels): the
-// common lookup, inline, with the checks that do not depend on the entry
-// out of the loop.
+// FindScalarKey for string-keyed maps (tags, labels): the common lookup,
+// inline, with the checks that do not depend on the entry out of the loop.
+// No UTF-8 check: bytes equal to a valid key are valid.
 inline int FindStringKey(const MapObj& map, const Value& k) {
   for (uint32_t i = map.size; i-- > 0;) {
     const uint32_t ka = map.key_at[i];
@@ -1556,15 +1543,18 @@ inline int FindStringKey(const MapObj& map, const Value& k) {
   return kAbsentKey;
 }
 
+// The entry for `key` in a map field view (kAbsentKey when no key of the
+// map's key kind can equal it).
 inline int FindMapFieldKey(const MapObj& map, const Value& key) {
   const FieldInfo& kf = *static_cast<const FieldInfo*>(map.field)->map_key;
-  // String keys (tags, labels) need no normalisation.
-  if (key.kind == Kind::kString && kf.type == FieldDescriptor::TYPE_STRING) {
-    return FindStringKey(map, key);
+  // String keys (tags, labels) need no normalisation (map keys are never
+  // bytes).
+  if (kf.type == FieldDescriptor::TYPE_STRING) {
+    return key.kind == Kind::kString ? FindStringKey(map, key) : kAbsentKey;
   }
   Value k;
   if (!NormalizeKey(kf, key, &k)) return kAbsentKey;
-  return FindKey(map, k);
+  return FindScalarKey(map, k);
 }
 
 }  // namespace
