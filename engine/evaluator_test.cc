@@ -684,9 +684,10 @@ INSTANTIATE_TEST_SUITE_P(BothForms, EvaluateSnapshotTest,
                                            PackCase{"streamed", false}),
                          [](const auto& info) { return info.param.name; });
 
-// Policies of one type without `when`: a counts-only run evaluates them as
-// one batch (RunBatch), one by one otherwise. An error or an exhausted
-// budget in one of them must not leak into the next.
+// Policies of one type without `when` (with kPolicies' policy_is_json,
+// which errors on bad JSON): a counts-only run evaluates them as one batch
+// (RunBatch), one by one otherwise. An error or an exhausted budget in one
+// of them must not leak into the next.
 constexpr char kBatchPolicies[] = R"onus(
 package aws.batch;
 
@@ -698,16 +699,6 @@ policy acls {
   domain   = data_protection
   resource = onus.aws.s3.Bucket as b
   require  = b.public_access_block_configuration.block_public_acls
-}
-
-policy json {
-  title    = "Bucket policies parse"
-  severity = low
-  owner    = customer
-  service  = [iaas]
-  domain   = data_protection
-  resource = onus.aws.s3.Bucket as b
-  require  = b.policy == "" || json.decode(b.policy) != null
 }
 
 policy loop {
@@ -733,8 +724,12 @@ policy versioned_recently {
 )onus";
 
 TEST_F(EvaluatorTest, BatchedCountsMatchOneByOneOutcomes) {
-  std::unique_ptr<PolicyPack> pack = CompilePack({{"b.onus", kBatchPolicies}});
+  std::unique_ptr<PolicyPack> pack =
+      CompilePack({{"s3.onus", kPolicies}, {"b.onus", kBatchPolicies}});
   ASSERT_NE(pack, nullptr);
+  pack->Select({"aws.batch.acls", "aws.s3.policy_is_json", "aws.batch.loop",
+                "aws.batch.versioned_recently"});
+  ASSERT_EQ(pack->policies().size(), 4u);
   for (int64_t budget : {int64_t{1'000'000}, int64_t{20}}) {
     SCOPED_TRACE(absl::StrCat("instruction budget ", budget));
     EvalOptions full;
@@ -753,7 +748,8 @@ TEST_F(EvaluatorTest, BatchedCountsMatchOneByOneOutcomes) {
     for (const auto& f : want->findings()) {
       by_pair[f.policy_id() + " " + f.resource_id()] = f.outcome();
     }
-    EXPECT_EQ(by_pair["aws.batch.json arn:aws:s3:::badjson"], onus::v1::ERROR);
+    EXPECT_EQ(by_pair["aws.s3.policy_is_json arn:aws:s3:::badjson"],
+              onus::v1::ERROR);
     EXPECT_EQ(by_pair["aws.batch.acls arn:aws:s3:::open"], onus::v1::FAIL);
     EXPECT_EQ(by_pair["aws.batch.versioned_recently arn:aws:s3:::good"],
               onus::v1::PASS);
