@@ -302,6 +302,8 @@ class MessageTypeRegistry {
           f->fast_read = FastReadOf(*f);
         }
       }
+      mt->index_bytes_ =
+          internal::IndexBytes(mt->index_size_, mt->child_slots_);
     }
     types_[d] = mt;
     work->push_back(mt);
@@ -423,21 +425,11 @@ Value Malformed(Arena& arena, const FieldInfo& f) {
 }  // namespace
 
 void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
-  uint32_t n = m.type->index_size();
+  const uint32_t n = m.type->index_size();
   if (n == 0 || m.size >= kMaxIndexedSize) return;
-  // Layout: t[0] state; then for field k (1..n) the pair t[2k-1], t[2k]
-  // (FieldInfo::index_slot = 2k-1): its last occurrence (value offset + 1,
-  // duplicate bit, wire type) and its first occurrence's tag offset + 1
-  // (repeated and map views scan only from the first to the last one). One
-  // address for both words keeps the tag loop short.
-  // Then, 8-byte aligned, one cached MessageObj pointer per plain
-  // sub-message field (FieldInfo::child_slot).
-  size_t words = 2 * n + 1;
-  uint32_t k = m.type->child_slots();
-  if (k > 0) words = (words + 1) / 2 * 2 + 2 * k;
   // Zeroed in 32-byte steps: a few vector stores for the typical 10-40
   // words, where a call to memset cost more than the stores.
-  const size_t bytes = (sizeof(uint32_t) * words + 31) & ~size_t{31};
+  const size_t bytes = m.type->index_bytes();
   uint32_t* t = static_cast<uint32_t*>(arena->Allocate(bytes, alignof(void*)));
   for (size_t i = 0; i < bytes; i += 32) {
     std::memset(reinterpret_cast<char*>(t) + i, 0, 32);
@@ -959,10 +951,39 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
   const uint32_t vwt = f.map_value->wire_type;
   const uint32_t key_tag = 1u << 3 | kwt;
   const uint32_t value_tag = 2u << 3 | vwt;
+  // Records the entry of n bytes at q when it has the shape protobuf
+  // writes: the key, then the value, each with a one-byte tag and a
+  // one-byte length or varint (tags, labels). Lookups then go straight to
+  // the key and the value.
+  auto push_canonical = [&](const uint8_t* q, uint32_t n) {
+    if (n < 4 || q[0] != key_tag) return false;
+    const uint8_t* const e_end = q + n;
+    const uint8_t* const k_end = ShortValueEnd(kwt, q + 1, e_end);
+    if (k_end == nullptr || k_end >= e_end || *k_end != value_tag ||
+        ShortValueEnd(vwt, k_end + 1, e_end) != e_end) {
+      return false;
+    }
+    entries.Push(arena, static_cast<uint32_t>(q - m.data), n,
+                 static_cast<uint32_t>(q + 1 - m.data) + 1,
+                 static_cast<uint32_t>(k_end + 1 - m.data) + 1);
+    return true;
+  };
+  // The entry's own tag when it is one byte (fields 1-15), else a value no
+  // byte equals.
+  const uint32_t entry_tag =
+      f.number < 16 ? (f.number << 3 | wire::kLengthDelimited) : 0x100;
   // Map fields are never packed: each entry is one length-delimited
   // occurrence of f (any other wire type is an unknown field for protobuf).
   const uint8_t* p = begin;
   while (p < end) {
+    // The usual entry, without the general tag and length reads: a
+    // one-byte tag and length, the entry in canonical shape (six bytes at
+    // least).
+    if (p[0] == entry_tag && end - p >= 6 && p[1] < 0x80 &&
+        p[1] <= end - p - 2 && push_canonical(p + 2, p[1])) {
+      p += 2 + p[1];
+      continue;
+    }
     uint32_t num, wt;
     const uint8_t* val;
     if (!wire::NextField(&p, end, &num, &wt, &val)) return Malformed(arena, f);
@@ -971,18 +992,7 @@ Value MapView(Arena& arena, const MessageObj& m, const FieldInfo& f) {
     uint32_t n;
     if (!wire::ReadLength(&q, end, &n)) return Malformed(arena, f);
     const uint8_t* const e_end = q + n;
-    // The shape protobuf writes: the key, then the value, each with a
-    // one-byte tag and a one-byte length or varint (tags, labels).
-    if (n >= 4 && q[0] == key_tag) {
-      const uint8_t* const k_end = ShortValueEnd(kwt, q + 1, e_end);
-      if (k_end != nullptr && k_end < e_end && *k_end == value_tag &&
-          ShortValueEnd(vwt, k_end + 1, e_end) == e_end) {
-        entries.Push(arena, static_cast<uint32_t>(q - m.data), n,
-                     static_cast<uint32_t>(q + 1 - m.data) + 1,
-                     static_cast<uint32_t>(k_end + 1 - m.data) + 1);
-        continue;
-      }
-    }
+    if (push_canonical(q, n)) continue;
     // Any other entry: its last key (field 1 with the key's wire type);
     // the lookups scan it for its value.
     uint32_t key_at = 0;

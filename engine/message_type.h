@@ -141,6 +141,8 @@ class MessageType {
   // (0 = no index), and the prototype for full parses.
   uint32_t index_size() const { return index_size_; }
   uint32_t child_slots() const { return child_slots_; }
+  // Bytes of the index table (internal::BuildIndex), a multiple of 32.
+  uint32_t index_bytes() const { return index_bytes_; }
   const google::protobuf::Message* prototype() const { return prototype_; }
   const std::vector<std::vector<const FieldInfo*>>& oneofs() const {
     return oneofs_;
@@ -155,6 +157,7 @@ class MessageType {
   FieldConv wkt_ = FieldConv::kNone;
   uint32_t index_size_ = 0;
   uint32_t child_slots_ = 0;
+  uint32_t index_bytes_ = 0;
   const google::protobuf::Message* prototype_ = nullptr;
   std::vector<std::unique_ptr<FieldInfo>> fields_;
   std::vector<const FieldInfo*> field_ptrs_;

@@ -36,6 +36,20 @@ inline const void** ViewCache(const MessageObj& msg, const FieldInfo& f) {
                                         2 * msg.type->index_size() + 2);
 }
 
+// Bytes of a message's index table (BuildIndex), rounded up to 32 so that
+// it is cleared in whole vector stores. Layout: t[0] the state; then for
+// field k (1..n) the pair t[2k-1], t[2k] (FieldInfo::index_slot = 2k-1):
+// its last occurrence (value offset + 1, duplicate bit, wire type) and its
+// first occurrence's tag offset + 1 (repeated and map views scan only from
+// the first to the last one); one address for both words keeps the tag
+// loop short. Then, 8-byte aligned, one cached view pointer per
+// sub-message, list or map field (FieldInfo::child_slot, ViewCache).
+constexpr uint32_t IndexBytes(uint32_t n, uint32_t child_slots) {
+  uint32_t words = 2 * n + 1;
+  if (child_slots > 0) words = (words + 1) / 2 * 2 + 2 * child_slots;
+  return (4 * words + 31) & ~uint32_t{31};
+}
+
 // Records in `arena` where each indexed field of `m` last occurs (see
 // MessageObj::index). Called lazily by the reader; NewMessage calls it
 // eagerly so that constant messages are never written to later.
