@@ -591,7 +591,9 @@ TEST_F(ViewTest, OneByteTagMapEntriesMatchProtobuf) {
       return true;
     }
     if (mp.kind != Kind::kMap) {
-      if (ok) EXPECT_TRUE(parsed.tags().empty());
+      if (ok) {
+        EXPECT_TRUE(parsed.tags().empty());
+      }
       return false;
     }
     bool any_error = false;
@@ -606,7 +608,9 @@ TEST_F(ViewTest, OneByteTagMapEntriesMatchProtobuf) {
       if (!ok) continue;
       auto it = parsed.tags().find(k);
       EXPECT_EQ(found, it != parsed.tags().end()) << k;
-      if (found && it != parsed.tags().end()) EXPECT_EQ(Str(r), it->second);
+      if (found && it != parsed.tags().end()) {
+        EXPECT_EQ(Str(r), it->second);
+      }
     }
     return any_error;
   };
