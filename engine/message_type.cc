@@ -436,80 +436,81 @@ void internal::BuildIndex(Arena* arena, const MessageObj& m, bool shared) {
   }
   const uint8_t* const base = m.data;
   const uint8_t* const end = base + m.size;
-  const uint8_t* p = base;
+  const size_t size = m.size;
   uint32_t state = shared ? kIndexShared : kIndexOk;
   // The hot loop of the view: one pass per message, typically 10-30 tags.
   // A one-byte tag (fields 1-15) followed by a one-byte varint or a
   // one-byte length (values < 128 bytes) is the common case and is handled
   // in straight-line code; everything else goes through the general
-  // helpers.
-  while (p < end) {
+  // helpers. Positions are offsets from `base` (what the index stores), so
+  // an entry is composed with one shift and no pointer subtraction; they
+  // are size_t so that they index `base` in the addressing modes, with no
+  // 32-bit zero extension per step. A one- or two-byte length is skipped
+  // without comparing it to the bytes left: a value past the end leaves
+  // pos > size, which ends the loop and is checked once after it.
+  size_t pos = 0;
+  while (pos < size) {
     uint32_t num, wt;
-    const uint8_t* v;
-    const uint32_t b = *p;
-    if (ABSL_PREDICT_TRUE(b >= 8 && b < 0x80)) {  // b < 8: field number 0
+    size_t vpos;  // where the value starts
+    const uint32_t b = base[pos];
+    if (ABSL_PREDICT_TRUE(b - 8 < 0x78)) {  // 8 <= b < 0x80 (b < 8: field 0)
       num = b >> 3;
       wt = b & 7;
-      v = p + 1;
+      vpos = pos + 1;
     } else {
-      // The helpers take a pointer's address; a copy keeps `p` itself in a
-      // register (its address escaping cost a store/reload per tag).
-      const uint8_t* q = p;
+      // The helpers take a pointer's address; a local copy keeps that
+      // address from escaping into the loop's registers.
+      const uint8_t* q = base + pos;
       if (!wire::ReadTag(&q, end, &num, &wt)) {
         state = kIndexMalformed;
         break;
       }
-      v = q;
+      vpos = static_cast<size_t>(q - base);
     }
     if (num <= n) {
       uint32_t* const slot = t + 2 * num - 1;
       const uint32_t prev = slot[0];
-      slot[0] = (static_cast<uint32_t>(v - base + 1) << 4) |
-                (prev != 0 ? 8u : 0u) | wt;
-      if (prev == 0) slot[1] = static_cast<uint32_t>(p - base) + 1;
+      slot[0] =
+          (static_cast<uint32_t>(vpos + 1) << 4) | (prev != 0 ? 8u : 0u) | wt;
+      if (prev == 0) slot[1] = static_cast<uint32_t>(pos + 1);
     }
-    if (ABSL_PREDICT_TRUE(v < end && *v < 0x80)) {
-      const uint32_t c = *v;
+    if (ABSL_PREDICT_TRUE(vpos < size && base[vpos] < 0x80)) {
+      const uint32_t c = base[vpos];
       if (wt == wire::kLengthDelimited) {
-        if (c >= static_cast<uint32_t>(end - v)) {  // needs 1 + c bytes
-          state = kIndexMalformed;
-          break;
-        }
-        p = v + 1 + c;
+        // A length past the end leaves pos > size: the loop ends and the
+        // check after it marks the message malformed.
+        pos = vpos + 1 + c;
         continue;
       }
       if (wt == wire::kVarint) {
-        p = v + 1;
+        pos = vpos + 1;
         continue;
       }
-    } else if (v + 1 < end) {
+    } else if (vpos + 1 < size) {
       // Next most common: a longer varint (timestamps, ids) and a length of
       // two bytes (values of 128 bytes to 16 KiB).
       if (wt == wire::kVarint) {
-        const uint8_t* const limit = end - v > 10 ? v + 10 : end;
-        const uint8_t* q = v + 1;
-        while (q < limit && *q >= 0x80) ++q;
+        const size_t limit = size - vpos > 10 ? vpos + 10 : size;
+        size_t q = vpos + 1;
+        while (q < limit && base[q] >= 0x80) ++q;
         if (q < limit) {
-          p = q + 1;
+          pos = q + 1;
           continue;
         }
-      } else if (wt == wire::kLengthDelimited && v[1] < 0x80) {
-        const uint32_t c = (v[0] & 0x7fu) | (uint32_t{v[1]} << 7);
-        if (c > static_cast<uint32_t>(end - v - 2)) {
-          state = kIndexMalformed;
-          break;
-        }
-        p = v + 2 + c;
+      } else if (wt == wire::kLengthDelimited && base[vpos + 1] < 0x80) {
+        pos =
+            vpos + 2 + ((base[vpos] & 0x7fu) | (uint32_t{base[vpos + 1]} << 7));
         continue;
       }
     }
-    const uint8_t* q = v;
+    const uint8_t* q = base + vpos;
     if (!wire::SkipValue(&q, end, wt, num)) {
       state = kIndexMalformed;
       break;
     }
-    p = q;
+    pos = static_cast<size_t>(q - base);
   }
+  if (pos > size) state = kIndexMalformed;  // a length ran past the end
   t[0] = state;
   m.index = t;
 }

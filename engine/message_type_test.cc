@@ -1137,6 +1137,48 @@ TEST_F(ViewTest, TruncatedAndCorruptBytesGiveErrors) {
   EXPECT_TRUE(Get(v, "r_fixed32").is_error());
 }
 
+// The index pass skips a one- or two-byte length without comparing it to
+// the bytes left, and checks once after its loop. A last value that runs
+// past the end must still leave the index unusable (the inline reads trust
+// its entries), and its field must read as malformed.
+TEST_F(ViewTest, LengthsPastTheEndMarkTheIndexMalformed) {
+  struct Case {
+    AllTypes message;
+    const char* field;  // the last field on the wire, the one cut short
+  };
+  std::vector<Case> cases(3);
+  cases[0].message.set_f_string("abc");  // a one-byte length
+  cases[0].field = "f_string";
+  cases[1].message.set_f_bytes(std::string(300, 'x'));  // two-byte length
+  cases[1].field = "f_bytes";
+  cases[2].message.mutable_f_inner()->set_name("n");  // a sub-message
+  cases[2].field = "f_inner";
+  for (Case& c : cases) c.message.set_f_int64(7);  // field 2: comes first
+  for (const Case& c : cases) {
+    const std::string full = c.message.SerializeAsString();
+    for (size_t short_by : {1, 2, 3}) {
+      const std::string bytes = full.substr(0, full.size() - short_by);
+      AllTypes parsed;
+      ASSERT_FALSE(parsed.ParseFromString(bytes)) << c.field << short_by;
+      MessageObj v = ViewBytes(AllTypes::descriptor(), bytes);
+      internal::BuildIndex(&arena_, v);
+      ASSERT_NE(v.index, nullptr);
+      EXPECT_EQ(v.index[0], internal::kIndexMalformed)
+          << c.field << " short by " << short_by;
+      EXPECT_THAT(ErrText(Get(v, c.field)),
+                  HasSubstr(absl::StrCat("malformed protobuf in field "
+                                         "onus.test.AllTypes.",
+                                         c.field)))
+          << " short by " << short_by;
+    }
+    // Uncut, the same bytes index cleanly and read back.
+    MessageObj whole = ViewBytes(AllTypes::descriptor(), full);
+    internal::BuildIndex(&arena_, whole);
+    EXPECT_EQ(whole.index[0], internal::kIndexOk) << c.field;
+    EXPECT_FALSE(Get(whole, c.field).is_error()) << c.field;
+  }
+}
+
 TEST_F(ViewTest, StringsMustBeValidUtf8) {
   // Field 14 (f_string), wire type 2: tag 0x72.
   struct Case {
