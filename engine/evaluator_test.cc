@@ -313,6 +313,20 @@ TEST_F(EvaluatorTest, InvalidWaiversAreRejectedWithTheField) {
   auto w = Waivers::FromProto(file);
   ASSERT_FALSE(w.ok());
   EXPECT_THAT(std::string(w.status().message()), HasSubstr("`expires`"));
+  // The text format parser accepts strings that are not UTF-8; waivers
+  // quote theirs in every report, so they are refused, naming the field.
+  file.mutable_waivers(0)->mutable_expires()->set_seconds(4102444800);
+  ASSERT_TRUE(Waivers::FromProto(file).ok());
+  file.mutable_waivers(0)->set_ticket("T-\xff");
+  w = Waivers::FromProto(file);
+  ASSERT_FALSE(w.ok());
+  EXPECT_THAT(std::string(w.status().message()),
+              HasSubstr("waiver #1: field `ticket` is not valid UTF-8"));
+  file.mutable_waivers(0)->set_ticket("T-1");
+  (*file.mutable_waivers(0)->mutable_tags())["env"] = "\xc3";
+  w = Waivers::FromProto(file);
+  ASSERT_FALSE(w.ok());
+  EXPECT_THAT(std::string(w.status().message()), HasSubstr("field `tags`"));
 }
 
 TEST_F(EvaluatorTest, OutputOrderIsTheSameForAnyThreadCount) {

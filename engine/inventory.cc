@@ -1,5 +1,6 @@
 #include "engine/inventory.h"
 
+#include <algorithm>
 #include <cstring>
 #include <thread>
 #include <type_traits>
@@ -102,9 +103,15 @@ bool ForEachField(absl::string_view msg, Fn fn) {
 
 bool IsBytes(const Field& f) { return f.wire_type == wire::kLengthDelimited; }
 
+// proto3 strings must be UTF-8 (protobuf's parser rejects them otherwise).
+bool Utf8(absl::string_view s) {
+  return wire::ValidUtf8(s.data(), static_cast<uint32_t>(s.size()));
+}
+
 absl::Status Malformed(absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(
-      "malformed protobuf: ", what, " (truncated or not an onus.v1 message)"));
+      "malformed protobuf: ", what,
+      " (truncated, a string that is not UTF-8, or not an onus.v1 message)"));
 }
 
 bool ParseAccount(absl::string_view bytes, SnapshotHeaderView::Account* a) {
@@ -116,7 +123,7 @@ bool ParseAccount(absl::string_view bytes, SnapshotHeaderView::Account* a) {
     } else if (f.number == 3 && IsBytes(f)) {
       a->name = f.bytes;
     }
-    return true;
+    return IsBytes(f) ? Utf8(f.bytes) : true;
   });
 }
 
@@ -125,7 +132,7 @@ bool ParseHeaderField(const Field& f, SnapshotHeaderView* h) {
   switch (f.number) {
     case snapshot_fields::kId:
       if (IsBytes(f)) h->id = f.bytes;
-      return true;
+      return !IsBytes(f) || Utf8(f.bytes);
     case snapshot_fields::kCollectedAt:
       if (!IsBytes(f)) return true;
       return ForEachField(f.bytes, [&](const Field& t) {
@@ -141,7 +148,7 @@ bool ParseHeaderField(const Field& f, SnapshotHeaderView* h) {
       return ForEachField(f.bytes, [&](const Field& s) {
         if (s.number == 1 && IsBytes(s)) h->source_name = s.bytes;
         if (s.number == 2 && IsBytes(s)) h->source_version = s.bytes;
-        return true;
+        return !IsBytes(s) || Utf8(s.bytes);
       });
     case snapshot_fields::kAccounts: {
       if (!IsBytes(f)) return true;
@@ -231,6 +238,27 @@ inline bool ApplyResourceField(const Field& f, ResourceView* r) {
 
 }  // namespace
 
+namespace {
+
+// proto3 strings are UTF-8: protobuf rejects a Resource whose strings are
+// not, and so does the scan for the strings it reads (the Any's URL only
+// where the type comes from it). Left alone, the bytes would reach the
+// JSON, SARIF and HTML reports as they are. The first such field, or null.
+const char* InvalidUtf8Field(const ResourceView& r) {
+  if (!Utf8(r.id)) return "id";
+  if (!Utf8(r.type)) {
+    // An envelope without `type` takes it from the Any's URL.
+    const bool from_url = r.type.data() >= r.type_url.data() &&
+                          r.type.data() < r.type_url.data() + r.type_url.size();
+    return from_url ? "typed.type_url" : "type";
+  }
+  if (!Utf8(r.account)) return "account";
+  if (!Utf8(r.region)) return "region";
+  return nullptr;
+}
+
+}  // namespace
+
 bool ParseResourceViewInto(absl::string_view bytes, uint32_t ordinal,
                            ResourceView* out) {
   // Parsed in place (the scan's views are parsed where they lie); a false
@@ -290,12 +318,41 @@ bool ParseResourceViewInto(absl::string_view bytes, uint32_t ordinal,
     r.type = slash == absl::string_view::npos ? r.type_url
                                               : r.type_url.substr(slash + 1);
   }
-  return true;
+  // The strings lie in the envelope, which protobuf writes in field order:
+  // id, type, provider, account, region first. When every byte from the
+  // start to the end of the last of them is ASCII (their tags, one-byte
+  // lengths and provider are), so are they: one pass over a few words.
+  // Anything else (a long length, a reordered envelope) takes the
+  // field-by-field check.
+  // (Addresses as integers: empty views may hold null.)
+  auto end_of = [](absl::string_view s) {
+    return reinterpret_cast<uintptr_t>(s.data()) + s.size();
+  };
+  const uintptr_t start = reinterpret_cast<uintptr_t>(bytes.data());
+  const uintptr_t hi = std::max(std::max(end_of(r.id), end_of(r.type)),
+                                std::max(end_of(r.account), end_of(r.region)));
+  if (ABSL_PREDICT_TRUE(
+          hi >= start &&
+          (wire::OrBytes(reinterpret_cast<const uint8_t*>(bytes.data()),
+                         hi - start) &
+           wire::kHighBits) == 0)) {
+    return true;
+  }
+  return InvalidUtf8Field(r) == nullptr;
 }
 
 absl::StatusOr<ResourceView> ParseResourceView(absl::string_view bytes) {
   ResourceView r;
   if (!ParseResourceViewInto(bytes, 0, &r)) {
+    // Say which rule the envelope broke: the scans report this message.
+    if (const char* field = InvalidUtf8Field(r); field != nullptr) {
+      std::string where = "onus.v1.Resource";
+      if (absl::string_view(field) != "id" && !r.id.empty()) {
+        absl::StrAppend(&where, " ", r.id);
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": field `", field, "` is not valid UTF-8"));
+    }
     return Malformed("onus.v1.Resource");
   }
   return r;
@@ -474,7 +531,7 @@ size_t InventoryScan::ParseNext(ResourceView* views, size_t* chunk,
   for (size_t k = 0; k < n; ++k) {
     if (!ParseResourceViewInto(views[k].raw, static_cast<uint32_t>(*first + k),
                                &views[k])) {
-      Fail(*first + k, Malformed("onus.v1.Resource"));
+      Fail(*first + k, ParseResourceView(views[k].raw).status());
       return 0;
     }
   }
@@ -508,7 +565,7 @@ bool InventoryScan::ParseChunk(size_t c) {
     if (f.number != snapshot_fields::kResources) continue;
     ResourceView* v = ::new (static_cast<void*>(&views[i])) ResourceView;
     if (!ParseResourceViewInto(f.bytes, static_cast<uint32_t>(i), v)) {
-      Fail(i, Malformed("onus.v1.Resource"));
+      Fail(i, ParseResourceView(f.bytes).status());
       ok = false;
       break;
     }

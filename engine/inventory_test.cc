@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "engine/inventory_scan.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -97,6 +98,79 @@ TEST(InventoryTest, TruncatedSnapshotIsAnErrorNotACrash) {
   }
   absl::StatusOr<Inventory> garbage = Inventory::FromSnapshotBytes("\xff\xff");
   EXPECT_FALSE(garbage.ok());
+}
+
+// proto3 strings must be UTF-8: protobuf refuses such an envelope, and so
+// must the scan (the strings would otherwise reach every report format).
+// The error names the resource and the field.
+TEST(InventoryTest, EnvelopeStringsThatAreNotUtf8AreInputErrors) {
+  // Serialised with a marker byte, then the marker turned into 0xff: the
+  // bytes protobuf would refuse, without protobuf logging while writing.
+  auto damage = [](std::string bytes) {
+    const size_t at = bytes.find("bad\x01");
+    EXPECT_NE(at, std::string::npos);
+    if (at != std::string::npos) bytes[at + 3] = '\xff';
+    return bytes;
+  };
+  const struct {
+    const char* field;
+    void (*set)(onus::v1::Resource*);
+  } cases[] = {
+      {"id", [](onus::v1::Resource* r) { r->set_id("bad\x01"); }},
+      {"type", [](onus::v1::Resource* r) { r->set_type("bad\x01"); }},
+      {"account", [](onus::v1::Resource* r) { r->set_account("bad\x01"); }},
+      {"region", [](onus::v1::Resource* r) { r->set_region("bad\x01"); }},
+      // Without `type`, the type comes from the Any's URL.
+      {"typed.type_url",
+       [](onus::v1::Resource* r) {
+         r->clear_type();
+         r->mutable_typed()->set_type_url("type.googleapis.com/bad\x01");
+       }},
+
+  };
+  for (const auto& c : cases) {
+    onus::v1::Snapshot s = MakeSnapshot();
+    c.set(s.mutable_resources(1));
+    const std::string field = absl::StrCat("field `", c.field, "`");
+    const std::string one = damage(s.resources(1).SerializeAsString());
+    onus::v1::Resource ref;
+    EXPECT_FALSE(ref.ParseFromString(one)) << c.field;  // protobuf agrees
+    absl::StatusOr<ResourceView> view = ParseResourceView(one);
+    ASSERT_FALSE(view.ok()) << c.field;
+    EXPECT_THAT(std::string(view.status().message()),
+                HasSubstr(field + " is not valid UTF-8"));
+    absl::StatusOr<Inventory> inv =
+        Inventory::FromSnapshotBytes(damage(s.SerializeAsString()));
+    ASSERT_FALSE(inv.ok()) << c.field;
+    EXPECT_THAT(std::string(inv.status().message()), HasSubstr("resource #1"));
+    EXPECT_THAT(std::string(inv.status().message()), HasSubstr(field));
+  }
+  // A string after the payload (not protobuf's field order) is checked too.
+  onus::v1::Resource late = MakeSnapshot().resources(0);
+  late.clear_region();
+  absl::StatusOr<ResourceView> view =
+      ParseResourceView(late.SerializeAsString() + std::string("\x2a\x04"
+                                                               "bad\xff",
+                                                               6));
+  ASSERT_FALSE(view.ok());
+  EXPECT_THAT(std::string(view.status().message()),
+              HasSubstr("field `region` is not valid UTF-8"));
+  view = ParseResourceView(late.SerializeAsString() + std::string("\x2a\x03"
+                                                                  "r\xc3\xa9",
+                                                                  5));
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(view->region, "r\xc3\xa9");
+  // Header strings too: the snapshot id is copied into reports.
+  onus::v1::Snapshot s = MakeSnapshot();
+  s.set_id("bad\x01");
+  EXPECT_FALSE(
+      Inventory::FromSnapshotBytes(damage(s.SerializeAsString())).ok());
+  // Valid multi-byte UTF-8 is data like any other.
+  s = MakeSnapshot();
+  s.mutable_resources(0)->set_region("r\xc3\xa9gion");
+  absl::StatusOr<Inventory> valid =
+      Inventory::FromSnapshotBytes(s.SerializeAsString());
+  ASSERT_TRUE(valid.ok()) << valid.status();
 }
 
 // ParseResourceView against protobuf's own parser on damaged envelopes:

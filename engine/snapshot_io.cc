@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "engine/json_print.h"
+#include "engine/wire_internal.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -302,9 +303,23 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot) {
     if (++total <= kMaxListedProblems) problems.push_back(std::move(p));
   };
 
+  // proto3 strings must be UTF-8; text format input is not checked by its
+  // parser. Such a string is reported by position (never quoted), and the
+  // scan would refuse it later anyway (engine/inventory.cc).
+  auto utf8 = [](const std::string& s) {
+    return wire::ValidUtf8(s.data(), static_cast<uint32_t>(s.size()));
+  };
+  if (!utf8(snapshot.id())) problem("field 'id' is not valid UTF-8");
+  if (!utf8(snapshot.source().name()) || !utf8(snapshot.source().version())) {
+    problem("field 'source' is not valid UTF-8");
+  }
   absl::flat_hash_set<std::pair<int, std::string>> accounts;
   for (int i = 0; i < snapshot.accounts_size(); ++i) {
     const auto& a = snapshot.accounts(i);
+    if (!utf8(a.id()) || !utf8(a.name())) {
+      problem(absl::StrCat("accounts[", i, "]: a field is not valid UTF-8"));
+      continue;
+    }
     if (a.id().empty()) problem(absl::StrCat("accounts[", i, "]: id is empty"));
     if (a.provider() == onus::v1::PROVIDER_UNSPECIFIED) {
       problem(absl::StrCat("account \"", a.id(), "\": provider is unset"));
@@ -319,12 +334,26 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot) {
   auto* factory = google::protobuf::MessageFactory::generated_factory();
   for (int i = 0; i < snapshot.resources_size(); ++i) {
     const auto& r = snapshot.resources(i);
+    if (!utf8(r.id())) {
+      problem(
+          absl::StrCat("resources[", i, "]: field 'id' is not valid UTF-8"));
+      continue;
+    }
     std::string who = r.id().empty()
                           ? absl::StrCat("resources[", i, "]")
                           : absl::StrCat("resource \"", r.id(), "\"");
     if (r.id().empty()) problem(absl::StrCat(who, ": field 'id' is empty"));
     if (!r.id().empty() && !ids.insert(r.id()).second) {
       problem(absl::StrCat(who, ": duplicate id"));
+    }
+    const char* bad = !utf8(r.type())               ? "type"
+                      : !utf8(r.account())          ? "account"
+                      : !utf8(r.region())           ? "region"
+                      : !utf8(r.typed().type_url()) ? "typed.type_url"
+                                                    : nullptr;
+    if (bad != nullptr) {
+      problem(absl::StrCat(who, ": field '", bad, "' is not valid UTF-8"));
+      continue;
     }
     if (r.type().empty()) problem(absl::StrCat(who, ": field 'type' is empty"));
     if (r.provider() == onus::v1::PROVIDER_UNSPECIFIED) {

@@ -20,6 +20,7 @@ using ::google::protobuf::util::MessageDifferencer;
 using ::onus::v1::Snapshot;
 using ::onus::v1::StreamItem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kAcme[] = "tests/data/acme/snapshot.textproto";
 
@@ -241,6 +242,30 @@ TEST(ValidateSnapshot, UnknownTypeNoPayloadBadBytesDuplicatesAndAccounts) {
   EXPECT_THAT(st.message(), HasSubstr("not in the snapshot's accounts"));
   EXPECT_THAT(st.message(),
               HasSubstr("resource \"g\": field 'typed.value' does not parse"));
+}
+
+// Text format input may carry strings that are not UTF-8 (its parser does
+// not check proto3 strings): refused by position, never quoted back.
+TEST(ValidateSnapshot, StringsThatAreNotUtf8AreNamedByPosition) {
+  Snapshot s = Small();
+  s.mutable_resources(0)->set_id("arn:\xff");
+  auto st = ValidateSnapshot(s);
+  EXPECT_THAT(st.message(),
+              HasSubstr("resources[0]: field 'id' is not valid UTF-8"));
+  EXPECT_THAT(st.message(), Not(HasSubstr("\xff")));
+  s = Small();
+  s.mutable_resources(0)->set_region("us-\xc3");
+  st = ValidateSnapshot(s);
+  EXPECT_THAT(st.message(),
+              HasSubstr("resource \"arn:aws:s3:::b1\": field 'region' is not "
+                        "valid UTF-8"));
+  s = Small();
+  s.mutable_accounts(0)->set_name("\xe2\x82");
+  st = ValidateSnapshot(s);
+  EXPECT_THAT(st.message(), HasSubstr("accounts[0]: a field is not valid"));
+  s = Small();
+  s.mutable_resources(0)->set_region("r\xc3\xa9gion");  // valid: accepted
+  EXPECT_TRUE(ValidateSnapshot(s).ok()) << ValidateSnapshot(s);
 }
 
 TEST(ValidateSnapshot, ListsAtMostTenProblems) {

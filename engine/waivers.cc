@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/wire_internal.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -62,12 +63,43 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
   std::string first_;
 };
 
+// proto3 strings must be UTF-8, but the text format parser does not check:
+// a waiver's strings are copied into every report (JSON, SARIF, HTML),
+// which must stay valid. The first field that is not, or null.
+const char* InvalidUtf8Field(const onus::v1::Waiver& w) {
+  auto ok = [](const std::string& s) {
+    return wire::ValidUtf8(s.data(), static_cast<uint32_t>(s.size()));
+  };
+  auto all = [&](const auto& list) {
+    for (const std::string& s : list) {
+      if (!ok(s)) return false;
+    }
+    return true;
+  };
+  if (!ok(w.id())) return "id";
+  if (!all(w.policies())) return "policies";
+  if (!all(w.resources())) return "resources";
+  if (!all(w.accounts())) return "accounts";
+  for (const auto& [k, v] : w.tags()) {
+    if (!ok(k) || !ok(v)) return "tags";
+  }
+  if (!ok(w.reason())) return "reason";
+  if (!ok(w.owner())) return "owner";
+  if (!ok(w.ticket())) return "ticket";
+  return nullptr;
+}
+
 }  // namespace
 
 absl::StatusOr<Waivers> Waivers::FromProto(const onus::v1::WaiverFile& file) {
   absl::flat_hash_set<std::string> ids;
   for (int i = 0; i < file.waivers_size(); ++i) {
     const onus::v1::Waiver& w = file.waivers(i);
+    // First: the messages below quote the id.
+    if (const char* field = InvalidUtf8Field(w); field != nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "waiver #", i + 1, ": field `", field, "` is not valid UTF-8"));
+    }
     std::string where = absl::StrCat("waiver #", i + 1,
                                      w.id().empty() ? "" : " (" + w.id() + ")");
     if (w.id().empty()) {

@@ -180,9 +180,11 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool NextField(const uint8_t** p,
 // Full UTF-8 check (no overlong forms, no surrogates, at most U+10FFFF).
 bool ValidUtf8Slow(const uint8_t* p, const uint8_t* end);
 
-// True if all n bytes are ASCII. Branch-light: whole 8-byte words, with
-// the tail covered by one overlapping load (strings here are short).
-inline bool AllAscii(const uint8_t* p, uint32_t n) {
+// The OR of n bytes at p, folded into at most 8 bytes: its 0x80 bits are
+// clear exactly when all n bytes are ASCII. Branch-light: whole 8-byte
+// words, with the tail covered by one overlapping load (strings here are
+// short). Several strings are checked with one test of the ORed results.
+inline uint64_t OrBytes(const uint8_t* p, size_t n) {
   if (n >= 8) {
     const uint8_t* last = p + n - 8;
     uint64_t acc = 0, w;
@@ -191,16 +193,22 @@ inline bool AllAscii(const uint8_t* p, uint32_t n) {
       acc |= w;
     }
     std::memcpy(&w, last, 8);
-    return ((acc | w) & 0x8080808080808080ull) == 0;
+    return acc | w;
   }
   if (n >= 4) {
     uint32_t a, b;
     std::memcpy(&a, p, 4);
     std::memcpy(&b, p + n - 4, 4);
-    return ((a | b) & 0x80808080u) == 0;
+    return a | b;
   }
-  if (n == 0) return true;
-  return ((p[0] | p[n / 2] | p[n - 1]) & 0x80) == 0;
+  if (n == 0) return 0;
+  return p[0] | p[n / 2] | p[n - 1];
+}
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+
+// True if all n bytes are ASCII.
+inline bool AllAscii(const uint8_t* p, uint32_t n) {
+  return (OrBytes(p, n) & kHighBits) == 0;
 }
 
 // CEL strings are Unicode: a string field holding invalid UTF-8 is bad

@@ -110,6 +110,18 @@ absl::StatusOr<LoadedInput> InputFromSnapshot(
   return in;
 }
 
+namespace {
+
+// Input errors name the input they come from.
+absl::StatusOr<LoadedInput> NameInput(const std::string& name,
+                                      absl::StatusOr<LoadedInput> in) {
+  if (in.ok()) return in;
+  return absl::Status(in.status().code(),
+                      absl::StrCat(name, ": ", in.status().message()));
+}
+
+}  // namespace
+
 absl::StatusOr<LoadedInput> LoadInput(const std::string& path) {
   engine::SnapshotFormat format = engine::FormatFromExtension(path);
   if (format == engine::SnapshotFormat::kBinary) {
@@ -133,7 +145,7 @@ absl::StatusOr<LoadedInput> LoadInput(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", valid.message()));
   }
-  return InputFromSnapshot(*snapshot);
+  return NameInput(path, InputFromSnapshot(*snapshot));
 }
 
 namespace {
@@ -263,12 +275,13 @@ absl::StatusOr<LoadedInput> LoadInputs(const std::vector<std::string>& paths,
     if (!snap.ok()) return snap.status();
     MergeSnapshot(*std::move(snap), merged);
   }
+  const std::string name = paths.size() == 1 ? paths[0] : "inputs";
   absl::Status valid = engine::ValidateSnapshot(merged);
   if (!valid.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        paths.size() == 1 ? paths[0] : "inputs", ": ", valid.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": ", valid.message()));
   }
-  return InputFromSnapshot(merged);
+  return NameInput(name, InputFromSnapshot(merged));
 }
 
 absl::StatusOr<onus::v1::Severity> ParseSeverity(absl::string_view word) {
