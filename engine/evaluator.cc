@@ -826,7 +826,11 @@ namespace {
 
 bool ProgramUsesJoins(const Program& p) {
   for (const CallRef& c : p.calls) {
-    absl::string_view name = c.fn != nullptr ? c.fn->name : c.name;
+    // Both arms as string_view: a `const char*` against a std::string
+    // would make the conditional a temporary std::string that dies before
+    // `name` is read.
+    absl::string_view name = c.fn != nullptr ? absl::string_view(c.fn->name)
+                                             : absl::string_view(c.name);
     if (name == "resources" || name == "lookup") return true;
   }
   return false;

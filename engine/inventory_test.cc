@@ -148,16 +148,20 @@ TEST(InventoryTest, EnvelopeStringsThatAreNotUtf8AreInputErrors) {
   // A string after the payload (not protobuf's field order) is checked too.
   onus::v1::Resource late = MakeSnapshot().resources(0);
   late.clear_region();
-  absl::StatusOr<ResourceView> view =
-      ParseResourceView(late.SerializeAsString() + std::string("\x2a\x04"
-                                                               "bad\xff",
-                                                               6));
+  // (The views point into the bytes: they are kept in variables.)
+  const std::string bad_late = late.SerializeAsString() + std::string(
+                                                              "\x2a\x04"
+                                                              "bad\xff",
+                                                              6);
+  absl::StatusOr<ResourceView> view = ParseResourceView(bad_late);
   ASSERT_FALSE(view.ok());
   EXPECT_THAT(std::string(view.status().message()),
               HasSubstr("field `region` is not valid UTF-8"));
-  view = ParseResourceView(late.SerializeAsString() + std::string("\x2a\x03"
-                                                                  "r\xc3\xa9",
-                                                                  5));
+  const std::string good_late = late.SerializeAsString() + std::string(
+                                                               "\x2a\x03"
+                                                               "r\xc3\xa9",
+                                                               5);
+  view = ParseResourceView(good_late);
   ASSERT_TRUE(view.ok()) << view.status();
   EXPECT_EQ(view->region, "r\xc3\xa9");
   // Header strings too: the snapshot id is copied into reports.
@@ -168,8 +172,8 @@ TEST(InventoryTest, EnvelopeStringsThatAreNotUtf8AreInputErrors) {
   // Valid multi-byte UTF-8 is data like any other.
   s = MakeSnapshot();
   s.mutable_resources(0)->set_region("r\xc3\xa9gion");
-  absl::StatusOr<Inventory> valid =
-      Inventory::FromSnapshotBytes(s.SerializeAsString());
+  const std::string valid_bytes = s.SerializeAsString();
+  absl::StatusOr<Inventory> valid = Inventory::FromSnapshotBytes(valid_bytes);
   ASSERT_TRUE(valid.ok()) << valid.status();
 }
 
