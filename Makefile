@@ -3,7 +3,8 @@
 #               policy pack over the bundled sample inventory.
 #   make test   installs what is missing, builds, runs every test and ends
 #               with one line "N passed, N failed[, N skipped]".
-# Other targets: build, format, lint, conformance, bench, clean.
+# Other targets: build, format, lint, conformance, bench, clean, sanitize,
+# fuzz, stream-test, service-bench.
 
 SHELL := /bin/bash
 BAZEL ?= bazel
@@ -11,7 +12,7 @@ BAZEL ?= bazel
 PYTHON ?= /usr/bin/python3
 OUT := .scratch
 
-.PHONY: all deps build demo test format lint conformance bench clean stream-test service-bench
+.PHONY: all deps build demo test format lint conformance bench clean stream-test service-bench sanitize fuzz
 
 all: build
 
@@ -79,6 +80,23 @@ service-bench: deps
 
 stream-test: deps
 	$(BAZEL) test --test_output=all //tests/stream:stream_memory_test
+
+# Every test under AddressSanitizer and UndefinedBehaviorSanitizer
+# (--config=sanitize in .bazelrc), in its own output base so that the normal
+# build's outputs stay. Slow (a full rebuild): not part of `make test`.
+SANITIZE_BAZEL = $(BAZEL) --output_base=$(HOME)/.cache/onus-bazel-sanitize
+sanitize: deps
+	$(SANITIZE_BAZEL) test --config=sanitize --keep_going //...
+
+# Long mutation campaigns under the sanitizers; `make test` runs their smoke
+# versions. FUZZ_ITERS: damaged inputs per input form of the CLI.
+FUZZ_ITERS ?= 2000
+fuzz: deps
+	$(SANITIZE_BAZEL) test --config=sanitize --test_timeout=7200 \
+	  --test_env=ONUS_FUZZ_ITERS=$(FUZZ_ITERS) //tests/e2e:cli_fuzz_test
+	$(SANITIZE_BAZEL) test --config=sanitize --test_timeout=7200 \
+	  --test_env=ONUS_FUZZ_ITERS=$$(( $(FUZZ_ITERS) * 100 )) \
+	  --test_filter='*RandomBytesNeverCrash*' //engine:message_type_test
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -135,6 +135,15 @@ class PackCompiler {
     ONUS_ASSIGN_OR_RETURN(out.require, CompileExpr(p, *p.require));
     out.message_parts = p.message_parts;
     for (const lang::Expr* e : p.message_exprs) {
+      // A damaged interpolation can reach here without an expression
+      // (found by UBSan in the CLI mutation campaign): an error, never a
+      // null reference.
+      if (e == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(p.source != nullptr ? p.source->name() : "",
+                         ": policy ", p.decl != nullptr ? p.decl->name : "",
+                         ": a `{…}` in its message has no expression"));
+      }
       ONUS_ASSIGN_OR_RETURN(Program m, CompileExpr(p, *e));
       out.message_exprs.push_back(std::move(m));
     }
