@@ -103,11 +103,6 @@ bool ForEachField(absl::string_view msg, Fn fn) {
 
 bool IsBytes(const Field& f) { return f.wire_type == wire::kLengthDelimited; }
 
-// proto3 strings must be UTF-8 (protobuf's parser rejects them otherwise).
-bool Utf8(absl::string_view s) {
-  return wire::ValidUtf8(s.data(), static_cast<uint32_t>(s.size()));
-}
-
 absl::Status Malformed(absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(
       "malformed protobuf: ", what,
@@ -123,7 +118,7 @@ bool ParseAccount(absl::string_view bytes, SnapshotHeaderView::Account* a) {
     } else if (f.number == 3 && IsBytes(f)) {
       a->name = f.bytes;
     }
-    return IsBytes(f) ? Utf8(f.bytes) : true;
+    return IsBytes(f) ? wire::ValidUtf8(f.bytes) : true;
   });
 }
 
@@ -132,7 +127,7 @@ bool ParseHeaderField(const Field& f, SnapshotHeaderView* h) {
   switch (f.number) {
     case snapshot_fields::kId:
       if (IsBytes(f)) h->id = f.bytes;
-      return !IsBytes(f) || Utf8(f.bytes);
+      return !IsBytes(f) || wire::ValidUtf8(f.bytes);
     case snapshot_fields::kCollectedAt:
       if (!IsBytes(f)) return true;
       return ForEachField(f.bytes, [&](const Field& t) {
@@ -148,7 +143,7 @@ bool ParseHeaderField(const Field& f, SnapshotHeaderView* h) {
       return ForEachField(f.bytes, [&](const Field& s) {
         if (s.number == 1 && IsBytes(s)) h->source_name = s.bytes;
         if (s.number == 2 && IsBytes(s)) h->source_version = s.bytes;
-        return !IsBytes(s) || Utf8(s.bytes);
+        return !IsBytes(s) || wire::ValidUtf8(s.bytes);
       });
     case snapshot_fields::kAccounts: {
       if (!IsBytes(f)) return true;
@@ -245,15 +240,15 @@ namespace {
 // where the type comes from it). Left alone, the bytes would reach the
 // JSON, SARIF and HTML reports as they are. The first such field, or null.
 const char* InvalidUtf8Field(const ResourceView& r) {
-  if (!Utf8(r.id)) return "id";
-  if (!Utf8(r.type)) {
+  if (!wire::ValidUtf8(r.id)) return "id";
+  if (!wire::ValidUtf8(r.type)) {
     // An envelope without `type` takes it from the Any's URL.
     const bool from_url = r.type.data() >= r.type_url.data() &&
                           r.type.data() < r.type_url.data() + r.type_url.size();
     return from_url ? "typed.type_url" : "type";
   }
-  if (!Utf8(r.account)) return "account";
-  if (!Utf8(r.region)) return "region";
+  if (!wire::ValidUtf8(r.account)) return "account";
+  if (!wire::ValidUtf8(r.region)) return "region";
   return nullptr;
 }
 

@@ -306,17 +306,15 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot) {
   // proto3 strings must be UTF-8; text format input is not checked by its
   // parser. Such a string is reported by position (never quoted), and the
   // scan would refuse it later anyway (engine/inventory.cc).
-  auto utf8 = [](const std::string& s) {
-    return wire::ValidUtf8(s.data(), static_cast<uint32_t>(s.size()));
-  };
-  if (!utf8(snapshot.id())) problem("field 'id' is not valid UTF-8");
-  if (!utf8(snapshot.source().name()) || !utf8(snapshot.source().version())) {
+  if (!wire::ValidUtf8(snapshot.id())) problem("field 'id' is not valid UTF-8");
+  if (!wire::ValidUtf8(snapshot.source().name()) ||
+      !wire::ValidUtf8(snapshot.source().version())) {
     problem("field 'source' is not valid UTF-8");
   }
   absl::flat_hash_set<std::pair<int, std::string>> accounts;
   for (int i = 0; i < snapshot.accounts_size(); ++i) {
     const auto& a = snapshot.accounts(i);
-    if (!utf8(a.id()) || !utf8(a.name())) {
+    if (!wire::ValidUtf8(a.id()) || !wire::ValidUtf8(a.name())) {
       problem(absl::StrCat("accounts[", i, "]: a field is not valid UTF-8"));
       continue;
     }
@@ -334,7 +332,7 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot) {
   auto* factory = google::protobuf::MessageFactory::generated_factory();
   for (int i = 0; i < snapshot.resources_size(); ++i) {
     const auto& r = snapshot.resources(i);
-    if (!utf8(r.id())) {
+    if (!wire::ValidUtf8(r.id())) {
       problem(
           absl::StrCat("resources[", i, "]: field 'id' is not valid UTF-8"));
       continue;
@@ -346,11 +344,12 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot) {
     if (!r.id().empty() && !ids.insert(r.id()).second) {
       problem(absl::StrCat(who, ": duplicate id"));
     }
-    const char* bad = !utf8(r.type())               ? "type"
-                      : !utf8(r.account())          ? "account"
-                      : !utf8(r.region())           ? "region"
-                      : !utf8(r.typed().type_url()) ? "typed.type_url"
-                                                    : nullptr;
+    const char* bad = !wire::ValidUtf8(r.type())      ? "type"
+                      : !wire::ValidUtf8(r.account()) ? "account"
+                      : !wire::ValidUtf8(r.region())  ? "region"
+                      : !wire::ValidUtf8(r.typed().type_url())
+                          ? "typed.type_url"
+                          : nullptr;
     if (bad != nullptr) {
       problem(absl::StrCat(who, ": field '", bad, "' is not valid UTF-8"));
       continue;

@@ -67,9 +67,7 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
 // a waiver's strings are copied into every report (JSON, SARIF, HTML),
 // which must stay valid. The first field that is not, or null.
 const char* InvalidUtf8Field(const onus::v1::Waiver& w) {
-  auto ok = [](const std::string& s) {
-    return wire::ValidUtf8(s.data(), static_cast<uint32_t>(s.size()));
-  };
+  auto ok = [](const std::string& s) { return wire::ValidUtf8(s); };
   auto all = [&](const auto& list) {
     for (const std::string& s : list) {
       if (!ok(s)) return false;

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "absl/base/attributes.h"
+#include "absl/strings/string_view.h"
 
 namespace onus::engine::wire {
 
@@ -216,6 +217,11 @@ inline bool AllAscii(const uint8_t* p, uint32_t n) {
 inline bool ValidUtf8(const char* s, uint32_t n) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(s);
   return AllAscii(p, n) || ValidUtf8Slow(p, p + n);
+}
+inline bool ValidUtf8(absl::string_view s) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
+  return (OrBytes(p, s.size()) & kHighBits) == 0 ||
+         ValidUtf8Slow(p, p + s.size());
 }
 
 }  // namespace onus::engine::wire

@@ -40,9 +40,7 @@ const uint8_t* Begin(absl::string_view s) {
   return reinterpret_cast<const uint8_t*>(s.data());
 }
 
-bool Utf8(absl::string_view s) {
-  return wire::ValidUtf8(s.data(), static_cast<uint32_t>(s.size()));
-}
+bool Utf8(absl::string_view s) { return wire::ValidUtf8(s); }
 
 // Why a resource was refused, before `where` and the id are added.
 struct Problem {

@@ -24,6 +24,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "onus/v1/report.pb.h"
+#include "tests/e2e/cli_test_util.h"
 
 namespace onus::cli {
 namespace {
@@ -33,28 +34,10 @@ using ::testing::Not;
 
 constexpr char kSample[] = "tests/data/acme/snapshot.textproto";
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result Invoke(int (*cmd)(const std::vector<std::string>&, std::ostream&,
-                         std::ostream&),
-              std::vector<std::string> args) {
-  std::ostringstream out, err;
-  int code = cmd(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream f(path, std::ios::binary);
-  f << data;
-}
+using testing::Invoke;
+using testing::Result;
+using testing::TempPath;
+using testing::WriteFile;
 
 onus::v1::Report ParseReport(const std::string& json) {
   onus::v1::Report r;

@@ -24,41 +24,18 @@
 #include "gtest/gtest.h"
 #include "onus/v1/report.pb.h"
 #include "onus/v1/snapshot.pb.h"
+#include "tests/e2e/cli_test_util.h"
 
 namespace onus::cli {
 namespace {
 
 constexpr char kSample[] = "tests/data/acme/snapshot.textproto";
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result Invoke(int (*cmd)(const std::vector<std::string>&, std::ostream&,
-                         std::ostream&),
-              const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = cmd(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << data;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using testing::Invoke;
+using testing::ReadFile;
+using testing::Result;
+using testing::TempPath;
+using testing::WriteFile;
 
 int Iterations(int smoke) {
   if (const char* e = std::getenv("ONUS_FUZZ_ITERS")) {
@@ -143,8 +120,7 @@ std::string MutateText(const std::string& in, std::mt19937& rng) {
 // counted once in the totals, the per-policy counts adding up to them.
 void ExpectConsistentReport(const std::string& json, const std::string& what) {
   // Damaged strings must be rejected on input, not copied into reports.
-  EXPECT_TRUE(
-      engine::wire::ValidUtf8(json.data(), static_cast<uint32_t>(json.size())))
+  EXPECT_TRUE(engine::wire::ValidUtf8(json))
       << what << ": the report is not valid UTF-8";
   onus::v1::Report r;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &r).ok())
