@@ -135,9 +135,9 @@ class PackCompiler {
     ONUS_ASSIGN_OR_RETURN(out.require, CompileExpr(p, *p.require));
     out.message_parts = p.message_parts;
     for (const lang::Expr* e : p.message_exprs) {
-      // A damaged interpolation can reach here without an expression
-      // (found by UBSan in the CLI mutation campaign): an error, never a
-      // null reference.
+      // The front end marks a policy with an unreadable `{…}` as not ok,
+      // so this is a second line of defence: an error, never a null
+      // reference (UBSan found one in the CLI mutation campaign).
       if (e == nullptr) {
         return absl::InvalidArgumentError(
             absl::StrCat(p.source != nullptr ? p.source->name() : "",

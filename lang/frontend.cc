@@ -748,10 +748,14 @@ class PolicyChecker {
     p.when = inliner.Inline(decl.when);
     p.require = inliner.Inline(decl.require);
     p.message_parts = decl.message.parts;
+    // A `{…}` the parser could not read is kept as a null slot (its
+    // diagnostic is already out); such a policy must not reach the compiler.
+    bool messages_ok = true;
     for (const Expr* m : decl.message.exprs) {
+      messages_ok = messages_ok && m != nullptr;
       p.message_exprs.push_back(inliner.Inline(m));
     }
-    ok = ok && !inliner.failed() && decl.require != nullptr;
+    ok = ok && messages_ok && !inliner.failed() && decl.require != nullptr;
 
     p.checked.types.assign(p.ast->size(), Type::Error());
     p.checked.refs.assign(p.ast->size(), Reference{});

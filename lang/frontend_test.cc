@@ -402,6 +402,23 @@ policy p {
                                             "string"));
 }
 
+// A `{…}` the parser cannot read leaves a null slot in the message; the
+// policy must not count as checked, or the compiler would meet the null.
+TEST(FrontendTest, UnreadableMessageExpressionFailsThePolicy) {
+  auto l = Load({{"p.onus", R"(policy p {
+  resource = onus.test.Bucket as b
+  require = b.name != ""
+  message = "bucket {b.name +} is bad"
+}
+)"}});
+  EXPECT_THAT(l->Errors(), HasSubstr("p.onus:4:"));
+  ASSERT_EQ(l->set->policies.size(), 1u);
+  const CheckedPolicy& p = l->Policy("p");
+  ASSERT_EQ(p.message_exprs.size(), 1u);
+  EXPECT_EQ(p.message_exprs[0], nullptr);
+  EXPECT_FALSE(p.ok);
+}
+
 TEST(FrontendTest, AccountLevelAndPolicyBuiltins) {
   auto l = Load({{"p.onus", R"(policy grants_everywhere {
   resource = onus.test.Account as acct
