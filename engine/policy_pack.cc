@@ -8,6 +8,7 @@
 #include "engine/compiler.h"
 #include "lang/ast_dump.h"
 #include "lang/checked.h"
+#include "lang/large_stack.h"
 #include "lang/status_macros.h"
 
 namespace onus::engine {
@@ -220,17 +221,23 @@ absl::StatusOr<std::unique_ptr<PolicyPack>> PolicyPack::Compile(
     lang::PolicySet set, lang::DiagnosticList& diags) {
   std::unique_ptr<PolicyPack> pack(new PolicyPack());
   pack->set_ = std::move(set);
-  PackCompiler compiler(diags);
-  for (const lang::CheckedPolicy& p : pack->set_.policies) {
-    if (!p.ok || p.require == nullptr) continue;
-    absl::StatusOr<CompiledPolicy> c = compiler.CompilePolicy(p);
-    if (!c.ok()) {
-      // User errors are already diagnostics; anything else is internal.
-      if (absl::IsInvalidArgument(c.status())) continue;
-      return c.status();
+  absl::Status status;
+  // The compiler recurses per nesting level; see lang/large_stack.h.
+  lang::RunWithLargeStack([&] {
+    PackCompiler compiler(diags);
+    for (const lang::CheckedPolicy& p : pack->set_.policies) {
+      if (!p.ok || p.require == nullptr) continue;
+      absl::StatusOr<CompiledPolicy> c = compiler.CompilePolicy(p);
+      if (!c.ok()) {
+        // User errors are already diagnostics; anything else is internal.
+        if (absl::IsInvalidArgument(c.status())) continue;
+        status = c.status();
+        return;
+      }
+      pack->policies_.push_back(*std::move(c));
     }
-    pack->policies_.push_back(*std::move(c));
-  }
+  });
+  ONUS_RETURN_IF_ERROR(status);
   pack->Reindex();
   return pack;
 }

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lang/large_stack.h"
 #include "lang/status_macros.h"
 #include "lang/stdlib_decls.h"
 
@@ -865,14 +866,19 @@ absl::StatusOr<PolicySet> Finish(Loader& loader, PolicySet& set,
 absl::StatusOr<PolicySet> LoadPolicySources(
     const std::vector<std::pair<std::string, std::string>>& sources,
     const FrontendOptions& options, DiagnosticList& diags) {
-  PolicySet set;
-  Loader loader(options, diags, set);
-  for (const auto& [name, text] : sources) loader.AddMemory(name, text);
-  std::vector<int> inputs;
-  for (const auto& [name, text] : sources) {
-    inputs.push_back(loader.Load(name, text));
-  }
-  return Finish(loader, set, inputs, options, diags);
+  absl::StatusOr<PolicySet> result;
+  // Inlining and checking recurse per nesting level; see large_stack.h.
+  RunWithLargeStack([&] {
+    PolicySet set;
+    Loader loader(options, diags, set);
+    for (const auto& [name, text] : sources) loader.AddMemory(name, text);
+    std::vector<int> inputs;
+    for (const auto& [name, text] : sources) {
+      inputs.push_back(loader.Load(name, text));
+    }
+    result = Finish(loader, set, inputs, options, diags);
+  });
+  return result;
 }
 
 absl::StatusOr<PolicySet> LoadPolicyFiles(const std::vector<std::string>& paths,
