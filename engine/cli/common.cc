@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/bundle.h"
@@ -19,6 +20,10 @@
 #include "engine/snapshot_io.h"
 
 namespace onus::cli {
+
+// Marks LoadPack's status when the policies have diagnostics errors (as
+// opposed to a path or bundle that could not be read).
+constexpr absl::string_view kPolicyErrorsPayload = "onus.dev/policy-errors";
 
 absl::StatusOr<std::unique_ptr<engine::PolicyPack>> LoadPack(
     const std::vector<std::string>& paths, std::ostream& err) {
@@ -38,10 +43,17 @@ absl::StatusOr<std::unique_ptr<engine::PolicyPack>> LoadPack(
   if (!diags.empty()) err << diags.Render();
   if (!pack.ok()) return pack.status();
   if (diags.has_errors()) {
-    return absl::InvalidArgumentError(
+    absl::Status s = absl::InvalidArgumentError(
         absl::StrCat(diags.error_count(), " error(s) in the policies"));
+    s.SetPayload(kPolicyErrorsPayload, absl::Cord());
+    return s;
   }
   return pack;
+}
+
+int PackLoadExit(const absl::Status& status) {
+  return status.GetPayload(kPolicyErrorsPayload).has_value() ? kExitFindings
+                                                             : kExitUsage;
 }
 
 namespace {

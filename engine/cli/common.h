@@ -28,6 +28,12 @@ inline constexpr int kExitUsage = 2;     // usage or input error
 absl::StatusOr<std::unique_ptr<engine::PolicyPack>> LoadPack(
     const std::vector<std::string>& paths, std::ostream& err);
 
+// Exit status of compile, explain or test when LoadPack failed: errors in
+// the policies are what these commands report on (kExitFindings, as for
+// check); an unreadable path or a damaged bundle is an input error
+// (kExitUsage). For eval and diff every LoadPack failure is kExitUsage.
+int PackLoadExit(const absl::Status& status);
+
 // A snapshot held in memory as binary bytes plus its zero-copy index.
 struct LoadedInput {
   // The serialized snapshot the inventory's views point into (large-block

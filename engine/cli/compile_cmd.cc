@@ -38,7 +38,7 @@ int RunCompile(const std::vector<std::string>& argv, std::ostream& out,
       LoadPack(args->positional, err);
   if (!pack.ok()) {
     err << "onus compile: " << pack.status().message() << "\n";
-    return kExitFindings;
+    return PackLoadExit(pack.status());
   }
   engine::SaveBundleOptions opts;
   opts.compiler_version = absl::StrCat("onus ", kVersion);

@@ -22,7 +22,7 @@ int RunExplain(const std::vector<std::string>& argv, std::ostream& out,
       LoadPack(args->positional, err);
   if (!pack.ok()) {
     err << "onus explain: " << pack.status().message() << "\n";
-    return kExitFindings;
+    return PackLoadExit(pack.status());
   }
   (*pack)->Select(args->GetAll("policy"));
   for (const engine::CompiledPolicy& p : (*pack)->policies()) {

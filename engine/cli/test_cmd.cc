@@ -129,7 +129,7 @@ int RunTest(const std::vector<std::string>& argv, std::ostream& out,
       LoadPack(args->positional, err);
   if (!pack.ok()) {
     err << "onus test: " << pack.status().message() << "\n";
-    return kExitFindings;
+    return PackLoadExit(pack.status());
   }
   std::map<std::string, Coverage> coverage;
   std::map<std::string, const engine::CompiledPolicy*> by_id;

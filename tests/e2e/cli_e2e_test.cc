@@ -350,6 +350,49 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Invoke(RunDiff, {"one"}).code, 2);
 }
 
+// Commands that report on policies (check, compile, explain, test) exit 1
+// for errors in the policies, their findings, and 2 for a path they cannot
+// read or a damaged bundle, like every other input error.
+TEST_F(CliTest, PolicyCommandsTellPolicyErrorsFromInputErrors) {
+  const std::string bad = TempPath("bad_policy.onus");
+  WriteFile(bad,
+            "policy p {\n  resource = onus.aws.s3.Bucket as b\n"
+            "  require = b.nam == ''\n}\n");
+  const std::string missing = TempPath("no_such_dir");
+  const std::string damaged = TempPath("damaged.onusb");
+  WriteFile(damaged, "not a bundle");
+  const std::string out = TempPath("unused.onusb");
+  struct Command {
+    const char* name;
+    int (*run)(const std::vector<std::string>&, std::ostream&, std::ostream&);
+    std::vector<std::string> extra;
+  };
+  for (const Command& c :
+       std::vector<Command>{{"check", RunCheck, {}},
+                            {"compile", RunCompile, {"-o", out}},
+                            {"explain", RunExplain, {}},
+                            {"test", RunTest, {}}}) {
+    SCOPED_TRACE(c.name);
+    auto args = [&](const std::string& path) {
+      std::vector<std::string> a = {path};
+      a.insert(a.end(), c.extra.begin(), c.extra.end());
+      return a;
+    };
+    Result r = Invoke(c.run, args(bad));
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("bad_policy.onus:3:"));
+    r = Invoke(c.run, args(missing));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("no_such_dir"));
+  }
+  // A damaged bundle (compile refuses any bundle as its input).
+  for (auto run : {RunExplain, RunTest}) {
+    Result r = Invoke(run, {damaged});
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("damaged.onusb"));
+  }
+}
+
 TEST_F(CliTest, CheckReportsTyposWithLocationAndSuggestion) {
   std::string dir = TempPath("badpol");
   std::string mk = "mkdir -p " + dir;
