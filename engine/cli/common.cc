@@ -104,7 +104,22 @@ absl::StatusOr<engine::LargeBuffer> ReadWholeFile(const std::string& path) {
   return buf;
 }
 
+absl::Status EmptyInputError(const std::string& path) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(path,
+                   ": the input is empty (0 bytes); a snapshot with no "
+                   "resources still has a header"));
+}
+
 }  // namespace
+
+absl::Status RefuseEmptyInput(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+    return EmptyInputError(path);
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<LoadedInput> InputFromSnapshot(
     const onus::v1::Snapshot& snapshot) {
@@ -140,6 +155,7 @@ absl::StatusOr<LoadedInput> LoadInput(const std::string& path) {
     LoadedInput in;
     absl::StatusOr<engine::LargeBuffer> bytes = ReadWholeFile(path);
     if (!bytes.ok()) return bytes.status();
+    if (bytes->size() == 0) return EmptyInputError(path);  // also pipes
     in.bytes = *std::move(bytes);
     absl::StatusOr<engine::Inventory> inv =
         engine::Inventory::FromSnapshotBytes(in.bytes.view());
@@ -150,6 +166,7 @@ absl::StatusOr<LoadedInput> LoadInput(const std::string& path) {
     in.inventory = std::make_unique<engine::Inventory>(*std::move(inv));
     return in;
   }
+  if (absl::Status st = RefuseEmptyInput(path); !st.ok()) return st;
   absl::StatusOr<onus::v1::Snapshot> snapshot = engine::LoadSnapshot(path);
   if (!snapshot.ok()) return snapshot.status();
   absl::Status valid = engine::ValidateSnapshot(*snapshot);
@@ -241,6 +258,7 @@ absl::StatusOr<LoadedInput> LoadInputs(const std::vector<std::string>& paths,
   engine::Importer importer(iopts);
   bool imported = false;
   for (const std::string& f : files) {
+    if (absl::Status st = RefuseEmptyInput(f); !st.ok()) return st;
     bool provider =
         !as_snapshot && iopts.provider != engine::ImportProvider::kAuto;
     if (!as_snapshot && !provider && !IsSnapshotExtension(f)) {

@@ -34,6 +34,12 @@ absl::StatusOr<std::unique_ptr<engine::PolicyPack>> LoadPack(
 // (kExitUsage). For eval and diff every LoadPack failure is kExitUsage.
 int PackLoadExit(const absl::Status& status);
 
+// An input file of zero bytes is an input error, not an inventory with no
+// resources: a collector that failed and wrote nothing must not pass a CI
+// gate. (A real empty inventory still has a header: id, time, accounts.)
+// Checks regular files by size; LoadInput checks piped input once read.
+absl::Status RefuseEmptyInput(const std::string& path);
+
 // A snapshot held in memory as binary bytes plus its zero-copy index.
 struct LoadedInput {
   // The serialized snapshot the inventory's views point into (large-block

@@ -82,6 +82,10 @@ int EvalStreamInput(const engine::PolicyPack& pack, const std::string& path,
     err << "onus eval: " << path << ": cannot read\n";
     return kExitUsage;
   }
+  if (absl::Status st = RefuseEmptyInput(path); !st.ok()) {
+    err << "onus eval: " << st.message() << "\n";
+    return kExitUsage;
+  }
   std::ofstream file;
   std::ostream* dst = &out;
   if (!output.empty()) {

@@ -308,6 +308,47 @@ TEST_F(CliTest, MalformedInputsAreInputErrorsNeverCrashes) {
   EXPECT_EQ(ParseReport(r.out).summary().totals().error(), 0u);
 }
 
+// A zero-byte input, as a collector that failed would leave, must not pass
+// a CI gate as an inventory with no resources, in any form or command; an
+// empty inventory that says so (a header, no resources) is fine.
+TEST_F(CliTest, EmptyInputFilesAreInputErrors) {
+  for (const char* name : {"empty.pb", "empty.textproto", "empty.json",
+                           "empty.stream", "empty_aws.json"}) {
+    SCOPED_TRACE(name);
+    const std::string path = TempPath(name);
+    WriteFile(path, "");
+    Result r = Invoke(RunEval, {"--policies", "policies", "--input", path,
+                                "--fail-on", "high"});
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(absl::StrCat(name, ": the input is empty")));
+    r = Invoke(RunDiff, {path, kSample, "--policies", "policies"});
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr(name));
+  }
+  const std::string dir = TempPath("empty_in_dir");
+  ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
+  WriteFile(dir + "/a.json", "");
+  Result r = Invoke(RunEval, {"--policies", "policies", "--input", dir});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("a.json: the input is empty"));
+
+  // Through a pipe, where there is no size to look at.
+  const std::string fifo = TempPath("empty_pipe.pb");
+  std::remove(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] { std::ofstream out(fifo, std::ios::binary); });
+  r = Invoke(RunEval, {"--policies", "policies", "--input", fifo});
+  writer.join();
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("empty_pipe.pb: the input is empty"));
+
+  const std::string header = TempPath("header_only.textproto");
+  WriteFile(header, "id: \"empty-account\"\n");
+  r = Invoke(RunEval, {"--policies", "policies", "--input", header});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("0 resources"));
+}
+
 // Binary snapshots are read in one piece of their size; a pipe (no size)
 // must give the same report, and an unreadable path an input error.
 TEST_F(CliTest, BinarySnapshotFromFileOrPipeGivesOneReport) {
