@@ -466,8 +466,10 @@ class EvaluateSnapshotTest : public ::testing::TestWithParam<PackCase> {
     } else {
       pack_ = CompilePack({{"s3.onus", kPolicies}, {"time.onus", kTimePolicy}});
       ASSERT_NE(pack_, nullptr);
-      pack_->Select(
-          {"aws.s3.block_public_access", "aws.s3.policy_is_json", "aws.time"});
+      ASSERT_TRUE(pack_
+                      ->Select({"aws.s3.block_public_access",
+                                "aws.s3.policy_is_json", "aws.time"})
+                      .ok());
       ASSERT_EQ(pack_->policies().size(), 3u);
       ASSERT_FALSE(PackUsesJoins(*pack_));
       ASSERT_TRUE(pack_->AccountLevel().empty());
@@ -743,8 +745,9 @@ TEST_F(EvaluatorTest, BatchedCountsMatchOneByOneOutcomes) {
   std::unique_ptr<PolicyPack> pack =
       CompilePack({{"s3.onus", kPolicies}, {"b.onus", kBatchPolicies}});
   ASSERT_NE(pack, nullptr);
-  pack->Select({"aws.batch.acls", "aws.s3.policy_is_json", "aws.batch.loop",
-                "aws.batch.versioned_recently"});
+  ASSERT_TRUE(pack->Select({"aws.batch.acls", "aws.s3.policy_is_json",
+                            "aws.batch.loop", "aws.batch.versioned_recently"})
+                  .ok());
   ASSERT_EQ(pack->policies().size(), 4u);
   for (int64_t budget : {int64_t{1'000'000}, int64_t{20}}) {
     SCOPED_TRACE(absl::StrCat("instruction budget ", budget));
@@ -825,6 +828,21 @@ TEST_F(EvaluatorTest, DeepPolicyCompilesAndRunsFromASmallStack) {
       0);
   pthread_join(thread, nullptr);
   pthread_attr_destroy(&attr);
+}
+
+TEST_F(EvaluatorTest, SelectionMatchingNoPolicyIsAnErrorNamingIt) {
+  absl::Status st =
+      pack_->Select({"aws.s3", "aws.s3.block_public_acess", "aws.nope"});
+  EXPECT_TRUE(absl::IsInvalidArgument(st)) << st;
+  EXPECT_THAT(st.message(), HasSubstr("`aws.s3.block_public_acess` matches "
+                                      "none of the 3 loaded policies"));
+  EXPECT_THAT(st.message(), HasSubstr("did you mean "
+                                      "`aws.s3.block_public_access`?"));
+  EXPECT_EQ(pack_->policies().size(), 3u);  // unchanged
+  ASSERT_TRUE(pack_->Select({"aws.s3.", "aws.s3.multi*"}).ok());
+  EXPECT_EQ(pack_->policies().size(), 3u);
+  ASSERT_TRUE(pack_->Select({"aws.s3.block_public_access"}).ok());
+  EXPECT_EQ(pack_->policies().size(), 1u);
 }
 
 TEST(GlobTest, Matches) {

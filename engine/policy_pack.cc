@@ -266,19 +266,31 @@ absl::Span<const uint32_t> PolicyPack::ForType(absl::string_view type) const {
   return it->second;
 }
 
-void PolicyPack::Select(const std::vector<std::string>& patterns) {
-  if (patterns.empty()) return;
-  std::vector<CompiledPolicy> kept;
-  for (CompiledPolicy& p : policies_) {
-    for (const std::string& pat : patterns) {
-      if (Matches(p.meta.id(), pat)) {
-        kept.push_back(std::move(p));
-        break;
-      }
+absl::Status PolicyPack::Select(const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return absl::OkStatus();
+  std::vector<bool> keep(policies_.size(), false);
+  for (const std::string& pat : patterns) {
+    bool matched = false;
+    for (size_t i = 0; i < policies_.size(); ++i) {
+      if (Matches(policies_[i].meta.id(), pat)) keep[i] = matched = true;
     }
+    if (!matched) {
+      std::vector<std::string> ids;
+      for (const CompiledPolicy& p : policies_) ids.push_back(p.meta.id());
+      std::string hint = lang::DidYouMean(pat, ids);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "policy selection `", pat, "` matches none of the ", ids.size(),
+          " loaded policies",
+          hint.empty() ? "" : absl::StrCat("; did you mean `", hint, "`?")));
+    }
+  }
+  std::vector<CompiledPolicy> kept;
+  for (size_t i = 0; i < policies_.size(); ++i) {
+    if (keep[i]) kept.push_back(std::move(policies_[i]));
   }
   policies_ = std::move(kept);
   Reindex();
+  return absl::OkStatus();
 }
 
 void PolicyPack::Reindex() {

@@ -88,7 +88,10 @@ class PolicyPack {
 
   // Restricts the pack to policies whose id matches (exact id, package
   // prefix ending in '.', or `*` glob); used by `--policy` selections.
-  void Select(const std::vector<std::string>& patterns);
+  // A pattern that matches no policy is an InvalidArgument error naming it
+  // (a typo must not silently drop a policy from a CI gate); the pack is
+  // then unchanged.
+  absl::Status Select(const std::vector<std::string>& patterns);
 
  private:
   PolicyPack() = default;

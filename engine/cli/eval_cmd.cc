@@ -197,7 +197,10 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
     err << "onus eval: " << pack.status().message() << "\n";
     return kExitUsage;
   }
-  (*pack)->Select(args->GetAll("policy"));
+  if (absl::Status st = (*pack)->Select(args->GetAll("policy")); !st.ok()) {
+    err << "onus eval: " << st.message() << "\n";
+    return kExitUsage;
+  }
   if ((*pack)->policies().empty()) {
     err << "onus eval: no policies to evaluate\n";
     return kExitUsage;

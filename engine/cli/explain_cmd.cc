@@ -24,7 +24,10 @@ int RunExplain(const std::vector<std::string>& argv, std::ostream& out,
     err << "onus explain: " << pack.status().message() << "\n";
     return PackLoadExit(pack.status());
   }
-  (*pack)->Select(args->GetAll("policy"));
+  if (absl::Status st = (*pack)->Select(args->GetAll("policy")); !st.ok()) {
+    err << "onus explain: " << st.message() << "\n";
+    return kExitUsage;
+  }
   for (const engine::CompiledPolicy& p : (*pack)->policies()) {
     out << "policy " << p.meta.id() << " (" << p.resource_type << ")\n";
     if (p.when.has_value()) {

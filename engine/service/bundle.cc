@@ -153,7 +153,7 @@ absl::StatusOr<std::shared_ptr<const PolicyPack>> Bundle::Select(
     absl::StatusOr<std::unique_ptr<PolicyPack>> pack =
         LoadBundleBytes(compiled_, "loaded bundle");
     if (!pack.ok()) return pack.status();
-    (*pack)->Select(ids);
+    if (absl::Status st = (*pack)->Select(ids); !st.ok()) return st;
     std::shared_ptr<const PolicyPack> shared = std::move(*pack);
     absl::MutexLock lock(&mu_);
     if (selected_.size() < kMaxCachedSelections) selected_.emplace(key, shared);
@@ -186,7 +186,7 @@ absl::StatusOr<std::shared_ptr<const PolicyPack>> Bundle::Select(
     return absl::InternalError(
         "recompiling the loaded bundle for a selection failed");
   }
-  (*pack)->Select(ids);
+  if (absl::Status st = (*pack)->Select(ids); !st.ok()) return st;
   std::shared_ptr<const PolicyPack> shared = std::move(*pack);
   absl::MutexLock lock(&mu_);
   if (selected_.size() < kMaxCachedSelections) selected_.emplace(key, shared);

@@ -389,6 +389,12 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
             2);
   EXPECT_EQ(Invoke(RunCheck, {}).code, 2);
   EXPECT_EQ(Invoke(RunDiff, {"one"}).code, 2);
+  // A mistyped --policy must not drop the policy from a gate unnoticed.
+  Result typo = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                 "--policy", "aws.s3.versioning_enabld"});
+  EXPECT_EQ(typo.code, 2);
+  EXPECT_THAT(typo.err, HasSubstr("did you mean `aws.s3.versioning_enabled`"));
+  EXPECT_EQ(Invoke(RunExplain, {"policies", "--policy", "nope"}).code, 2);
 }
 
 // Commands that report on policies (check, compile, explain, test) exit 1
