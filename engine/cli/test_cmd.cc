@@ -195,7 +195,13 @@ int RunTest(const std::vector<std::string>& argv, std::ostream& out,
       for (const onus::v1::Expectation& e : c.expect()) {
         if (!by_id.count(e.policy())) {
           case_ok = false;
-          absl::StrAppend(&detail, "  unknown policy `", e.policy(), "`\n");
+          std::vector<std::string> ids;
+          for (const auto& [id, policy] : by_id) ids.push_back(id);
+          std::string hint = lang::DidYouMean(e.policy(), ids);
+          absl::StrAppend(
+              &detail, "  unknown policy `", e.policy(), "`",
+              hint.empty() ? "" : absl::StrCat("; did you mean `", hint, "`?"),
+              "\n");
           continue;
         }
         coverage[e.policy()].mentioned = true;

@@ -461,6 +461,89 @@ TEST_F(CliTest, TestRunsTheBuiltInPackCases) {
   EXPECT_THAT(r.out, HasSubstr("0 without tests"));
 }
 
+// A policy author's loop: `onus test` must say which case failed, what it
+// observed (outcome, message, evidence) and what it expected, point at a
+// mistyped policy id, and report coverage gaps; text and JSON test files.
+TEST_F(CliTest, TestReportsFailingCasesWithEvidenceAndCoverage) {
+  const std::string dir = TempPath("authoring");
+  ASSERT_EQ(std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()), 0);
+  WriteFile(dir + "/t.onus", R"(package t;
+policy versioned {
+  severity = high
+  resource = onus.aws.s3.Bucket as b
+  when     = b.name != "scratch"
+  require  = b.versioning.status == "Enabled"
+  message  = "bucket {b.name} has versioning {b.versioning.status}"
+}
+policy untested {
+  resource = onus.aws.s3.Bucket as b
+  require  = b.name != ""
+}
+)");
+  auto bucket = [](const std::string& name, const std::string& status) {
+    return absl::StrCat(
+        "  resources { id: \"arn:aws:s3:::", name,
+        "\" type: \"onus.aws.s3.Bucket\" provider: AWS account: \"1\"\n"
+        "    typed { [type.googleapis.com/onus.aws.s3.Bucket] { name: \"",
+        name, "\" versioning { status: \"", status, "\" } } } }\n");
+  };
+  WriteFile(
+      dir + "/t_test.textproto",
+      absl::StrCat(
+          "tests { name: \"enabled passes\"\n", bucket("good", "Enabled"),
+          "  expect { policy: \"t.versioned\" outcome: PASS } }\n",
+          "tests { name: \"wrong outcome\"\n", bucket("bad", "Suspended"),
+          "  expect { policy: \"t.versioned\" outcome: PASS } }\n",
+          "tests { name: \"wrong message\"\n", bucket("bad", "Suspended"),
+          "  expect { policy: \"t.versioned\" outcome: FAIL message: "
+          "\"is off\" } }\n",
+          "tests { name: \"typo\"\n", bucket("good", "Enabled"),
+          "  expect { policy: \"t.versiond\" outcome: PASS } }\n",
+          "tests { name: \"other resource\"\n", bucket("good", "Enabled"),
+          "  expect { policy: \"t.versioned\" resource: \"arn:aws:s3:::gone\" "
+          "outcome: PASS } }\n",
+          "tests { name: \"nothing expected\"\n", bucket("good", "Enabled"),
+          "}\n"));
+  WriteFile(dir + "/u_test.json", R"({"tests": [{
+    "name": "json form",
+    "resources": [{"id": "arn:aws:s3:::j", "type": "onus.aws.s3.Bucket",
+      "provider": "AWS", "account": "1",
+      "typed": {"@type": "type.googleapis.com/onus.aws.s3.Bucket",
+                "name": "j", "versioning": {"status": "Enabled"}}}],
+    "expect": [{"policy": "t.versioned", "outcome": "PASS"}]}]})");
+
+  Result r = Invoke(RunTest, {dir});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  const std::string& o = r.out;
+  EXPECT_THAT(o, Not(HasSubstr("enabled passes")));
+  EXPECT_THAT(o, Not(HasSubstr("json form")));
+  EXPECT_THAT(o, HasSubstr("t_test.textproto: wrong outcome\n"
+                           "  t.versioned: expected pass, got fail\n"
+                           "    message: bucket bad has versioning "
+                           "Suspended\n"
+                           "    because: b.versioning.status == \"Enabled\""));
+  EXPECT_THAT(o, HasSubstr("\n      b.versioning.status = \"Suspended\"\n"));
+  EXPECT_THAT(o, HasSubstr("t_test.textproto: wrong message\n"
+                           "  t.versioned: expected fail, got fail\n"));
+  EXPECT_THAT(o, HasSubstr("    expected message containing: is off\n"));
+  EXPECT_THAT(o, HasSubstr("unknown policy `t.versiond`; did you mean "
+                           "`t.versioned`?"));
+  EXPECT_THAT(o, HasSubstr("t.versioned on arn:aws:s3:::gone: no finding"));
+  EXPECT_THAT(o, HasSubstr("nothing expected\n  the case has no `expect`"));
+  EXPECT_THAT(o, HasSubstr("coverage: policy t.untested has no test\n"));
+  EXPECT_THAT(o, HasSubstr("coverage: policy t.versioned: `when` never "
+                           "false\n"));
+  EXPECT_THAT(o, HasSubstr("2 passed, 5 failed (2 test files, 2 policies, 1 "
+                           "without tests, 1 with unexercised branches)"));
+
+  // A damaged test file is a failure naming the file and position.
+  WriteFile(dir + "/v_test.textproto", "tests { name: \"x\" expect { ");
+  r = Invoke(RunTest, {dir});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("v_test.textproto:1:"));
+  EXPECT_THAT(r.out, HasSubstr("2 passed, 6 failed (3 test files"));
+}
+
 TEST_F(CliTest, ExplainPrintsBytecodeWithSourcePositions) {
   Result r = Invoke(RunExplain, {"policies/aws/s3.onus", "--policy",
                                  "aws.s3.versioning_enabled"});
