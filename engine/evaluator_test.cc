@@ -1,7 +1,5 @@
 #include "engine/evaluator.h"
 
-#include <pthread.h>
-
 #include <map>
 #include <string>
 #include <utility>
@@ -11,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "lang/large_stack.h"
 #include "onus/aws/account.pb.h"
 #include "onus/aws/cloudtrail.pb.h"
 #include "onus/aws/s3.pb.h"
@@ -791,43 +790,31 @@ TEST_F(EvaluatorTest, ExhaustedBudgetIsAnErrorNotAPass) {
 // must not depend on the caller's stack: the recursive stages run on a stack
 // of their own (lang/large_stack.h). 256 KiB is below any common default.
 TEST_F(EvaluatorTest, DeepPolicyCompilesAndRunsFromASmallStack) {
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 256 * 1024);
-  pthread_t thread;
-  ASSERT_EQ(
-      pthread_create(
-          &thread, &attr,
-          [](void* arg) -> void* {
-            const Inventory& inv = *static_cast<const Inventory*>(arg);
-            // 498 negations (lang/frontend_test.cc, kDeepestChain): about
-            // 1000 levels once inlined, an even count so `!` cancels out.
-            constexpr int kChain = 498;
-            std::string text = "package deep;\n";
-            for (int i = 0; i < kChain; ++i) {
-              absl::StrAppend(&text, "fn f", i, "(x) = !f", i + 1, "(x);\n");
-            }
-            absl::StrAppend(&text, "fn f", kChain, "(x) = x;\n",
-                            "policy named_good {\n"
-                            "  resource = onus.aws.s3.Bucket as b\n"
-                            "  require = f0(b.name == 'good')\n}\n");
-            std::unique_ptr<PolicyPack> pack = CompilePack({{"d.onus", text}});
-            if (pack == nullptr) return nullptr;
-            auto report = Evaluate(*pack, inv, EvalOptions());
-            std::map<std::string, onus::v1::Outcome> outcome;
-            for (const auto& f : report->findings()) {
-              if (f.policy_id() == "deep.named_good") {
-                outcome[f.resource_id()] = f.outcome();
-              }
-            }
-            EXPECT_EQ(outcome["arn:aws:s3:::good"], onus::v1::PASS);
-            EXPECT_EQ(outcome["arn:aws:s3:::open"], onus::v1::FAIL);
-            return nullptr;
-          },
-          const_cast<Inventory*>(inv_.get())),
-      0);
-  pthread_join(thread, nullptr);
-  pthread_attr_destroy(&attr);
+  const Inventory& inv = *inv_;
+  ASSERT_TRUE(lang::RunWithStack(256 * 1024, [&inv] {
+    // 498 negations (lang/frontend_test.cc, kDeepestChain): about 1000
+    // levels once inlined, an even count so `!` cancels out.
+    constexpr int kChain = 498;
+    std::string text = "package deep;\n";
+    for (int i = 0; i < kChain; ++i) {
+      absl::StrAppend(&text, "fn f", i, "(x) = !f", i + 1, "(x);\n");
+    }
+    absl::StrAppend(&text, "fn f", kChain, "(x) = x;\n",
+                    "policy named_good {\n"
+                    "  resource = onus.aws.s3.Bucket as b\n"
+                    "  require = f0(b.name == 'good')\n}\n");
+    std::unique_ptr<PolicyPack> pack = CompilePack({{"d.onus", text}});
+    if (pack == nullptr) return;
+    auto report = Evaluate(*pack, inv, EvalOptions());
+    std::map<std::string, onus::v1::Outcome> outcome;
+    for (const auto& f : report->findings()) {
+      if (f.policy_id() == "deep.named_good") {
+        outcome[f.resource_id()] = f.outcome();
+      }
+    }
+    EXPECT_EQ(outcome["arn:aws:s3:::good"], onus::v1::PASS);
+    EXPECT_EQ(outcome["arn:aws:s3:::open"], onus::v1::FAIL);
+  }));
 }
 
 TEST_F(EvaluatorTest, SelectionMatchingNoPolicyIsAnErrorNamingIt) {

@@ -1,7 +1,5 @@
 #include "lang/frontend.h"
 
-#include <pthread.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lang/checker.h"
+#include "lang/large_stack.h"
 #include "testdata/checker_test.pb.h"
 
 namespace onus::lang {
@@ -282,21 +281,8 @@ constexpr int kDeepestChain = 498;
 
 // Runs `fn` on a thread with a 256 KiB stack, smaller than any common
 // default: the front end must not depend on its caller's stack.
-void OnSmallStack(void (*fn)()) {
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(&attr, 256 * 1024);
-  pthread_t thread;
-  ASSERT_EQ(pthread_create(
-                &thread, &attr,
-                [](void* arg) -> void* {
-                  reinterpret_cast<void (*)()>(arg)();
-                  return nullptr;
-                },
-                reinterpret_cast<void*>(fn)),
-            0);
-  pthread_join(thread, nullptr);
-  pthread_attr_destroy(&attr);
+void OnSmallStack(absl::FunctionRef<void()> fn) {
+  ASSERT_TRUE(RunWithStack(256 * 1024, fn));
 }
 
 // f0 -> f1 -> ... -> f{n-1}, each body `!f{i+1}(x)` around the next: the

@@ -14,13 +14,17 @@ size_t LargeStackBytes() {
 }
 
 void RunWithLargeStack(absl::FunctionRef<void()> fn) {
+  RunWithStack(LargeStackBytes(), fn);
+}
+
+bool RunWithStack(size_t bytes, absl::FunctionRef<void()> fn) {
   pthread_attr_t attr;
   if (pthread_attr_init(&attr) != 0) {
     fn();
-    return;
+    return false;
   }
   pthread_t thread;
-  bool started = pthread_attr_setstacksize(&attr, LargeStackBytes()) == 0 &&
+  bool started = pthread_attr_setstacksize(&attr, bytes) == 0 &&
                  pthread_create(
                      &thread, &attr,
                      [](void* arg) -> void* {
@@ -31,9 +35,10 @@ void RunWithLargeStack(absl::FunctionRef<void()> fn) {
   pthread_attr_destroy(&attr);
   if (!started) {
     fn();
-    return;
+    return false;
   }
   pthread_join(thread, nullptr);
+  return true;
 }
 
 }  // namespace onus::lang

@@ -24,6 +24,12 @@ size_t LargeStackBytes();
 // `fn` on the calling thread.
 void RunWithLargeStack(absl::FunctionRef<void()> fn);
 
+// Runs `fn` to completion on a thread with a stack of `bytes` (what
+// RunWithLargeStack uses; tests use it to call in from a small stack).
+// Returns false when no such thread could be started and `fn` ran on the
+// calling thread instead.
+bool RunWithStack(size_t bytes, absl::FunctionRef<void()> fn);
+
 }  // namespace onus::lang
 
 #endif  // ONUS_LANG_LARGE_STACK_H_
