@@ -21,6 +21,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "google/protobuf/util/delimited_message_util.h"
@@ -131,6 +132,56 @@ std::string ProviderLabel(onus::v1::Provider p) {
   return onus::v1::Provider_Name(p);
 }
 
+// Why `bytes` does not parse as `d`, for the errors that matter in
+// practice: bytes that are not protobuf, and a proto3 string that is not
+// UTF-8 (text format writes such a string; the binary parser refuses it).
+// Returns the problem with the path of the field ("password_policy.name",
+// "ingress[2].cidr"), or "" when none of these is found. Recurses into
+// sub-messages at most kMaxDepth deep, as protobuf's parser does.
+std::string PayloadProblem(const Descriptor* d, absl::string_view bytes,
+                           const std::string& path, int depth) {
+  if (depth > kMaxDepth) {
+    return absl::StrCat(path.empty() ? "the payload" : path,
+                        ": messages nested deeper than ", kMaxDepth);
+  }
+  const auto* const begin = reinterpret_cast<const uint8_t*>(bytes.data());
+  const uint8_t* p = begin;
+  const uint8_t* const end = begin + bytes.size();
+  absl::flat_hash_map<int, int> seen;  // occurrences of repeated fields
+  while (p < end) {
+    const size_t at = static_cast<size_t>(p - begin);
+    uint32_t number, wt;
+    const uint8_t* val;
+    if (!wire::NextField(&p, end, &number, &wt, &val)) {
+      return absl::StrCat(path.empty() ? "the payload" : path,
+                          ": malformed protobuf at byte ", at);
+    }
+    const FieldDescriptor* f = d->FindFieldByNumber(static_cast<int>(number));
+    if (f == nullptr || wt != wire::kLengthDelimited) continue;
+    std::string where =
+        path.empty() ? f->name() : absl::StrCat(path, ".", f->name());
+    if (f->is_repeated())
+      absl::StrAppend(&where, "[", seen[f->number()]++, "]");
+    // The value after its length prefix: NextField checked it fits.
+    const uint8_t* q = val;
+    uint32_t len = 0;
+    if (!wire::ReadLength(&q, end, &len)) continue;
+    const absl::string_view value(reinterpret_cast<const char*>(q), len);
+    if (f->type() == FieldDescriptor::TYPE_STRING &&
+        f->file()->syntax() ==
+            google::protobuf::FileDescriptor::SYNTAX_PROTO3 &&
+        !wire::ValidUtf8(value)) {
+      return absl::StrCat(where, ": not valid UTF-8");
+    }
+    if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
+      std::string inner =
+          PayloadProblem(f->message_type(), value, where, depth + 1);
+      if (!inner.empty()) return inner;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 const char* SnapshotFormatName(SnapshotFormat f) {
@@ -198,6 +249,10 @@ absl::StatusOr<Snapshot> ParseSnapshot(absl::string_view contents,
       google::protobuf::TextFormat::Parser parser;
       TextErrors errors;
       parser.RecordErrorsTo(&errors);
+      // The parser writes each Any payload with protobuf's serializer,
+      // which logs a string that is not UTF-8 to stderr; ValidateSnapshot
+      // reports it with the field's path instead.
+      google::protobuf::LogSilencer quiet;
       if (!parser.ParseFromString(std::string(contents), &snapshot)) {
         return absl::InvalidArgumentError(absl::StrCat(
             name, ":",
@@ -314,9 +369,15 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot) {
   absl::flat_hash_set<std::pair<int, std::string>> accounts;
   for (int i = 0; i < snapshot.accounts_size(); ++i) {
     const auto& a = snapshot.accounts(i);
-    if (!wire::ValidUtf8(a.id()) || !wire::ValidUtf8(a.name())) {
-      problem(absl::StrCat("accounts[", i, "]: a field is not valid UTF-8"));
+    if (!wire::ValidUtf8(a.id())) {
+      problem(absl::StrCat("accounts[", i, "]: field 'id' is not valid UTF-8"));
       continue;
+    }
+    if (!wire::ValidUtf8(a.name())) {
+      // Reported once, here: the account still counts as listed, so its
+      // resources do not each report a missing account.
+      problem(absl::StrCat("account \"", a.id(),
+                           "\": field 'name' is not valid UTF-8"));
     }
     if (a.id().empty()) problem(absl::StrCat("accounts[", i, "]: id is empty"));
     if (a.provider() == onus::v1::PROVIDER_UNSPECIFIED) {
@@ -379,10 +440,14 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot) {
                                "\" is not a known resource schema"));
           break;
         }
+        // Our own walk first: it names the field, and protobuf's parser
+        // would log its own complaint about a bad string to stderr.
+        const std::string why = PayloadProblem(d, r.typed().value(), "", 0);
         std::unique_ptr<Message> payload(factory->GetPrototype(d)->New());
-        if (!payload->ParseFromString(r.typed().value())) {
-          problem(absl::StrCat(who, ": field 'typed.value' does not parse as ",
-                               r.type()));
+        if (!why.empty() || !payload->ParseFromString(r.typed().value())) {
+          problem(absl::StrCat(
+              who, ": field 'typed.value' does not parse as ", r.type(),
+              why.empty() ? "" : absl::StrCat(" (", why, ")")));
         }
         break;
       }

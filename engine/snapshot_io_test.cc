@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "onus/aws/s3.pb.h"
@@ -260,12 +261,78 @@ TEST(ValidateSnapshot, StringsThatAreNotUtf8AreNamedByPosition) {
               HasSubstr("resource \"arn:aws:s3:::b1\": field 'region' is not "
                         "valid UTF-8"));
   s = Small();
+  s.mutable_accounts(0)->set_id("\xe2\x82");
+  st = ValidateSnapshot(s);
+  EXPECT_THAT(st.message(),
+              HasSubstr("accounts[0]: field 'id' is not valid UTF-8"));
+  // A bad account name is reported once: the account still counts as
+  // listed, so its resources do not each report a missing account.
+  s = Small();
   s.mutable_accounts(0)->set_name("\xe2\x82");
   st = ValidateSnapshot(s);
-  EXPECT_THAT(st.message(), HasSubstr("accounts[0]: a field is not valid"));
+  EXPECT_EQ(st.message(),
+            "account \"111122223333\": field 'name' is not valid UTF-8");
   s = Small();
   s.mutable_resources(0)->set_region("r\xc3\xa9gion");  // valid: accepted
   EXPECT_TRUE(ValidateSnapshot(s).ok()) << ValidateSnapshot(s);
+}
+
+// A payload protobuf's parser refuses is explained with the path of the
+// field that makes it fail, not just "does not parse".
+TEST(ValidateSnapshot, PayloadThatDoesNotParseNamesTheField) {
+  Snapshot s = Small();
+  onus::aws::s3::Bucket b;
+  b.set_name("b1");
+  auto* rules = b.mutable_server_side_encryption_configuration();
+  rules->add_rules();
+  rules->add_rules()
+      ->mutable_apply_server_side_encryption_by_default()
+      ->set_sse_algorithm("aws:\xffkms");
+  std::string bytes;
+  {
+    // SerializeToString would log the bad string to stderr; the test
+    // wants the bytes a text-format collector produces anyway.
+    google::protobuf::LogSilencer quiet;
+    ASSERT_TRUE(b.SerializeToString(&bytes));
+  }
+  s.mutable_resources(0)->mutable_typed()->set_value(bytes);
+  auto st = ValidateSnapshot(s);
+  EXPECT_THAT(st.message(),
+              HasSubstr("resource \"arn:aws:s3:::b1\": field 'typed.value' "
+                        "does not parse as onus.aws.s3.Bucket "
+                        "(server_side_encryption_configuration.rules[1]."
+                        "apply_server_side_encryption_by_default."
+                        "sse_algorithm: not valid UTF-8)"));
+  EXPECT_THAT(st.message(), Not(HasSubstr("\xff")));
+
+  // Bytes that are not protobuf: the byte where reading stopped.
+  s.mutable_resources(0)->mutable_typed()->set_value(
+      std::string("\x0a\x02"
+                  "b1"
+                  "\x52\x05"
+                  "ab",
+                  8));
+  st = ValidateSnapshot(s);
+  EXPECT_THAT(st.message(),
+              HasSubstr("(the payload: malformed protobuf at byte 4)"));
+}
+
+// Text format writes a bad string into an Any payload with protobuf's
+// serializer; the load must not let it log to stderr (the CLI reports the
+// problem itself, with the field's path).
+TEST(SnapshotIo, TextWithBadUtf8PayloadLogsNothing) {
+  const std::string text =
+      "accounts { provider: AWS id: \"1\" }\n"
+      "resources { id: \"b\" type: \"onus.aws.s3.Bucket\" provider: AWS "
+      "account: \"1\" typed { [type.googleapis.com/onus.aws.s3.Bucket] { "
+      "versioning { status: \"En\xc3abled\" } } } }\n";
+  testing::internal::CaptureStderr();
+  auto snap = ParseSnapshot(text, SnapshotFormat::kText, "t.textproto");
+  const std::string logged = testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ(logged, "");
+  auto st = ValidateSnapshot(*snap);
+  EXPECT_THAT(st.message(), HasSubstr("(versioning.status: not valid UTF-8)"));
 }
 
 TEST(ValidateSnapshot, ListsAtMostTenProblems) {

@@ -22,6 +22,7 @@
 #include "engine/evaluator.h"
 #include "engine/report/writers.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "onus/v1/policy_test.pb.h"
@@ -70,6 +71,9 @@ absl::StatusOr<onus::v1::PolicyTestFile> LoadTestFile(const std::string& path) {
   google::protobuf::TextFormat::Parser parser;
   FirstError errors(path);
   parser.RecordErrorsTo(&errors);
+  // Any payloads are written by protobuf's serializer, which logs a string
+  // that is not UTF-8 to stderr; the case's evaluation reports it instead.
+  google::protobuf::LogSilencer quiet;
   if (!parser.ParseFromString(ss.str(), &file)) {
     return absl::InvalidArgumentError(
         errors.first_.empty() ? path + ": invalid test file" : errors.first_);
