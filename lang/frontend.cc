@@ -906,6 +906,13 @@ absl::StatusOr<PolicySet> LoadPolicyFiles(const std::vector<std::string>& paths,
         return absl::NotFoundError(
             absl::StrCat("cannot list ", path, ": ", ec.message()));
       }
+      // A directory without policies is most likely a wrong path (a typo,
+      // an unchecked-out folder); compiling nothing from it would let
+      // `check`, `test` or a server start pass with no policy at all.
+      if (found.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": no .onus policy files in this directory"));
+      }
       std::sort(found.begin(), found.end());
       for (const std::string& f : found) ONUS_RETURN_IF_ERROR(read(f));
     } else {

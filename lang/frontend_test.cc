@@ -352,6 +352,18 @@ TEST(FrontendTest, LoadsDirectoriesFromDisk) {
   absl::StatusOr<PolicySet> missing = LoadPolicyFiles(
       {(root / "nope.onus").string()}, FrontendOptions(), diags);
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+
+  // A directory without .onus files (a wrong path) is an error naming it,
+  // not an empty policy set that passes every check.
+  fs::create_directories(root / "empty" / "sub");
+  write(root / "empty" / "sub" / "README.txt", "no policies here");
+  absl::StatusOr<PolicySet> empty =
+      LoadPolicyFiles({(root / "policies").string(), (root / "empty").string()},
+                      FrontendOptions(), diags);
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      empty.status().message(),
+      (root / "empty").string() + ": no .onus policy files in this directory");
 }
 
 TEST(FrontendTest, PolicyLevelErrors) {

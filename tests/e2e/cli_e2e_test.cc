@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -406,6 +407,10 @@ TEST_F(CliTest, PolicyCommandsTellPolicyErrorsFromInputErrors) {
             "policy p {\n  resource = onus.aws.s3.Bucket as b\n"
             "  require = b.nam == ''\n}\n");
   const std::string missing = TempPath("no_such_dir");
+  // A directory without policies: exit 2, not "0 policies compiled" and 0.
+  const std::string empty = TempPath("no_policies_dir");
+  std::filesystem::create_directories(empty);
+  WriteFile(empty + "/notes.txt", "not a policy");
   const std::string damaged = TempPath("damaged.onusb");
   WriteFile(damaged, "not a bundle");
   const std::string out = TempPath("unused.onusb");
@@ -431,7 +436,13 @@ TEST_F(CliTest, PolicyCommandsTellPolicyErrorsFromInputErrors) {
     r = Invoke(c.run, args(missing));
     EXPECT_EQ(r.code, 2) << r.err;
     EXPECT_THAT(r.err, HasSubstr("no_such_dir"));
+    r = Invoke(c.run, args(empty));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("no_policies_dir: no .onus policy files"));
   }
+  Result r = Invoke(RunEval, {"--policies", empty, "--input", kSample});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("no_policies_dir: no .onus policy files"));
   // A damaged bundle (compile refuses any bundle as its input).
   for (auto run : {RunExplain, RunTest}) {
     Result r = Invoke(run, {damaged});
