@@ -330,6 +330,33 @@ TEST_F(EvaluatorTest, InvalidWaiversAreRejectedWithTheField) {
   EXPECT_THAT(std::string(w.status().message()), HasSubstr("field `tags`"));
 }
 
+// A waiver pattern that matches no policy (a typo) never applies; the CLI
+// warns about it with a suggestion. Ids, packages and globs that match are
+// not reported.
+TEST(WaiverPatterns, UnmatchedPoliciesAreNamedWithASuggestion) {
+  onus::v1::WaiverFile file;
+  auto* w = file.add_waivers();
+  w->set_id("W-1");
+  for (const char* p : {"aws.s3.block_public_access", "aws.s3", "aws.*.mfa",
+                        "aws.s3.block_public_acess", "nothing.like.this"}) {
+    w->add_policies(p);
+  }
+  w->set_reason("r");
+  w->set_owner("o");
+  w->mutable_expires()->set_seconds(4102444800);
+  absl::StatusOr<Waivers> waivers = Waivers::FromProto(file);
+  ASSERT_TRUE(waivers.ok()) << waivers.status();
+  EXPECT_THAT(
+      waivers->UnmatchedPolicies(
+          {"aws.s3.block_public_access", "aws.iam.mfa", "gcp.storage.public"}),
+      testing::ElementsAre(
+          "waiver #1 \"W-1\": policies: \"aws.s3.block_public_acess\" "
+          "matches no policy in the pack; did you mean "
+          "`aws.s3.block_public_access`?",
+          "waiver #1 \"W-1\": policies: \"nothing.like.this\" matches no "
+          "policy in the pack"));
+}
+
 TEST_F(EvaluatorTest, OutputOrderIsTheSameForAnyThreadCount) {
   EvalOptions one;
   EvalOptions four;

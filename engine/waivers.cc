@@ -11,6 +11,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "lang/diagnostics.h"
 
 namespace onus::engine {
 
@@ -158,6 +159,30 @@ absl::StatusOr<Waivers> Waivers::Load(const std::string& path) {
         absl::StrCat(path, ": ", w.status().message()));
   }
   return w;
+}
+
+std::vector<std::string> Waivers::UnmatchedPolicies(
+    const std::vector<std::string>& policy_ids) const {
+  std::vector<std::string> out;
+  for (int i = 0; i < file_.waivers_size(); ++i) {
+    const onus::v1::Waiver& w = file_.waivers(i);
+    for (const std::string& p : w.policies()) {
+      bool any = false;
+      for (const std::string& id : policy_ids) {
+        if (PolicyMatches(p, id)) {
+          any = true;
+          break;
+        }
+      }
+      if (any) continue;
+      std::string hint = lang::DidYouMean(p, policy_ids);
+      out.push_back(absl::StrCat(
+          "waiver #", i + 1, " \"", w.id(), "\": policies: \"", p,
+          "\" matches no policy in the pack",
+          hint.empty() ? "" : absl::StrCat("; did you mean `", hint, "`?")));
+    }
+  }
+  return out;
 }
 
 const onus::v1::Waiver* Waivers::Match(

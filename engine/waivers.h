@@ -34,6 +34,13 @@ class Waivers {
       absl::Time now) const;
 
   static bool Expired(const onus::v1::Waiver& w, absl::Time now);
+
+  // One line per `policies` entry that matches none of `policy_ids` (a
+  // typo, or a policy since renamed), naming the waiver and the pattern,
+  // with a did-you-mean: such a waiver never applies. Warnings, not
+  // errors: one waiver file may serve several packs.
+  std::vector<std::string> UnmatchedPolicies(
+      const std::vector<std::string>& policy_ids) const;
   const onus::v1::WaiverFile& file() const { return file_; }
   bool empty() const { return file_.waivers().empty(); }
 

@@ -197,6 +197,12 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
     err << "onus eval: " << pack.status().message() << "\n";
     return kExitUsage;
   }
+  // Every policy of the pack (before --policy narrows it), for checking
+  // the waivers' patterns.
+  std::vector<std::string> all_ids;
+  for (const engine::CompiledPolicy& p : (*pack)->policies()) {
+    all_ids.push_back(p.meta.id());
+  }
   if (absl::Status st = (*pack)->Select(args->GetAll("policy")); !st.ok()) {
     err << "onus eval: " << st.message() << "\n";
     return kExitUsage;
@@ -214,6 +220,10 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
       return kExitUsage;
     }
     waivers = *std::move(w);
+    for (const std::string& warning : waivers.UnmatchedPolicies(all_ids)) {
+      err << "onus eval: warning: " << args->Get("waivers") << ": " << warning
+          << "\n";
+    }
   }
   if (inputs.size() == 1 && absl::EndsWith(inputs[0], ".stream") &&
       (args->Get("input-format", "auto") == "auto" ||

@@ -215,6 +215,21 @@ TEST_F(CliTest, ExpiredAndScopedWaivers) {
   }
   EXPECT_GT(waived, 0);
   EXPECT_GT(expired_marked, 0);
+  EXPECT_EQ(r.err, "");  // both patterns name a package of the pack
+  // A mistyped policy id: the waiver cannot apply, and stderr says so
+  // (a warning: the run and its exit status are unchanged).
+  WriteFile(waivers,
+            "waivers { id: \"W-TYPO\" policies: \"aws.s3.block_public_acess\" "
+            "reason: \"r\" owner: \"o\" expires { seconds: 4102444800 } }\n");
+  Result typo = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
+                                 "--waivers", waivers});
+  EXPECT_EQ(typo.code, 0) << typo.err;
+  EXPECT_THAT(
+      typo.err,
+      HasSubstr("warning: " + waivers +
+                ": waiver #1 \"W-TYPO\": policies: "
+                "\"aws.s3.block_public_acess\" matches no policy in "
+                "the pack; did you mean `aws.s3.block_public_access`?"));
   // An invalid waiver file is an input error naming the field.
   WriteFile(waivers, "waivers { id: \"W-X\" policies: \"aws\" }");
   Result bad = Invoke(RunEval, {"--policies", "policies", "--input", kSample,
