@@ -21,6 +21,7 @@
 #include "engine/cli/common.h"
 #include "engine/evaluator.h"
 #include "engine/report/writers.h"
+#include "engine/snapshot_io.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/text_format.h"
@@ -167,7 +168,13 @@ int RunTest(const std::vector<std::string>& argv, std::ostream& out,
       continue;
     }
     for (const onus::v1::PolicyTestCase& c : tf->tests()) {
-      absl::StatusOr<LoadedInput> in = InputFromSnapshot(CaseSnapshot(c));
+      // The checks `eval` applies to a snapshot: a case whose envelope is
+      // wrong (a payload of another type, duplicate ids) would otherwise
+      // test something other than what it says.
+      const onus::v1::Snapshot snapshot = CaseSnapshot(c);
+      absl::Status valid = engine::ValidateSnapshot(snapshot);
+      absl::StatusOr<LoadedInput> in =
+          valid.ok() ? InputFromSnapshot(snapshot) : valid;
       if (!in.ok()) {
         out << "FAIL " << file << ": " << c.name() << ": "
             << in.status().message() << "\n";

@@ -529,7 +529,16 @@ policy untested {
           "  expect { policy: \"t.versioned\" resource: \"arn:aws:s3:::gone\" "
           "outcome: PASS } }\n",
           "tests { name: \"nothing expected\"\n", bucket("good", "Enabled"),
-          "}\n"));
+          "}\n",
+          // Envelopes eval would refuse: the case fails, naming the problem.
+          "tests { name: \"twice\"\n", bucket("good", "Enabled"),
+          bucket("good", "Enabled"),
+          "  expect { policy: \"t.versioned\" outcome: PASS } }\n",
+          "tests { name: \"other payload\"\n",
+          "  resources { id: \"i\" type: \"onus.aws.s3.Bucket\" provider: AWS "
+          "account: \"1\"\n    typed { "
+          "[type.googleapis.com/onus.aws.ec2.Instance] { } } }\n",
+          "  expect { policy: \"t.versioned\" outcome: FAIL } }\n"));
   WriteFile(dir + "/u_test.json", R"({"tests": [{
     "name": "json form",
     "resources": [{"id": "arn:aws:s3:::j", "type": "onus.aws.s3.Bucket",
@@ -559,7 +568,12 @@ policy untested {
   EXPECT_THAT(o, HasSubstr("coverage: policy t.untested has no test\n"));
   EXPECT_THAT(o, HasSubstr("coverage: policy t.versioned: `when` never "
                            "false\n"));
-  EXPECT_THAT(o, HasSubstr("2 passed, 5 failed (2 test files, 2 policies, 1 "
+  EXPECT_THAT(o, HasSubstr("t_test.textproto: twice: resource "
+                           "\"arn:aws:s3:::good\": duplicate id\n"));
+  EXPECT_THAT(o, HasSubstr("t_test.textproto: other payload: resource \"i\": "
+                           "field 'typed.type_url' is \"type.googleapis.com/"
+                           "onus.aws.ec2.Instance\", expected"));
+  EXPECT_THAT(o, HasSubstr("2 passed, 7 failed (2 test files, 2 policies, 1 "
                            "without tests, 1 with unexercised branches)"));
 
   // A damaged test file is a failure naming the file and position.
@@ -567,7 +581,7 @@ policy untested {
   r = Invoke(RunTest, {dir});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("v_test.textproto:1:"));
-  EXPECT_THAT(r.out, HasSubstr("2 passed, 6 failed (3 test files"));
+  EXPECT_THAT(r.out, HasSubstr("2 passed, 8 failed (3 test files"));
 }
 
 TEST_F(CliTest, ExplainPrintsBytecodeWithSourcePositions) {
