@@ -325,7 +325,8 @@ TEST(SnapshotIo, TextWithBadUtf8PayloadLogsNothing) {
       "accounts { provider: AWS id: \"1\" }\n"
       "resources { id: \"b\" type: \"onus.aws.s3.Bucket\" provider: AWS "
       "account: \"1\" typed { [type.googleapis.com/onus.aws.s3.Bucket] { "
-      "versioning { status: \"En\xc3abled\" } } } }\n";
+      "versioning { status: \"En\xc3"  // a lone UTF-8 lead byte
+      "abled\" } } } }\n";
   testing::internal::CaptureStderr();
   auto snap = ParseSnapshot(text, SnapshotFormat::kText, "t.textproto");
   const std::string logged = testing::internal::GetCapturedStderr();
