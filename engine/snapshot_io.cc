@@ -135,48 +135,56 @@ std::string ProviderLabel(onus::v1::Provider p) {
 // Why `bytes` does not parse as `d`, for the errors that matter in
 // practice: bytes that are not protobuf, and a proto3 string that is not
 // UTF-8 (text format writes such a string; the binary parser refuses it).
-// Returns the problem with the path of the field ("password_policy.name",
-// "ingress[2].cidr"), or "" when none of these is found. Recurses into
-// sub-messages at most kMaxDepth deep, as protobuf's parser does.
+// Returns the problem after the path of the field, relative to `d`
+// ("password_policy.name: not valid UTF-8", "ingress[2]: malformed
+// protobuf at byte 7"), or "" when none of these is found. Recurses into
+// sub-messages at most kMaxDepth deep, as protobuf's parser does. Only run
+// on a payload protobuf refused, so the path is built only then.
 std::string PayloadProblem(const Descriptor* d, absl::string_view bytes,
-                           const std::string& path, int depth) {
+                           int depth) {
   if (depth > kMaxDepth) {
-    return absl::StrCat(path.empty() ? "the payload" : path,
-                        ": messages nested deeper than ", kMaxDepth);
+    return absl::StrCat(": messages nested deeper than ", kMaxDepth);
   }
   const auto* const begin = reinterpret_cast<const uint8_t*>(bytes.data());
-  const uint8_t* p = begin;
   const uint8_t* const end = begin + bytes.size();
-  absl::flat_hash_map<int, int> seen;  // occurrences of repeated fields
-  while (p < end) {
-    const size_t at = static_cast<size_t>(p - begin);
+  // "name" or "name[i]" for the occurrence of f whose tag is at `at`: the
+  // index counts the earlier length-delimited occurrences.
+  auto name_of = [&](const FieldDescriptor* f, const uint8_t* at) {
+    if (!f->is_repeated()) return f->name();
+    int index = 0;
+    uint32_t number, wt;
+    const uint8_t* val;
+    for (const uint8_t* p = begin; p < at;) {
+      if (!wire::NextField(&p, end, &number, &wt, &val)) break;
+      index += number == static_cast<uint32_t>(f->number()) &&
+               wt == wire::kLengthDelimited;
+    }
+    return absl::StrCat(f->name(), "[", index, "]");
+  };
+  for (const uint8_t* p = begin; p < end;) {
+    const uint8_t* const tag = p;
     uint32_t number, wt;
     const uint8_t* val;
     if (!wire::NextField(&p, end, &number, &wt, &val)) {
-      return absl::StrCat(path.empty() ? "the payload" : path,
-                          ": malformed protobuf at byte ", at);
+      return absl::StrCat(": malformed protobuf at byte ", tag - begin);
     }
     const FieldDescriptor* f = d->FindFieldByNumber(static_cast<int>(number));
     if (f == nullptr || wt != wire::kLengthDelimited) continue;
-    std::string where =
-        path.empty() ? f->name() : absl::StrCat(path, ".", f->name());
-    if (f->is_repeated())
-      absl::StrAppend(&where, "[", seen[f->number()]++, "]");
     // The value after its length prefix: NextField checked it fits.
-    const uint8_t* q = val;
     uint32_t len = 0;
-    if (!wire::ReadLength(&q, end, &len)) continue;
-    const absl::string_view value(reinterpret_cast<const char*>(q), len);
+    if (!wire::ReadLength(&val, end, &len)) continue;
+    const absl::string_view value(reinterpret_cast<const char*>(val), len);
     if (f->type() == FieldDescriptor::TYPE_STRING &&
         f->file()->syntax() ==
             google::protobuf::FileDescriptor::SYNTAX_PROTO3 &&
         !wire::ValidUtf8(value)) {
-      return absl::StrCat(where, ": not valid UTF-8");
+      return absl::StrCat(name_of(f, tag), ": not valid UTF-8");
     }
     if (f->type() == FieldDescriptor::TYPE_MESSAGE) {
-      std::string inner =
-          PayloadProblem(f->message_type(), value, where, depth + 1);
-      if (!inner.empty()) return inner;
+      std::string inner = PayloadProblem(f->message_type(), value, depth + 1);
+      if (!inner.empty()) {
+        return absl::StrCat(name_of(f, tag), inner[0] == ':' ? "" : ".", inner);
+      }
     }
   }
   return "";
@@ -440,11 +448,17 @@ absl::Status ValidateSnapshot(const Snapshot& snapshot) {
                                "\" is not a known resource schema"));
           break;
         }
-        // Our own walk first: it names the field, and protobuf's parser
-        // would log its own complaint about a bad string to stderr.
-        const std::string why = PayloadProblem(d, r.typed().value(), "", 0);
         std::unique_ptr<Message> payload(factory->GetPrototype(d)->New());
-        if (!why.empty() || !payload->ParseFromString(r.typed().value())) {
+        bool parsed;
+        {
+          // Protobuf logs a string that is not UTF-8 to stderr; the
+          // problem below names it with its path instead.
+          google::protobuf::LogSilencer quiet;
+          parsed = payload->ParseFromString(r.typed().value());
+        }
+        if (!parsed) {
+          std::string why = PayloadProblem(d, r.typed().value(), 0);
+          if (!why.empty() && why[0] == ':') why = "the payload" + why;
           problem(absl::StrCat(
               who, ": field 'typed.value' does not parse as ", r.type(),
               why.empty() ? "" : absl::StrCat(" (", why, ")")));
