@@ -1,5 +1,6 @@
 #include "engine/waivers.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -167,14 +168,11 @@ std::vector<std::string> Waivers::UnmatchedPolicies(
   for (int i = 0; i < file_.waivers_size(); ++i) {
     const onus::v1::Waiver& w = file_.waivers(i);
     for (const std::string& p : w.policies()) {
-      bool any = false;
-      for (const std::string& id : policy_ids) {
-        if (PolicyMatches(p, id)) {
-          any = true;
-          break;
-        }
+      if (std::any_of(
+              policy_ids.begin(), policy_ids.end(),
+              [&](const std::string& id) { return PolicyMatches(p, id); })) {
+        continue;
       }
-      if (any) continue;
       std::string hint = lang::DidYouMean(p, policy_ids);
       out.push_back(absl::StrCat(
           "waiver #", i + 1, " \"", w.id(), "\": policies: \"", p,

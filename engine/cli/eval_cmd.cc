@@ -197,20 +197,8 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
     err << "onus eval: " << pack.status().message() << "\n";
     return kExitUsage;
   }
-  // Every policy of the pack (before --policy narrows it), for checking
-  // the waivers' patterns.
-  std::vector<std::string> all_ids;
-  for (const engine::CompiledPolicy& p : (*pack)->policies()) {
-    all_ids.push_back(p.meta.id());
-  }
-  if (absl::Status st = (*pack)->Select(args->GetAll("policy")); !st.ok()) {
-    err << "onus eval: " << st.message() << "\n";
-    return kExitUsage;
-  }
-  if ((*pack)->policies().empty()) {
-    err << "onus eval: no policies to evaluate\n";
-    return kExitUsage;
-  }
+  // Waivers are loaded before --policy narrows the pack, so that their
+  // patterns are checked against every policy of it.
   engine::Waivers waivers;
   if (args->Has("waivers")) {
     absl::StatusOr<engine::Waivers> w =
@@ -220,10 +208,22 @@ int RunEval(const std::vector<std::string>& argv, std::ostream& out,
       return kExitUsage;
     }
     waivers = *std::move(w);
-    for (const std::string& warning : waivers.UnmatchedPolicies(all_ids)) {
+    std::vector<std::string> ids;
+    for (const engine::CompiledPolicy& p : (*pack)->policies()) {
+      ids.push_back(p.meta.id());
+    }
+    for (const std::string& warning : waivers.UnmatchedPolicies(ids)) {
       err << "onus eval: warning: " << args->Get("waivers") << ": " << warning
           << "\n";
     }
+  }
+  if (absl::Status st = (*pack)->Select(args->GetAll("policy")); !st.ok()) {
+    err << "onus eval: " << st.message() << "\n";
+    return kExitUsage;
+  }
+  if ((*pack)->policies().empty()) {
+    err << "onus eval: no policies to evaluate\n";
+    return kExitUsage;
   }
   if (inputs.size() == 1 && absl::EndsWith(inputs[0], ".stream") &&
       (args->Get("input-format", "auto") == "auto" ||
